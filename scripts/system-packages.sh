@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Debian packages the browser and real-MTA tests need. Only root can install them;
+# anyone else gets a loud note and those tests skip.
+set -uo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || missing+=(postfix)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "!! not root: cannot install ${missing[*]}; browser/MTA tests will be skipped" >&2
+  exit 0
+fi
+echo "== installing Debian packages: ${missing[*]}"
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
+  apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null
+}
+# Postfix must not run as the system MTA; the tests start their own sandbox instance.
+postfix stop >/dev/null 2>&1 || true

@@ -1,0 +1,3 @@
+"""Buzón: an open-source help desk whose email conversations can be trusted."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,176 @@
+"""Liquid templates with Zendesk's placeholders, sandboxed.
+
+Templates see only the plain mappings built here: python-liquid reads mapping keys
+and sequence items, never Python attributes, so a template cannot reach a model,
+a method or a setting. Resource limits stop runaway loops and huge outputs.
+A placeholder we do not provide renders empty; `unknown_placeholders` lists them
+so the trigger's admin page can say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+import liquid
+from django.conf import settings
+from liquid.exceptions import LiquidError
+
+from buzon.tickets.models import Comment, Ticket, User
+
+
+class TemplateError(ValueError):
+    """A template that cannot be parsed; the message says where."""
+
+
+class SandboxEnvironment(liquid.Environment):
+    loop_iteration_limit = 1_000
+    output_stream_limit = 200_000
+    context_depth_limit = 20
+    local_namespace_limit = 10_000
+
+
+ENV = SandboxEnvironment()
+
+# Every placeholder a template may use. Anything else renders empty and is reported.
+KNOWN_PLACEHOLDERS = {
+    "ticket.id",
+    "ticket.title",
+    "ticket.description",
+    "ticket.status",
+    "ticket.priority",
+    "ticket.ticket_type",
+    "ticket.url",
+    "ticket.link",
+    "ticket.encoded_id",
+    "ticket.account",
+    "ticket.tags",
+    "ticket.via",
+    "ticket.group.name",
+    "ticket.requester.name",
+    "ticket.requester.first_name",
+    "ticket.requester.email",
+    "ticket.assignee.name",
+    "ticket.assignee.first_name",
+    "ticket.assignee.email",
+    "ticket.latest_comment",
+    "ticket.latest_comment_html",
+    "ticket.latest_public_comment",
+    "ticket.latest_public_comment_html",
+    "ticket.comments_formatted",
+    "current_user.name",
+    "current_user.first_name",
+    "current_user.email",
+}
+
+
+@lru_cache(maxsize=512)
+def parse(source: str) -> Any:
+    try:
+        return ENV.from_string(source)
+    except LiquidError as exc:
+        raise TemplateError(str(exc).splitlines()[0]) from None
+
+
+def unknown_placeholders(source: str) -> list[str]:
+    """Placeholders in a template that Buzón does not provide (they render empty)."""
+    template = parse(source)
+    paths = {str(p) for p in template.global_variable_paths()}
+    known_prefixes = {k.rsplit(".", 1)[0] for k in KNOWN_PLACEHOLDERS} | {"ticket", "current_user"}
+    return sorted(p for p in paths if p not in KNOWN_PLACEHOLDERS and p not in known_prefixes)
+
+
+def render(source: str, context: Mapping[str, Any]) -> str:
+    """Render a template; a resource limit or a runtime error renders an explanation."""
+    try:
+        return parse(source).render(**context)
+    except TemplateError:
+        raise
+    except LiquidError as exc:
+        return f"[template error: {str(exc).splitlines()[0]}]"
+
+
+class Lazy(Mapping[str, Any]):
+    """A mapping whose values are computed on first access (comments are costly)."""
+
+    def __init__(self, items: dict[str, Callable[[], Any] | Any]) -> None:
+        self._items = items
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._cache:
+            item = self._items[key]
+            self._cache[key] = item() if callable(item) else item
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __str__(self) -> str:
+        return ""
+
+
+def user_context(user: User | None) -> Mapping[str, Any]:
+    if user is None:
+        return {}
+    return {
+        "name": user.name,
+        "first_name": user.name.split()[0] if user.name.split() else "",
+        "email": user.email,
+    }
+
+
+def ticket_url(ticket: Ticket) -> str:
+    return f"{settings.BASE_URL}/tickets/{ticket.pk}"
+
+
+def _comments(ticket: Ticket, public_only: bool) -> list[Comment]:
+    qs = ticket.comments.select_related("author").order_by("created_at", "id")
+    return list(qs.filter(public=True) if public_only else qs)
+
+
+def _latest(ticket: Ticket, public_only: bool, html: bool) -> str:
+    comments = _comments(ticket, public_only)
+    if not comments:
+        return ""
+    return comments[-1].html_body if html else comments[-1].body
+
+
+def _formatted(ticket: Ticket) -> str:
+    blocks = []
+    for c in reversed(_comments(ticket, public_only=True)):
+        when = c.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        blocks.append(f"{c.author.name}, {when}\n\n{c.body}")
+    return "\n\n----------------------------------------------\n\n".join(blocks)
+
+
+def build_context(ticket: Ticket, current_user: User | None) -> dict[str, Any]:
+    ticket_ctx = Lazy(
+        {
+            "id": ticket.pk,
+            "title": ticket.subject,
+            "description": ticket.description,
+            "status": ticket.get_status_display(),
+            "priority": ticket.get_priority_display() if ticket.priority else "",
+            "ticket_type": ticket.get_type_display() if ticket.type else "",
+            "url": lambda: ticket_url(ticket),
+            "link": lambda: ticket_url(ticket),
+            "encoded_id": ticket.encoded_id,
+            "account": settings.ACCOUNT_NAME,
+            "tags": lambda: " ".join(ticket.tag_list),
+            "via": ticket.get_via_display(),
+            "group": lambda: {"name": ticket.group.name} if ticket.group else {},
+            "requester": lambda: user_context(ticket.requester),
+            "assignee": lambda: user_context(ticket.assignee),
+            "latest_comment": lambda: _latest(ticket, public_only=False, html=False),
+            "latest_comment_html": lambda: _latest(ticket, public_only=False, html=True),
+            "latest_public_comment": lambda: _latest(ticket, public_only=True, html=False),
+            "latest_public_comment_html": lambda: _latest(ticket, public_only=True, html=True),
+            "comments_formatted": lambda: _formatted(ticket),
+        }
+    )
+    return {"ticket": ticket_ctx, "current_user": user_context(current_user)}

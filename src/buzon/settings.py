@@ -1,0 +1,156 @@
+"""Django settings for Buzón.
+
+Every setting an operator may need comes from an environment variable; README.md
+lists them all with their defaults. The defaults are the embedded set-up: SQLite in
+./var, everything on loopback, the sandbox mail server as the relay.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+
+def env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env("BUZON_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+
+DEBUG = env_bool("BUZON_DEBUG", False)
+SECRET_KEY = env("BUZON_SECRET_KEY", "insecure-dev-key-change-me-in-production-0123456789")
+ALLOWED_HOSTS = [h for h in env("BUZON_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
+
+# Where the web UI is reachable: used in links inside emails ({{ticket.url}}).
+BASE_URL = env("BUZON_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+ACCOUNT_NAME = env("BUZON_ACCOUNT_NAME", "Buzón Demo")
+
+WEB_HOST = env("BUZON_WEB_HOST", "127.0.0.1")
+WEB_PORT = env_int("BUZON_WEB_PORT", 8000)
+WEB_WORKERS = env_int("BUZON_WEB_WORKERS", 2)
+
+# Inbound SMTP server (replies and bounces arrive here).
+SMTPD_HOST = env("BUZON_SMTPD_HOST", "127.0.0.1")
+SMTPD_PORT = env_int("BUZON_SMTPD_PORT", 2525)
+
+# The sandbox "remote mail server" that `buzon run` starts for demos and tests.
+SANDBOX_HOST = env("BUZON_SANDBOX_HOST", "127.0.0.1")
+SANDBOX_PORT = env_int("BUZON_SANDBOX_PORT", 2587)
+SANDBOX_ENABLED = env_bool("BUZON_SANDBOX", True)
+
+# Outbound relay: the sandbox by default, a real MTA or smarthost in production.
+RELAY_HOST = env("BUZON_RELAY_HOST", SANDBOX_HOST)
+RELAY_PORT = env_int("BUZON_RELAY_PORT", SANDBOX_PORT)
+RELAY_SECURITY = env("BUZON_RELAY_SECURITY", "none")  # none | starttls | tls
+RELAY_USER = env("BUZON_RELAY_USER", "")
+RELAY_PASSWORD = env("BUZON_RELAY_PASSWORD", "")
+RELAY_TIMEOUT = float(env("BUZON_RELAY_TIMEOUT", "30"))
+
+SUPPORT_ADDRESS = env("BUZON_SUPPORT_ADDRESS", "support@helpdesk.test")
+BOUNCE_DOMAIN = env("BUZON_BOUNCE_DOMAIN", "helpdesk.test")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "buzon.tickets",
+    "buzon.rules",
+    "buzon.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "buzon.urls"
+WSGI_APPLICATION = "buzon.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'buzon.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web, worker and SMTP processes share one file; the busy timeout
+    # makes writers wait for each other instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
+        "BUZON_TEST_SQLITE", str(DATA_DIR / "test.sqlite3")
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "tickets.User"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Serve app static files straight from their packages: no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("BUZON_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,159 @@
+"""The one way a ticket changes: UI, API, email and rules all come through here.
+
+`create_ticket` and `update_ticket` validate the whole change first (nothing is
+touched when any part is wrong), then in one transaction apply it, append one
+audit with its events, and run the triggers, whose actions and notifications land
+in the same audit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from buzon.rules.engine import run_triggers
+from buzon.tickets.changes import (
+    TicketChangeError,
+    Update,
+    apply_fields,
+    clean_fields,
+    record_event,
+)
+from buzon.tickets.html import html_to_text, sanitize_html, text_to_html
+from buzon.tickets.models import (
+    Audit,
+    Comment,
+    EventType,
+    Status,
+    Ticket,
+    User,
+    Via,
+)
+
+
+@dataclass
+class CommentInput:
+    """A comment to add. Give `body` (plain text) or `html_body`, or both."""
+
+    body: str = ""
+    html_body: str = ""
+    public: bool = True
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def create_ticket(
+    *,
+    actor: User,
+    via: str,
+    fields: dict[str, Any],
+    comment: CommentInput,
+    metadata: dict[str, Any] | None = None,
+) -> Ticket:
+    """Open a ticket whose first comment is its description."""
+    cleaned = clean_fields(fields)
+    if "subject" not in cleaned:
+        raise TicketChangeError("a new ticket needs a subject", "subject")
+    body, html_body = _comment_bodies(comment)
+    requester_id = cleaned.pop("requester_id", actor.pk)
+    with transaction.atomic():
+        now = timezone.now()
+        ticket = Ticket.objects.create(
+            subject=cleaned.pop("subject"),
+            description=body,
+            requester_id=requester_id,
+            submitter=actor,
+            via=_valid_via(via),
+            status=Status.NEW,
+            created_at=now,
+            updated_at=now,
+        )
+        audit = Audit.objects.create(
+            ticket=ticket, author=actor, via=via, metadata=metadata or {}, created_at=now
+        )
+        update = Update(ticket=ticket, audit=audit, actor=actor, via=via, is_create=True)
+        initial = {
+            "subject": ticket.subject,
+            "status": cleaned.pop("status", Status.NEW),
+            "requester_id": requester_id,
+        }
+        apply_fields(update, {**initial, **cleaned})
+        if ticket.requester.organization_id and "organization_id" not in cleaned:
+            ticket.organization_id = ticket.requester.organization_id
+        update.comment = _add_comment(update, comment, body, html_body)
+        ticket.save()
+        run_triggers(update)
+        ticket.save()
+    return ticket
+
+
+def update_ticket(
+    ticket: Ticket,
+    *,
+    actor: User,
+    via: str,
+    fields: dict[str, Any] | None = None,
+    comment: CommentInput | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Audit | None:
+    """Apply a change to a ticket; None when it changes nothing (no audit is written)."""
+    cleaned = clean_fields(fields or {})
+    bodies = _comment_bodies(comment) if comment else None
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        now = timezone.now()
+        audit = Audit.objects.create(
+            ticket=ticket, author=actor, via=_valid_via(via), metadata=metadata or {},
+            created_at=now,
+        )  # fmt: skip
+        update = Update(ticket=ticket, audit=audit, actor=actor, via=via, is_create=False)
+        apply_fields(update, cleaned)
+        if comment and bodies:
+            update.comment = _add_comment(update, comment, *bodies)
+        if not update.changes and update.comment is None:
+            # Nothing happened: the empty audit must not stay (it is append-only,
+            # so roll the whole transaction back instead of deleting it).
+            transaction.set_rollback(True)
+            return None
+        ticket.updated_at = now
+        ticket.save()
+        run_triggers(update)
+        ticket.save()
+    return audit
+
+
+def _valid_via(via: str) -> str:
+    if via not in Via.values:
+        raise TicketChangeError(f"unknown channel {via!r}; one of {', '.join(Via.values)}", "via")
+    return via
+
+
+def _comment_bodies(comment: CommentInput) -> tuple[str, str]:
+    if comment.html_body:
+        html_body = sanitize_html(comment.html_body)
+        body = comment.body or html_to_text(html_body)
+    else:
+        body = comment.body
+        html_body = text_to_html(body)
+    if not body.strip():
+        raise TicketChangeError("a comment needs a body", "comment")
+    return body, html_body
+
+
+def _add_comment(update: Update, comment: CommentInput, body: str, html_body: str) -> Comment:
+    created = Comment.objects.create(
+        ticket=update.ticket,
+        author=update.actor,
+        body=body,
+        html_body=html_body,
+        public=comment.public,
+        via=update.via,
+        attachments=comment.attachments,
+        metadata=comment.metadata,
+        created_at=update.audit.created_at,
+    )
+    record_event(update.audit, EventType.COMMENT, comment=created)
+    return created

@@ -1,0 +1,46 @@
+"""Shared fixtures: people and tickets built through the real service functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from buzon.tickets.models import Role, Ticket, User, Via
+from buzon.tickets.services import CommentInput, create_ticket
+
+
+@pytest.fixture
+def agent(db) -> User:
+    return User.objects.create_user("agent@helpdesk.test", "Alicia Agent", role=Role.AGENT)
+
+
+@pytest.fixture
+def other_agent(db) -> User:
+    return User.objects.create_user("bruno@helpdesk.test", "Bruno Agent", role=Role.AGENT)
+
+
+@pytest.fixture
+def requester(db) -> User:
+    return User.objects.create_user("ana@example.com", "Ana Cliente")
+
+
+@pytest.fixture
+def cc_users(db) -> list[User]:
+    return [
+        User.objects.create_user("carla@example.com", "Carla CC"),
+        User.objects.create_user("diego@example.net", "Diego CC"),
+    ]
+
+
+@pytest.fixture
+def ticket(agent: User, requester: User, cc_users: list[User]) -> Ticket:
+    """A proactive ticket an agent opened for Ana, with two CCs."""
+    return create_ticket(
+        actor=agent,
+        via=Via.WEB,
+        fields={
+            "subject": "Factura duplicada",
+            "requester_id": requester.pk,
+            "email_cc_ids": [u.pk for u in cc_users],
+        },
+        comment=CommentInput(body="Hola Ana, hemos visto la factura duplicada."),
+    )
