@@ -44,3 +44,16 @@ def ticket(agent: User, requester: User, cc_users: list[User]) -> Ticket:
         },
         comment=CommentInput(body="Hola Ana, hemos visto la factura duplicada."),
     )
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return User.objects.create_user(
+        "root@helpdesk.test", "Root Admin", password="s3cret-pass", role=Role.ADMIN
+    )
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client

@@ -30,6 +30,9 @@ def env_int(name: str, default: int) -> int:
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("BUZON_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+# SQLite, the inbound spool and static files live here; create it so every command works
+# on a fresh checkout.
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("BUZON_DEBUG", False)
 SECRET_KEY = env("BUZON_SECRET_KEY", "insecure-dev-key-change-me-in-production-0123456789")

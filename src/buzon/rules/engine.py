@@ -116,8 +116,9 @@ def send_notification(update: Update, item: PendingNotification) -> Notification
 def resolve_recipients(update: Update, action: NotifyAction) -> list[tuple[User, str]]:
     """Who an email goes to: (user, "to"/"cc") pairs, each address once.
 
-    As in Zendesk, the person who made the update is not emailed about it (unless the
-    action names "current_user"), and when the update's comment is internal no end
+    As in Zendesk, the person who made an update is not emailed about it (unless the
+    action names "current_user"; a requester opening a ticket does get the receipt for
+    it), and when the update's comment is internal no end
     user is emailed at all: an internal note must never leave the building.
     """
     ticket = update.ticket
@@ -150,7 +151,7 @@ def resolve_recipients(update: Update, action: NotifyAction) -> list[tuple[User,
     for user, kind in chosen:
         if not user.is_active or user.email.lower() in seen:
             continue
-        if user.pk == update.actor.pk and target != "current_user":
+        if user.pk == update.actor.pk and target != "current_user" and not update.is_create:
             continue
         if private_update and not user.is_agent:
             continue
