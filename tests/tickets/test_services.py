@@ -141,3 +141,29 @@ def test_a_new_ticket_needs_a_subject(agent):
 def test_an_unknown_channel_is_refused(ticket, agent):
     with pytest.raises(TicketChangeError, match="unknown channel"):
         update_ticket(ticket, actor=agent, via="fax", fields={"status": "open"})
+
+
+def test_extra_events_land_in_the_same_audit_as_the_change(ticket):
+    from buzon.tickets.services import EventInput, system_user
+
+    audit = update_ticket(
+        ticket,
+        actor=system_user(),
+        via=Via.SYSTEM,
+        fields={"additional_tags": ["x"]},
+        events=[EventInput("DeliveryFailure", {"recipient": "a@example.com"})],
+    )
+    assert [(e.type, e.field_name) for e in audit.events.all()] == [
+        ("Change", "tags"),
+        ("DeliveryFailure", ""),
+    ]
+    assert audit.author.email == "system@buzon.invalid" and not audit.author.is_active
+    # An event alone is a change worth an audit, even when the tag was already there.
+    again = update_ticket(
+        ticket,
+        actor=system_user(),
+        via=Via.SYSTEM,
+        fields={"additional_tags": ["x"]},
+        events=[EventInput("DeliveryFailure", {"recipient": "b@example.com"})],
+    )
+    assert [(e.type, e.field_name) for e in again.events.all()] == [("DeliveryFailure", "")]

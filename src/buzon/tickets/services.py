@@ -27,11 +27,20 @@ from buzon.tickets.models import (
     Audit,
     Comment,
     EventType,
+    Role,
     Status,
     Ticket,
     User,
     Via,
 )
+
+
+@dataclass
+class EventInput:
+    """An extra event for the audit of an update (e.g. a delivery failure)."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,8 +107,12 @@ def update_ticket(
     fields: dict[str, Any] | None = None,
     comment: CommentInput | None = None,
     metadata: dict[str, Any] | None = None,
+    events: list[EventInput] | None = None,
 ) -> Audit | None:
-    """Apply a change to a ticket; None when it changes nothing (no audit is written)."""
+    """Apply a change to a ticket; None when it changes nothing (no audit is written).
+
+    `events` are extra facts to record in the same audit (they count as a change).
+    """
     cleaned = clean_fields(fields or {})
     bodies = _comment_bodies(comment) if comment else None
     with transaction.atomic():
@@ -113,7 +126,9 @@ def update_ticket(
         apply_fields(update, cleaned)
         if comment and bodies:
             update.comment = _add_comment(update, comment, *bodies)
-        if not update.changes and update.comment is None:
+        for extra in events or []:
+            record_event(audit, extra.type, data=extra.data)
+        if not update.changes and update.comment is None and not events:
             # Nothing happened: the empty audit must not stay (it is append-only,
             # so roll the whole transaction back instead of deleting it).
             transaction.set_rollback(True)
@@ -123,6 +138,21 @@ def update_ticket(
         run_triggers(update)
         ticket.save()
     return audit
+
+
+SYSTEM_EMAIL = "system@buzon.invalid"
+
+
+def system_user() -> User:
+    """The author of changes Buzón makes by itself (delivery failures, expiries).
+
+    An inactive agent-role user with no password: it can never sign in, it is never
+    emailed (inactive users are skipped), and triggers see it as an agent.
+    """
+    user = User.objects.filter(email=SYSTEM_EMAIL).first()
+    if user is None:
+        user = User.objects.create_user(SYSTEM_EMAIL, "Buzón", role=Role.AGENT, is_active=False)
+    return user
 
 
 def _valid_via(via: str) -> str:
