@@ -6,5 +6,15 @@ provider-specific codes; every explanation is written for a support agent.
 """
 
 from buzon.smtpcodes.model import CodeInfo, Explanation, Lang, ZendeskStatus
+from buzon.smtpcodes.reference import enhanced_codes, lookup, reply_codes, search_codes
 
-__all__ = ["CodeInfo", "Explanation", "Lang", "ZendeskStatus"]
+__all__ = [
+    "CodeInfo",
+    "Explanation",
+    "Lang",
+    "ZendeskStatus",
+    "enhanced_codes",
+    "lookup",
+    "reply_codes",
+    "search_codes",
+]
