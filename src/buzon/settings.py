@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "buzon.tickets",
     "buzon.rules",
+    "buzon.search",
     "buzon.core",
 ]
 
