@@ -238,6 +238,17 @@ def test_commenter(people_tickets, requester, find):
 
 def test_unknown_person_finds_nothing(people_tickets, find):
     assert find("requester:nobody@example.org") == set()
+    assert find("-requester:nobody@example.org") == {t.pk for t in people_tickets.values()}
+    assert find("cc:nobody@example.org") == set()
+
+
+def test_many_matching_people_stay_a_subquery(people_tickets, monkeypatch, find):
+    monkeypatch.setattr("buzon.search.compiler.MAX_LISTED_USERS", 1)
+    # "c" is in the names of Ana Cliente, Carla CC and Diego CC.
+    assert find("requester:c") == {t.pk for t in people_tickets.values()}
+    assert find("-requester:c") == set()
+    assert find("cc:c") == ids(people_tickets["ana_cc"], people_tickets["diego_cc"])
+    assert find("requester:ana@example.com") == ids(people_tickets["ana"], people_tickets["ana_cc"])
 
 
 # --- Groups and organizations -------------------------------------------------------
