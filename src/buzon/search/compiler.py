@@ -2,8 +2,9 @@
 
 Pure ORM, the same on SQLite and PostgreSQL; only free text renders differently
 (see `buzon.search.fulltext`). Everything that looks at another table is an
-`Exists` or `IN (subquery)`, never a join, so a ticket is never counted twice and
-`-term` is a plain NOT.
+`Exists`, an `IN (subquery)` or an `IN (ids)`, never a join, so a ticket is never
+counted twice and `-term` is a plain NOT. Compiling reads the database only to
+turn people named by email or name into ids (see `_user_ids`).
 
 How terms combine: every term must hold, except that several non-excluded `:`
 terms with the same keyword match ANY of their values (`tags:a tags:b`,
