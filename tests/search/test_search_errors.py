@@ -134,6 +134,11 @@ def test_type_conflicts():
     exc = error("role:agent status:open")
     assert exc.position == 11
     assert exc.message == "status applies to tickets only, but an earlier term is about users"
+    exc = error("type:ticket type:user status:open role:agent")
+    assert exc.message == "role applies to users only, but an earlier term is about tickets"
+    assert error("type:user #5").message == (
+        "a ticket id applies to tickets only, but type: asks for users"
+    )
     assert error("type:user order_by:priority").position == 10
     assert error("type:ticket -type:ticket").message == "type: excludes every kind of result"
 

@@ -19,7 +19,7 @@ pytestmark = [
 
 def test_the_indexes_exist():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'search_%%'")
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["search_%"])
         names = {row[0] for row in cursor.fetchall()}
     assert names == {"search_ticket_subject_fts", "search_comment_body_fts"}
 

@@ -360,9 +360,10 @@ def texts(make_ticket, agent, requester):
         shipping,
         actor=agent,
         via=Via.WEB,
-        comment=CommentInput(body="Nota interna: el transportista wombat perdió el paquete.",
-                             public=False),
-    )  # fmt: skip
+        comment=CommentInput(
+            body="Nota interna: el transportista wombat perdió el paquete.", public=False
+        ),
+    )
     return {"invoice": invoice, "printer": printer, "shipping": shipping}
 
 
@@ -454,8 +455,11 @@ def test_order_by_priority_uses_its_natural_order(make_ticket, agent):
     descending = compile_tickets("order_by:priority sort:desc", user=agent)
     assert list(descending) == [urgent, high, low, unset]
     assert list(compile_tickets("sort_by:priority sort_order:asc", user=agent)) == [
-        unset, low, high, urgent,
-    ]  # fmt: skip
+        unset,
+        low,
+        high,
+        urgent,
+    ]
 
 
 def test_order_by_status_and_ticket_type(make_ticket, agent):

@@ -274,9 +274,8 @@ def _user_ids(person: Person) -> list[int] | QuerySet[Any]:
     if person.kind == "email":
         by_email = User.objects.filter(email__iexact=person.value).values_list("pk")
         by_identity = UserIdentity.objects.filter(value__iexact=person.value)
-        matching = by_email.order_by().union(
-            by_identity.values_list("user_id").order_by(), all=True
-        )
+        # UNION (not ALL): each user once, so the count below is a count of users.
+        matching = by_email.order_by().union(by_identity.values_list("user_id").order_by())
     else:
         matching = User.objects.filter(name__icontains=person.value).values_list("pk")
     ids = {pk for (pk,) in matching[: MAX_LISTED_USERS + 1]}

@@ -310,8 +310,7 @@ def _free_term(raw: RawTerm) -> Term:
 
 
 def _term(raw: RawTerm, field: str, value: Any, operator: str = EQUALS) -> Term:
-    return Term(field=field, operator=operator, value=value, negated=raw.negated,
-                position=raw.position)  # fmt: skip
+    return Term(field, operator, value, negated=raw.negated, position=raw.position)
 
 
 def _canonical_keyword(raw: RawTerm) -> str:
@@ -364,8 +363,10 @@ def _object_type(raw: RawTerm) -> str:
 def _order_field(raw: RawTerm, name: str) -> str:
     value = raw.value.strip().lower()
     if raw.operator != EQUALS:
-        raise QueryError(f"'{raw.operator}' does not apply to {raw.keyword}",
-                         raw.value_position - len(raw.operator))  # fmt: skip
+        raise QueryError(
+            f"'{raw.operator}' does not apply to {raw.keyword}",
+            raw.value_position - len(raw.operator),
+        )
     if value in ORDER_FIELDS:
         return ORDER_FIELDS[value]
     choices = ["created_at", "updated_at", "priority", "status", "ticket_type"]
@@ -382,26 +383,29 @@ def _types(
     order_by: tuple[str, int] | None,
 ) -> frozenset[str]:
     """What the query can find: `type:` terms, narrowed by the terms that need one kind."""
-    types = frozenset(included or ALL_TYPES) - excluded
-    if not types:
+    asked = frozenset(included or ALL_TYPES) - excluded
+    if not asked:
         raise QueryError("type: excludes every kind of result", type_position or 0)
-    restricted = bool(included or excluded)
-    needs = [(term.field, _applies_to(term), term.position) for term in terms]
+    needs = [(_term_name(term), _applies_to(term), term.position) for term in terms]
     if order_by and order_by[0] in TICKET_ONLY_ORDERS:
         needs.append((f"order_by:{order_by[0]}", TICKETS_ONLY, order_by[1]))
-    for field, applies_to, position in needs:
-        narrowed = types & applies_to
-        if not narrowed:
+    types = asked
+    for name, applies_to, position in needs:
+        if not types & applies_to:
             kinds = " and ".join(sorted(f"{t}s" for t in applies_to))
             searched = " and ".join(sorted(f"{t}s" for t in types))
-            reason = "type: asks for " if restricted else "an earlier term is about "
+            reason = "type: asks for" if types == asked else "an earlier term is about"
             raise QueryError(
-                f"{field} applies to {kinds} only, but {reason}{searched}",
+                f"{name} applies to {kinds} only, but {reason} {searched}",
                 position,
                 "search tickets and users in separate queries",
             )
-        types = narrowed
+        types &= applies_to
     return types
+
+
+def _term_name(term: Term) -> str:
+    return {"id": "a ticket id", "encoded_id": "an encoded id"}.get(term.field, term.field)
 
 
 def _applies_to(term: Term) -> frozenset[str]:
@@ -511,12 +515,18 @@ def _keywords(*keywords: Keyword) -> dict[str, Keyword]:
 
 
 KEYWORDS: dict[str, Keyword] = _keywords(
-    Keyword("status", TICKETS_ONLY, _choice("status", ORDERED_FIELDS["status"]),
-            ALL_OPERATORS),
-    Keyword("priority", TICKETS_ONLY,
-            _choice("priority", ORDERED_FIELDS["priority"], allow_none=True), ALL_OPERATORS),
-    Keyword("ticket_type", TICKETS_ONLY,
-            _choice("ticket_type", list(TicketType.values), allow_none=True)),
+    Keyword("status", TICKETS_ONLY, _choice("status", ORDERED_FIELDS["status"]), ALL_OPERATORS),
+    Keyword(
+        "priority",
+        TICKETS_ONLY,
+        _choice("priority", ORDERED_FIELDS["priority"], allow_none=True),
+        ALL_OPERATORS,
+    ),
+    Keyword(
+        "ticket_type",
+        TICKETS_ONLY,
+        _choice("ticket_type", list(TicketType.values), allow_none=True),
+    ),
     Keyword("tags", TICKETS_ONLY, _clean_tags),
     Keyword("requester", TICKETS_ONLY, _clean_person),
     Keyword("submitter", TICKETS_ONLY, _clean_person),
@@ -532,7 +542,7 @@ KEYWORDS: dict[str, Keyword] = _keywords(
     Keyword("name", USERS_ONLY, _clean_word),
     Keyword("email", USERS_ONLY, _clean_word),
     Keyword("role", USERS_ONLY, _clean_role),
-)  # fmt: skip
+)
 
 ALIASES = {
     "tag": "tags",
