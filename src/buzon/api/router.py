@@ -258,7 +258,11 @@ def _parse_body(request: HttpRequest, body_type: Any) -> dict[str, Any]:
     if problems:
         errors: dict[str, list[str]] = {}
         for where, message in problems[:20]:
-            errors.setdefault(where or "base", []).append(f"{where or 'the body'} {message}")
+            # Zendesk names the field without the envelope: "status", not "ticket.status".
+            field_name = where.split(".", 1)[1] if "." in where else where
+            errors.setdefault(field_name or "base", []).append(
+                f"{field_name or 'the body'} {message}"
+            )
         raise invalid_fields(errors)
     return data
 
