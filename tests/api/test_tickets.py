@@ -84,7 +84,10 @@ def test_add_a_public_comment_notifies_and_is_audited_as_api(api, ticket):
     assert events["Comment"]["public"] is True
     assert events["Comment"]["body"] == "Ya lo corregimos."
     notification = events["Notification"]
-    assert notification["via"]["source"]["from"]["title"] == "Notify requester and CCs of comment update"
+    assert (
+        notification["via"]["source"]["from"]["title"]
+        == "Notify requester and CCs of comment update"
+    )
     assert len(notification["recipients"]) == 3  # Ana and her two CCs
 
 
@@ -116,7 +119,9 @@ def test_invalid_field_answers_422_in_zendesk_shape(api, ticket):
 
 
 def test_wrongly_typed_field_answers_422_and_names_it(api, ticket):
-    response = api.put(f"tickets/{ticket.pk}", {"ticket": {"tags": "not-a-list", "assignee_id": "x"}})
+    response = api.put(
+        f"tickets/{ticket.pk}", {"ticket": {"tags": "not-a-list", "assignee_id": "x"}}
+    )
     assert response.status_code == 422
     assert {"tags", "assignee_id"} <= set(response.json()["details"])
 
@@ -148,7 +153,10 @@ def test_malformed_json_is_400(api):
 def test_show_and_show_many(api, ticket):
     assert api.get(f"tickets/{ticket.pk}").json()["ticket"]["id"] == ticket.pk
     assert api.get("tickets/999999").status_code == 404
-    assert api.get("tickets/999999").json() == {"error": "RecordNotFound", "description": "Not found"}
+    assert api.get("tickets/999999").json() == {
+        "error": "RecordNotFound",
+        "description": "Not found",
+    }
     many = api.get(f"tickets/show_many.json?ids={ticket.pk},999999").json()
     assert [t["id"] for t in many["tickets"]] == [ticket.pk]
 
@@ -227,7 +235,9 @@ def test_show_one_audit(api, ticket):
     assert api.get(f"tickets/{ticket.pk}/audits/999999").status_code == 404
 
 
-def test_listing_tickets_takes_a_fixed_number_of_queries(api, agent, requester, django_assert_max_num_queries):
+def test_listing_tickets_takes_a_fixed_number_of_queries(
+    api, agent, requester, django_assert_max_num_queries
+):
     from buzon.tickets.services import CommentInput, create_ticket
 
     for n in range(12):
@@ -242,7 +252,9 @@ def test_listing_tickets_takes_a_fixed_number_of_queries(api, agent, requester, 
         api.get("tickets?page[size]=5")
 
 
-def test_audits_and_comments_take_a_fixed_number_of_queries(api, ticket, django_assert_max_num_queries):
+def test_audits_and_comments_take_a_fixed_number_of_queries(
+    api, ticket, django_assert_max_num_queries
+):
     for n in range(6):
         api.put(f"tickets/{ticket.pk}", {"ticket": {"comment": {"body": f"c{n}"}}})
     with django_assert_max_num_queries(8):
