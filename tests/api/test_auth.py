@@ -6,13 +6,13 @@ import base64
 import io
 
 import pytest
+from conftest import api_for, basic_auth
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.test import Client
 
 from buzon.api.models import ApiToken
 from buzon.tickets.models import Audit, Role, User, Via
-from conftest import api_for, basic_auth
 
 pytestmark = pytest.mark.django_db
 

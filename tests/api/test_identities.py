@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests_api_helpers import IDENTITY_KEYS
 
 from buzon.tickets.models import DeliverableState, UserIdentity
-from tests_api_helpers import IDENTITY_KEYS
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ def test_list_identities_with_deliverability(api, requester):
         deliverable_state=DeliverableState.UNDELIVERABLE, undeliverable_count=10
     )
     (identity,) = api.get(f"users/{requester.pk}/identities.json").json()["identities"]
-    assert IDENTITY_KEYS <= set(identity)
+    assert set(identity) >= IDENTITY_KEYS
     assert identity["type"] == "email" and identity["primary"] is True
     assert identity["deliverable_state"] == "undeliverable"
     assert identity["undeliverable_count"] == 10

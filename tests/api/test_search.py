@@ -54,9 +54,11 @@ def test_malformed_query_is_400_with_the_position(api):
 def test_search_pages_and_sort(api, agent, requester):
     for n in range(5):
         create_ticket(
-            actor=agent, via=Via.WEB, fields={"subject": f"Pedido {n}", "requester_id": requester.pk},
+            actor=agent,
+            via=Via.WEB,
+            fields={"subject": f"Pedido {n}", "requester_id": requester.pk},
             comment=CommentInput(body="pedido"),
-        )  # fmt: skip
+        )
     first = api.get(
         "search?query=type:ticket pedido&per_page=2&sort_by=created_at&sort_order=asc"
     ).json()

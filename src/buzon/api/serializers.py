@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
-from django.utils import timezone
 
 from buzon.api import types as t
 from buzon.api.router import Call
