@@ -47,6 +47,22 @@ def _fields(tp: type) -> dict[str, Any]:
     return {name: _strip_required(hint) for name, hint in hints.items()}
 
 
+def required_keys(tp: type) -> set[str]:
+    """The keys a TypedDict requires, read from its annotations.
+
+    (`__required_keys__` misses NotRequired[...] when annotations are strings, as
+    with `from __future__ import annotations`.)
+    """
+    hints = typing.get_type_hints(tp, include_extras=True)
+    total = getattr(tp, "__total__", True)
+    required = set()
+    for name, hint in hints.items():
+        origin = get_origin(hint)
+        if origin is Required or (total and origin is not NotRequired):
+            required.add(name)
+    return required
+
+
 def _strip_required(tp: Any) -> Any:
     while get_origin(tp) in (Required, NotRequired):
         tp = get_args(tp)[0]
@@ -127,7 +143,7 @@ class SchemaBuilder:
         self.components[name] = {}  # placeholder: a type may refer to itself
         properties = {field: self.schema(hint) for field, hint in _fields(tp).items()}
         component: dict[str, Any] = {"type": "object", "properties": properties}
-        required = sorted(tp.__required_keys__)  # type: ignore[attr-defined]
+        required = sorted(required_keys(tp))
         if required:
             component["required"] = required
         doc = (tp.__doc__ or "").strip()
@@ -169,7 +185,7 @@ def check(value: Any, tp: Any, where: str = "") -> list[tuple[str, str]]:
         if not isinstance(value, dict):
             return [(where, "must be an object")]
         problems = []
-        for key in sorted(tp.__required_keys__):  # type: ignore[attr-defined]
+        for key in sorted(required_keys(tp)):
             if key not in value:
                 problems.append((_join(where, key), "is required"))
         for key, hint in _fields(tp).items():
