@@ -66,10 +66,6 @@ RELAY_TIMEOUT = float(env("BUZON_RELAY_TIMEOUT", "30"))
 SUPPORT_ADDRESS = env("BUZON_SUPPORT_ADDRESS", "support@helpdesk.test")
 BOUNCE_DOMAIN = env("BUZON_BOUNCE_DOMAIN", "helpdesk.test")
 
-# API: requests per minute per token (0 = unlimited). Counted in Django's cache, i.e.
-# per web process with the default local-memory cache (see buzon.api.ratelimit).
-API_RATE_LIMIT = env_int("BUZON_API_RATE_LIMIT", 700)
-
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -80,8 +76,8 @@ INSTALLED_APPS = [
     "buzon.tickets",
     "buzon.rules",
     "buzon.search",
-    "buzon.api",
     "buzon.core",
+    "buzon.api",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +150,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+
+# API: requests per minute per token (0 = unlimited). Counted in Django's cache, i.e.
+# per web process with the default local-memory cache (see buzon.api.ratelimit).
+API_RATE_LIMIT = env_int("BUZON_API_RATE_LIMIT", 700)
 
 LOGGING = {
     "version": 1,
