@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, NotRequired, TypedDict
 from urllib.parse import urlencode
 
@@ -124,9 +125,13 @@ class Call:
             raise bad_request(f"{name} takes at most {limit} ids", name)
         return list(dict.fromkeys(ids))
 
+    @cached_property
+    def base_url(self) -> str:
+        return self.request.build_absolute_uri("/api/v2/")
+
     def url(self, api_path: str, query: dict[str, Any] | None = None) -> str:
         """An absolute URL under /api/v2/ (with `.json`, as Zendesk writes them)."""
-        text = self.request.build_absolute_uri(f"/api/v2/{api_path}.json")
+        text = f"{self.base_url}{api_path}.json"
         return f"{text}?{urlencode(query)}" if query else text
 
     def this_url(self, **changes: Any) -> str:
@@ -286,12 +291,6 @@ def _validation_response(error: ValidationError) -> HttpResponse:
 
 
 # -------------------------------------------------------------------------- pages
-
-
-class _PageFields(TypedDict):
-    next_page: NotRequired[str | None]
-    previous_page: NotRequired[str | None]
-    count: NotRequired[int]
 
 
 _page_types: dict[str, Any] = {}
