@@ -263,3 +263,23 @@ def test_audits_and_comments_take_a_fixed_number_of_queries(
         assert len(api.get(f"tickets/{ticket.pk}/audits").json()["audits"]) == 7
     with django_assert_max_num_queries(8):
         assert len(api.get(f"tickets/{ticket.pk}/comments").json()["comments"]) == 7
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"subject": "nul \x00 inside", "comment": {"body": "x"}},
+        {"subject": "surrogate \ud800", "comment": {"body": "x"}},
+        {"subject": "huge id", "comment": {"body": "x"}, "requester_id": 10**30},
+    ],
+    ids=["nul", "surrogate", "huge-int"],
+)
+def test_text_and_numbers_no_database_can_store_are_422(api, fields):
+    response = api.post("tickets", {"ticket": fields})
+    assert response.status_code == 422, response.content
+
+
+def test_huge_ids_in_the_path_are_404_and_nul_in_parameters_is_400(api):
+    assert api.get(f"tickets/{10**25}.json").status_code == 404
+    assert api.get("search?query=a%00b").status_code == 400
+    assert api.get("users/search?query=a%00b@example.com").status_code == 400

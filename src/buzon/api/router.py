@@ -27,8 +27,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from buzon.api import ratelimit
 from buzon.api.auth import Caller, authenticate
-from buzon.api.errors import ApiError, bad_request, forbidden, invalid_fields
-from buzon.api.schema import check
+from buzon.api.errors import ApiError, bad_request, forbidden, invalid_fields, not_found
+from buzon.api.schema import MAX_INTEGER, check
 from buzon.tickets.changes import TicketChangeError
 
 log = logging.getLogger("buzon.api")
@@ -91,12 +91,16 @@ class Call:
     def param(self, name: str) -> str | None:
         """A query parameter's value (Rails-style `name[]` accepted for lists)."""
         value = self.request.GET.get(name)
-        return value if value is None else value.strip()
+        if value is None:
+            return None
+        _check_text(value, name)
+        return value.strip()
 
     def list_param(self, name: str) -> list[str]:
         values = self.request.GET.getlist(name) + self.request.GET.getlist(f"{name}[]")
         items: list[str] = []
         for value in values:
+            _check_text(value, name)
             items.extend(v.strip() for v in value.split(",") if v.strip())
         return items
 
@@ -144,6 +148,15 @@ class Call:
                 query[key] = str(value)
         base = self.request.build_absolute_uri(self.request.path)
         return f"{base}?{urlencode(query)}" if query else base
+
+
+def _check_text(value: str, name: str) -> None:
+    if "\x00" in value:
+        raise bad_request(f"{name} must not contain NUL characters", name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise bad_request(f"{name} must be valid Unicode", name) from None
 
 
 class Router:
@@ -202,6 +215,8 @@ def _dispatcher(endpoints: list[Endpoint]) -> Callable[..., HttpResponse]:
     by_method = {e.method: e for e in endpoints}
 
     def dispatch(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if any(isinstance(v, int) and v > MAX_INTEGER for v in kwargs.values()):
+            return not_found().response()  # no row has an id beyond a database integer
         endpoint = by_method.get(request.method or "")
         if endpoint is None:
             response = ApiError(
@@ -257,7 +272,7 @@ def _parse_body(request: HttpRequest, body_type: Any) -> dict[str, Any]:
         raise ApiError(413, "RequestTooLarge", f"The body is limited to {MAX_BODY_BYTES} bytes")
     try:
         data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "InvalidJSON", "The request body is not valid JSON") from None
     problems = check(data, body_type)
     if problems:

@@ -168,7 +168,7 @@ def check(value: Any, tp: Any, where: str = "") -> list[tuple[str, str]]:
     """
     tp = _strip_required(tp)
     if tp is Any:
-        return []
+        return _storable(value, where)
     origin = get_origin(tp)
     if origin is Annotated:
         base, *meta = get_args(tp)
@@ -214,13 +214,17 @@ def check(value: Any, tp: Any, where: str = "") -> list[tuple[str, str]]:
             problems.extend(check(element, item, f"{where}[{index}]"))
         return problems
     if origin is dict or tp is dict:
-        return [] if isinstance(value, dict) else [(where, "must be an object")]
+        return (
+            _storable(value, where) if isinstance(value, dict) else [(where, "must be an object")]
+        )
     if tp is NoneType or tp is None:
         return [] if value is None else [(where, "must be null")]
     if tp is bool:
         return [] if isinstance(value, bool) else [(where, "must be true or false")]
     if tp is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
+        if ok and abs(value) > MAX_INTEGER:
+            return [(where, "is too large")]
         return [] if ok else [(where, "must be an integer")]
     if tp is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
@@ -228,12 +232,45 @@ def check(value: Any, tp: Any, where: str = "") -> list[tuple[str, str]]:
     if tp is str:
         if not isinstance(value, str):
             return [(where, "must be text")]
-        if "\x00" in value:
-            return [(where, "must not contain NUL characters")]
-        return []
+        return _text_problems(value, where)
     if tp is list:
         return [] if isinstance(value, list) else [(where, "must be a list")]
     raise TypeError(f"cannot check {tp!r}")
+
+
+MAX_INTEGER = 2**63 - 1  # what a database integer column holds
+
+
+def _text_problems(value: str, where: str) -> list[tuple[str, str]]:
+    """Text every database can store: no NUL, no unpaired surrogates."""
+    if "\x00" in value:
+        return [(where, "must not contain NUL characters")]
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return [(where, "must be valid Unicode (no unpaired surrogates)")]
+    return []
+
+
+def _storable(value: Any, where: str, depth: int = 0) -> list[tuple[str, str]]:
+    """Free-form JSON (Any) that a JSON column can store: the same text rules, bounded
+    integers and depth, all the way down."""
+    if depth > 32:
+        return [(where, "is nested too deeply")]
+    if isinstance(value, str):
+        return _text_problems(value, where)
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return []
+    if isinstance(value, int):
+        return [] if abs(value) <= MAX_INTEGER else [(where, "is too large")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _storable(v, f"{where}[{i}]", depth + 1)]
+    if isinstance(value, dict):
+        problems = []
+        for key, item in value.items():
+            problems += _text_problems(key, where) + _storable(item, _join(where, key), depth + 1)
+        return problems
+    return [(where, "is not JSON")]
 
 
 def _join(where: str, key: str) -> str:

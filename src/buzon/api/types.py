@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-from buzon.api.schema import Doc, Format
+from buzon.api.schema import Doc, Format, Range
 
 DateTime = Annotated[str, Format("date-time"), Doc("ISO 8601, UTC, e.g. 2026-01-31T14:30:00Z")]
 Url = Annotated[str, Format("uri")]
@@ -478,10 +478,10 @@ class ConditionsIn(TypedDict, total=False):
 
 
 class TriggerIn(TypedDict, total=False):
-    title: str
+    title: Annotated[str, Doc("At most 255 characters")]
     description: str
     active: bool
-    position: int
+    position: Annotated[int, Range(0, 1_000_000)]
     conditions: ConditionsIn
     actions: list[Action]
 

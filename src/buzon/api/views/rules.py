@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from buzon.api import history
 from buzon.api import serializers as s
 from buzon.api import types as t
-from buzon.api.errors import not_found
+from buzon.api.errors import not_found, record_invalid
 from buzon.api.pagination import PAGE_PARAMS, paginate
 from buzon.api.router import Call, Param, api, page_of
 from buzon.rules.models import Trigger, View
@@ -140,6 +140,8 @@ def show_trigger(call: Call, trigger_id: int) -> t.TriggerResponse:
 
 
 def _apply(trigger: Trigger, data: dict[str, Any]) -> None:
+    if len(data.get("title", "")) > 255:
+        raise record_invalid("title", "a title has at most 255 characters")
     for name in ("title", "description", "active", "position", "actions"):
         if name in data:
             setattr(trigger, name, data[name])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.http import JsonResponse
@@ -19,10 +21,26 @@ from buzon.api.pagination import PAGE_PARAMS, paginate
 from buzon.api.people import LOCALES_BY_ZENDESK_ID, clean_email, user_by_email
 from buzon.api.router import Call, Param, api, page_of
 from buzon.search import QueryError, compile_users, parse_query
-from buzon.tickets.models import DeliverableState, Locale, Organization, Role, User, UserIdentity
+from buzon.tickets.models import (
+    DeliverableState,
+    Locale,
+    Organization,
+    Role,
+    User,
+    UserIdentity,
+    normalize_email,
+)
 
 TAG = "Users"
 UsersPage = page_of("users", t.User, "UsersPage")
+
+
+def _looks_like_address(text: str) -> bool:
+    try:
+        validate_email(normalize_email(text))
+    except ValidationError:
+        return False
+    return True
 
 
 def _get_user(call: Call, user_id: int) -> User:
@@ -102,8 +120,8 @@ def search_users(call: Call) -> dict[str, Any]:
     text = call.param("query") or ""
     if not text:
         raise bad_request("give query (an email address or words)", "query")
-    if "@" in text and " " not in text and ":" not in text:
-        address = clean_email(text, "query") if "@" in text else text
+    if _looks_like_address(text):
+        address = normalize_email(text)
         users = User.objects.filter(
             Q(pk__in=UserIdentity.objects.filter(value__iexact=address).values("user_id"))
             | Q(email__iexact=address)
