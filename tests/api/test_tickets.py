@@ -283,3 +283,17 @@ def test_huge_ids_in_the_path_are_404_and_nul_in_parameters_is_400(api):
     assert api.get(f"tickets/{10**25}.json").status_code == 404
     assert api.get("search?query=a%00b").status_code == 400
     assert api.get("users/search?query=a%00b@example.com").status_code == 400
+
+
+def test_is_public_means_some_comment_is_public(api, agent, requester):
+    from buzon.tickets.services import CommentInput, create_ticket
+
+    internal = create_ticket(
+        actor=agent,
+        via=Via.WEB,
+        fields={"subject": "Sólo notas", "requester_id": requester.pk},
+        comment=CommentInput(body="nota interna", public=False),
+    )
+    assert api.get(f"tickets/{internal.pk}").json()["ticket"]["is_public"] is False
+    listed = {t["id"]: t["is_public"] for t in api.get("tickets").json()["tickets"]}
+    assert listed[internal.pk] is False

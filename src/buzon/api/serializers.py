@@ -6,6 +6,7 @@ annotations), so a page of 100 costs a fixed number of queries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,20 +44,31 @@ def via_json(channel: str, source: dict[str, Any] | None = None) -> t.Via:
 
 
 def ticket_queryset(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    first_comment = Comment.objects.filter(ticket=OuterRef("pk")).order_by("created_at", "id")
-    return tickets.annotate(
-        first_comment_public=Subquery(first_comment.values("public")[:1])
-    ).prefetch_related(
+    return tickets.prefetch_related(
         "tags",
         Prefetch("email_ccs", queryset=User.objects.only("id")),
         Prefetch("followers", queryset=User.objects.only("id")),
     )
 
 
-def ticket_json(call: Call, ticket: Ticket) -> t.Ticket:
+def tickets_json(call: Call, tickets: Iterable[Ticket]) -> list[t.Ticket]:
+    """Tickets loaded with `ticket_queryset`, plus one query for `is_public`."""
+    tickets = list(tickets)
+    public = set(
+        Comment.objects.filter(ticket_id__in=[x.pk for x in tickets], public=True)
+        .values_list("ticket_id", flat=True)
+        .distinct()
+    )
+    return [ticket_json(call, x, is_public=x.pk in public) for x in tickets]
+
+
+def ticket_json(call: Call, ticket: Ticket, *, is_public: bool | None = None) -> t.Ticket:
+    """`is_public`: whether any comment is public (Zendesk's meaning); looked up when
+    not given."""
     cc_ids = sorted(u.pk for u in ticket.email_ccs.all())
     follower_ids = sorted(u.pk for u in ticket.followers.all())
-    public = getattr(ticket, "first_comment_public", None)
+    if is_public is None:
+        is_public = Comment.objects.filter(ticket_id=ticket.pk, public=True).exists()
     return {
         "id": ticket.pk,
         "url": call.url(f"tickets/{ticket.pk}"),
@@ -80,7 +92,7 @@ def ticket_json(call: Call, ticket: Ticket) -> t.Ticket:
         "follower_ids": follower_ids,
         "email_cc_ids": cc_ids,
         "has_incidents": False,
-        "is_public": True if public is None else bool(public),
+        "is_public": is_public,
         "due_at": None,
         "tags": sorted(tag.name for tag in ticket.tags.all()),
         "custom_fields": [],

@@ -76,7 +76,7 @@ def list_view_tickets(call: Call, view_id: int) -> dict[str, Any]:
     )
     tickets = s.ticket_queryset(view.tickets(call.user.pk))
     page = paginate(call, tickets, ordering, cursor=view.sort_by in CURSOR_SORTS)
-    return {"tickets": [s.ticket_json(call, x) for x in page.items], **page.envelope}
+    return {"tickets": s.tickets_json(call, page.items), **page.envelope}
 
 
 @api.get(

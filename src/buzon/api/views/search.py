@@ -79,7 +79,7 @@ def search_view(call: Call) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     if start < ticket_count:
         tickets = s.ticket_queryset(result.tickets)[start : min(end, ticket_count)]
-        results += [{**s.ticket_json(call, x), "result_type": "ticket"} for x in tickets]
+        results += [{**x, "result_type": "ticket"} for x in s.tickets_json(call, tickets)]
     if end > ticket_count and user_count:
         first = max(0, start - ticket_count)
         users = s.user_queryset(result.users)[first : end - ticket_count]

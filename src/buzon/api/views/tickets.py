@@ -70,7 +70,7 @@ def list_tickets(call: Call) -> dict[str, Any]:
         ordering,
         cursor=_cursorable(ordering),
     )
-    return {"tickets": [s.ticket_json(call, ticket) for ticket in page.items], **page.envelope}
+    return {"tickets": s.tickets_json(call, page.items), **page.envelope}
 
 
 def _cursorable(ordering: list[str]) -> bool:
@@ -88,7 +88,7 @@ def _cursorable(ordering: list[str]) -> bool:
 def show_many_tickets(call: Call) -> dict[str, Any]:
     ids = call.ids_param("ids")
     tickets = s.ticket_queryset(visible_tickets(call.caller).filter(pk__in=ids)).order_by("id")
-    return {"tickets": [s.ticket_json(call, ticket) for ticket in tickets]}
+    return {"tickets": s.tickets_json(call, tickets)}
 
 
 @api.get(
