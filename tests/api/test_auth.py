@@ -6,11 +6,11 @@ import base64
 import io
 
 import pytest
-from conftest import api_for, basic_auth
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.test import Client
 
+from api.apihelpers import api_for, basic_auth
 from buzon.api.models import ApiToken
 from buzon.tickets.models import Audit, Role, User, Via
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tests_api_helpers import IDENTITY_KEYS
 
+from api.apihelpers import IDENTITY_KEYS
 from buzon.tickets.models import DeliverableState, UserIdentity
 
 pytestmark = pytest.mark.django_db

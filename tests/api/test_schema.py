@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from conftest import api_for
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
@@ -22,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.apihelpers import api_for
 from buzon.api.openapi import document
 from buzon.api.router import api as router
 from buzon.tickets.models import Via

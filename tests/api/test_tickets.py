@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tests_api_helpers import TICKET_KEYS
 
+from api.apihelpers import TICKET_KEYS
 from buzon.tickets.models import Audit, Role, Ticket, User, Via
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tests_api_helpers import USER_KEYS
 
+from api.apihelpers import USER_KEYS
 from buzon.tickets.models import Role, User, UserIdentity
 
 pytestmark = pytest.mark.django_db
