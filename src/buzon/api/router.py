@@ -12,6 +12,7 @@ OpenAPI document from the same declarations.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Callable
@@ -150,6 +151,12 @@ class Call:
         return f"{base}?{urlencode(query)}" if query else base
 
 
+def _paragraphs(doc: str) -> str:
+    """A docstring as text: paragraphs kept, the lines within each joined."""
+    blocks = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(block.split()) for block in blocks)
+
+
 def _check_text(value: str, name: str) -> None:
     if "\x00" in value:
         raise bad_request(f"{name} must not contain NUL characters", name)
@@ -169,7 +176,7 @@ class Router:
         def register(view: Callable[..., Any]) -> Callable[..., Any]:
             endpoint = Endpoint(method=method, path=path_, view=view, **options)
             if endpoint.description == "" and view.__doc__:
-                endpoint.description = view.__doc__.strip()
+                endpoint.description = _paragraphs(view.__doc__)
             self.endpoints.append(endpoint)
             return view
 

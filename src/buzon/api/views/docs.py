@@ -24,6 +24,12 @@ def openapi_schema(call: Call) -> Any:
     return JsonResponse(document(), json_dumps_params={"ensure_ascii": False, "indent": 1})
 
 
+TAG_ORDER = [
+    "Tickets", "Users", "User identities", "Email notifications", "Search", "Views",
+    "Triggers", "Schema",
+]  # fmt: skip
+
+
 def docs_page(request: HttpRequest) -> HttpResponse:
     schema = document()
     operations = []
@@ -47,6 +53,7 @@ def docs_page(request: HttpRequest) -> HttpResponse:
                     ),
                 }
             )
+    operations.sort(key=lambda o: TAG_ORDER.index(o["tag"]) if o["tag"] in TAG_ORDER else 99)
     components = [
         {"name": name, "json": json.dumps(value, indent=2, ensure_ascii=False)}
         for name, value in schema["components"]["schemas"].items()
