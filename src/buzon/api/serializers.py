@@ -7,6 +7,7 @@ annotations), so a page of 100 costs a fixed number of queries.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from buzon.tickets.models import (
     Comment,
     EventType,
     Ticket,
+    TicketTag,
     User,
     UserIdentity,
 )
@@ -43,32 +45,49 @@ def via_json(channel: str, source: dict[str, Any] | None = None) -> t.Via:
 # -------------------------------------------------------------------------- tickets
 
 
-def ticket_queryset(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return tickets.prefetch_related(
-        "tags",
-        Prefetch("email_ccs", queryset=User.objects.only("id")),
-        Prefetch("followers", queryset=User.objects.only("id")),
-    )
+@dataclass
+class TicketExtras:
+    """What a ticket's JSON needs from other tables, for a whole page at once (plain
+    value queries: no model instances or related managers per ticket)."""
+
+    tags: dict[int, list[str]] = field(default_factory=dict)
+    cc_ids: dict[int, list[int]] = field(default_factory=dict)
+    follower_ids: dict[int, list[int]] = field(default_factory=dict)
+    public: set[int] = field(default_factory=set)
+
+
+def ticket_extras(ids: list[int]) -> TicketExtras:
+    extras = TicketExtras()
+    if not ids:
+        return extras
+    tags = TicketTag.objects.filter(ticket_id__in=ids).order_by("name")
+    for ticket_id, name in tags.values_list("ticket_id", "name"):
+        extras.tags.setdefault(ticket_id, []).append(name)
+    for through, target in (
+        (Ticket.email_ccs.through, extras.cc_ids),
+        (Ticket.followers.through, extras.follower_ids),
+    ):
+        rows = through.objects.filter(ticket_id__in=ids).order_by("user_id")
+        for ticket_id, user_id in rows.values_list("ticket_id", "user_id"):
+            target.setdefault(ticket_id, []).append(user_id)
+    public = Comment.objects.filter(ticket_id__in=ids, public=True).order_by()
+    extras.public = set(public.values_list("ticket_id", flat=True).distinct())
+    return extras
 
 
 def tickets_json(call: Call, tickets: Iterable[Ticket]) -> list[t.Ticket]:
-    """Tickets loaded with `ticket_queryset`, plus one query for `is_public`."""
+    """A page of tickets as JSON: the page's query plus four, however many tickets."""
     tickets = list(tickets)
-    public = set(
-        Comment.objects.filter(ticket_id__in=[x.pk for x in tickets], public=True)
-        .values_list("ticket_id", flat=True)
-        .distinct()
-    )
-    return [ticket_json(call, x, is_public=x.pk in public) for x in tickets]
+    extras = ticket_extras([x.pk for x in tickets])
+    return [ticket_json(call, x, extras) for x in tickets]
 
 
-def ticket_json(call: Call, ticket: Ticket, *, is_public: bool | None = None) -> t.Ticket:
-    """`is_public`: whether any comment is public (Zendesk's meaning); looked up when
-    not given."""
-    cc_ids = sorted(u.pk for u in ticket.email_ccs.all())
-    follower_ids = sorted(u.pk for u in ticket.followers.all())
-    if is_public is None:
-        is_public = Comment.objects.filter(ticket_id=ticket.pk, public=True).exists()
+def ticket_json(call: Call, ticket: Ticket, extras: TicketExtras | None = None) -> t.Ticket:
+    """`is_public` is Zendesk's: whether any comment is public."""
+    if extras is None:
+        extras = ticket_extras([ticket.pk])
+    cc_ids = extras.cc_ids.get(ticket.pk, [])
+    follower_ids = extras.follower_ids.get(ticket.pk, [])
     return {
         "id": ticket.pk,
         "url": call.url(f"tickets/{ticket.pk}"),
@@ -92,9 +111,9 @@ def ticket_json(call: Call, ticket: Ticket, *, is_public: bool | None = None) ->
         "follower_ids": follower_ids,
         "email_cc_ids": cc_ids,
         "has_incidents": False,
-        "is_public": is_public,
+        "is_public": ticket.pk in extras.public,
         "due_at": None,
-        "tags": sorted(tag.name for tag in ticket.tags.all()),
+        "tags": extras.tags.get(ticket.pk, []),
         "custom_fields": [],
         "fields": [],
         "satisfaction_rating": None,

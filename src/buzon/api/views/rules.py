@@ -74,7 +74,7 @@ def list_view_tickets(call: Call, view_id: int) -> dict[str, Any]:
     ordering = (
         [f"{prefix}{view.sort_by}", f"{prefix}id"] if view.sort_by != "id" else [f"{prefix}id"]
     )
-    tickets = s.ticket_queryset(view.tickets(call.user.pk))
+    tickets = view.tickets(call.user.pk)
     page = paginate(call, tickets, ordering, cursor=view.sort_by in CURSOR_SORTS)
     return {"tickets": s.tickets_json(call, page.items), **page.envelope}
 

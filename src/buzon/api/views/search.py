@@ -78,7 +78,7 @@ def search_view(call: Call) -> dict[str, Any]:
     ticket_count, user_count = result.ticket_count, result.user_count
     results: list[dict[str, Any]] = []
     if start < ticket_count:
-        tickets = s.ticket_queryset(result.tickets)[start : min(end, ticket_count)]
+        tickets = result.tickets[start : min(end, ticket_count)]
         results += [{**x, "result_type": "ticket"} for x in s.tickets_json(call, tickets)]
     if end > ticket_count and user_count:
         first = max(0, start - ticket_count)

@@ -66,7 +66,7 @@ def list_tickets(call: Call) -> dict[str, Any]:
     ordering = _ticket_ordering(call)
     page = paginate(
         call,
-        s.ticket_queryset(visible_tickets(call.caller)),
+        visible_tickets(call.caller),
         ordering,
         cursor=_cursorable(ordering),
     )
@@ -87,7 +87,7 @@ def _cursorable(ordering: list[str]) -> bool:
 )
 def show_many_tickets(call: Call) -> dict[str, Any]:
     ids = call.ids_param("ids")
-    tickets = s.ticket_queryset(visible_tickets(call.caller).filter(pk__in=ids)).order_by("id")
+    tickets = visible_tickets(call.caller).filter(pk__in=ids).order_by("id")
     return {"tickets": s.tickets_json(call, tickets)}
 
 
@@ -100,7 +100,7 @@ def show_many_tickets(call: Call) -> dict[str, Any]:
 )
 def show_ticket(call: Call, ticket_id: int) -> t.TicketResponse:
     get_ticket(call.caller, ticket_id)
-    ticket = s.ticket_queryset(Ticket.objects.filter(pk=ticket_id)).get()
+    ticket = Ticket.objects.get(pk=ticket_id)
     return {"ticket": s.ticket_json(call, ticket)}
 
 
@@ -152,7 +152,7 @@ def update_ticket_view(call: Call, ticket_id: int) -> Any:
 
 
 def _ticket_with_audit(call: Call, ticket: Ticket, audit: Audit | None) -> Any:
-    ticket = s.ticket_queryset(Ticket.objects.filter(pk=ticket.pk)).get()
+    ticket = Ticket.objects.get(pk=ticket.pk)
     audit_body = None
     if audit is not None:
         audit_body = s.audit_json(s.audit_queryset(Audit.objects.filter(pk=audit.pk)).get())
