@@ -68,3 +68,21 @@ def test_search_pages_and_sort(api, agent, requester):
     ]
     assert "page=2" in first["next_page"]
     assert api.get("search?query=pedido&sort_by=nonsense").status_code == 400
+
+
+def test_pages_run_across_tickets_then_users(api, agent, requester):
+    for subject in ("Cliente nuevo", "Otro cliente"):
+        create_ticket(
+            actor=agent,
+            via=Via.WEB,
+            fields={"subject": subject, "requester_id": requester.pk},
+            comment=CommentInput(body="hola"),
+        )
+    first = api.get("search?query=cliente&per_page=2").json()
+    assert first["count"] == 3  # two tickets and Ana Cliente
+    assert [r["result_type"] for r in first["results"]] == ["ticket", "ticket"]
+    second = api.get("search?query=cliente&per_page=2&page=2").json()
+    assert [(r["result_type"], r["id"]) for r in second["results"]] == [("user", requester.pk)]
+    assert second["count"] == 3 and second["next_page"] is None
+    beyond = api.get("search?query=cliente&per_page=2&page=5").json()
+    assert beyond["results"] == [] and beyond["count"] == 3

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, QuerySet, Window
+
 from buzon.api import serializers as s
 from buzon.api import types as t
 from buzon.api.access import visible_tickets, visible_users
@@ -75,14 +77,16 @@ def search_view(call: Call) -> dict[str, Any]:
     page = call.int_param("page", 1, high=100_000) or 1
     per_page = call.int_param("per_page", MAX_PAGE_SIZE, high=MAX_PAGE_SIZE) or MAX_PAGE_SIZE
     start, end = (page - 1) * per_page, page * per_page
-    ticket_count, user_count = result.ticket_count, result.user_count
     results: list[dict[str, Any]] = []
-    if start < ticket_count:
-        tickets = result.tickets[start : min(end, ticket_count)]
+    ticket_count = 0
+    if result.query.finds_tickets:
+        tickets, ticket_count = _page_and_count(result.tickets, start, end)
         results += [{**x, "result_type": "ticket"} for x in s.tickets_json(call, tickets)]
-    if end > ticket_count and user_count:
-        first = max(0, start - ticket_count)
-        users = s.user_queryset(result.users)[first : end - ticket_count]
+    user_count = 0
+    if result.query.finds_users:
+        users, user_count = _page_and_count(
+            s.user_queryset(result.users), max(0, start - ticket_count), end - ticket_count
+        )
         results += [{**s.user_json(call, x), "result_type": "user"} for x in users]
     total = ticket_count + user_count
     return {
@@ -92,6 +96,15 @@ def search_view(call: Call) -> dict[str, Any]:
         "previous_page": call.this_url(page=page - 1) if page > 1 else None,
         "count": total,
     }
+
+
+def _page_and_count(queryset: QuerySet[Any], start: int, end: int) -> tuple[list[Any], int]:
+    """One page and the total in one query (a window count over the matches); a
+    page past the end costs a separate count."""
+    if end <= start or end <= 0:
+        return [], queryset.count()
+    rows = list(queryset.annotate(total_matches=Window(Count("id")))[start:end])
+    return rows, (rows[0].total_matches if rows else queryset.count())
 
 
 @api.get(
