@@ -1,0 +1,94 @@
+"""Text-only bounces from MTAs with no module of their own.
+
+It looks for the lines that name a failed recipient in the ways MTAs commonly do
+(`<addr>:`, an address alone on a line, "could not be delivered to: addr", ...) and
+takes the text that follows each as its diagnostic.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import address, reasons
+from ..mail import Mail
+from ._base import Fact, original_recipient, split_by_recipient, squash
+
+NAME = "generic"
+
+_BOUNCE_SENDER_RE = re.compile(
+    r"(?i)mailer-daemon|postmaster|mail delivery|mail-daemon|maildaemon|mail administrator|"
+    r"system administrator|mdaemon|delivery subsystem|\bmailer\b|ndr|no-?reply"
+)
+_BOUNCE_SUBJECT_RE = re.compile(
+    r"(?i)undeliver|undelivered|delivery (?:status notification|failure|failed|problem|report|notification)|"
+    r"failure notice|failed delivery|returned mail|returning message|mail delivery|non[- ]?remis|"
+    r"unzustellbar|nicht zustellbar|could not be delivered|delivery has failed|not delivered|"
+    r"mail system error|message delivery|error sending|rejected|bounce|nondeliverable|"
+    r"no entregado|non recapitato|error|failure|warning: could not send|delayed mail|エラー|不達|配信"
+)
+_RECIPIENT_RE = re.compile(
+    r"(?i)^\s{0,12}(?:"
+    r"(?:[*\-•>]\s*)?<?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\"]{1,254}?)>?\s*(?::|\.\.\.|$|\[|\(|\s+on\s)"
+    r")"
+)
+_INTRO_RE = re.compile(
+    r"(?i)(?:could not be delivered to|unable to deliver (?:the )?(?:message )?to|delivery to|"
+    r"failed to deliver to|not delivered to|rejected recipient|failed recipient|recipient address|"
+    r"the following (?:address|recipient)[^:\n]{0,40}:|original-recipient|unknown user|"
+    r"delivery failed for|undeliverable to|no such user|user unknown)\s*[:\-]?\s*<?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\"()\[\]]{1,254}?)>?(?:[\s,;.:)\]]|$)"
+)
+
+
+def looks_like_bounce(mail: Mail) -> bool:
+    return bool(_BOUNCE_SENDER_RE.search(mail.sender)) and bool(
+        _BOUNCE_SUBJECT_RE.search(mail.subject)
+    ) or bool(mail.header("x-failed-recipients"))
+
+
+def detect(mail: Mail) -> bool:
+    return looks_like_bounce(mail)
+
+
+def extract(mail: Mail) -> list[Fact]:
+    text = mail.notification
+    excluded = _excluded(mail)
+    pairs = [(a, d) for a, d in split_by_recipient(text, _RECIPIENT_RE) if a.lower() not in excluded]
+    if not pairs:
+        found = []
+        for match in _INTRO_RE.finditer(text):
+            value = address.clean(match.group("addr"))
+            if value and value.lower() not in excluded and value not in [f for f, _ in found]:
+                tail = text[match.end(): match.end() + 600].split("\n\n")[0]
+                found.append((value, squash(tail)))
+        pairs = found
+    failed_header = [address.clean(v) for v in mail.header("x-failed-recipients").split(",")]
+    failed_header = [v for v in failed_header if v]
+    if failed_header:
+        known = {a.lower() for a, _ in pairs}
+        pairs = [(a, d) for a, d in pairs if a.lower() in {f.lower() for f in failed_header}] or pairs
+        for value in failed_header:
+            if value.lower() not in known and not pairs:
+                pairs.append((value, ""))
+    if not pairs:
+        recipient = original_recipient(mail)
+        if not recipient or recipient.lower() in excluded:
+            return []
+        pairs = [(recipient, "")]
+    whole = squash(text)
+    facts = []
+    for recipient, diagnostic in pairs:
+        diagnostic = diagnostic or whole[:1000]
+        facts.append(Fact(recipient=recipient, diagnostic=diagnostic[:2000],
+                          reason=reasons.match_text(diagnostic), format=NAME))
+    return facts
+
+
+def _excluded(mail: Mail) -> set[str]:
+    """Addresses that are the bounce's own parties, not failed recipients."""
+    out = set()
+    for name in ("from", "to", "reply-to", "sender", "return-path"):
+        for found in address.find_all(mail.header(name)):
+            out.add(found.lower())
+    for found in address.find_all(mail.original_header("from")):
+        out.add(found.lower())
+    return {a for a in out if a} | {a for a in out if address.is_daemon(a)}

@@ -1,0 +1,55 @@
+"""RFC 3464 / RFC 6533 delivery status notifications, in all their real-world variants.
+
+The `message/delivery-status` part may be missing its blank lines, be labelled
+`text/plain`, or sit inline in the body text; recipients without a Diagnostic-Code get
+the text the human-readable part gives next to their address.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import address, dsn
+from ..mail import Mail
+from ._base import Fact, facts_from_dsn, squash
+
+NAME = "rfc3464"
+
+
+def detect(mail: Mail) -> bool:
+    return bool(mail.delivery_status_texts) or dsn.has_fields(mail.body)
+
+
+def extract(mail: Mail) -> list[Fact]:
+    facts = facts_from_dsn(mail)
+    if not facts:
+        for part in mail.leaves:
+            if part.content_type.startswith("text/") and dsn.has_fields(part.text()):
+                facts = facts_from_dsn(mail, part.text())
+                if facts:
+                    break
+    for fact in facts:
+        fact.format = NAME
+        if not fact.diagnostic:
+            fact.diagnostic = text_near(mail.notification, fact.recipient)
+    return facts
+
+
+_NEAR_SKIP_RE = re.compile(r"(?i)^(?:final-recipient|original-recipient|action|status|remote-mta|reporting-mta)\s*:")
+
+
+def text_near(body: str, recipient: str) -> str:
+    """The lines right after the first mention of `recipient` in the human-readable text."""
+    if not body or not recipient:
+        return ""
+    lines = body.split("\n")
+    for index, line in enumerate(lines[:2000]):
+        if recipient.lower() in line.lower() and not _NEAR_SKIP_RE.match(line):
+            after = line.lower().split(recipient.lower(), 1)[1].strip(" >:\t")
+            chunk = [after] if len(after) > 3 else []
+            for following in lines[index + 1 : index + 6]:
+                if not following.strip() or address.find_first(following) or _NEAR_SKIP_RE.match(following):
+                    break
+                chunk.append(following)
+            return squash("\n".join(chunk))
+    return ""

@@ -1,0 +1,18 @@
+"""Japanese mobile carriers (NTT docomo, KDDI au): they word every refusal alike."""
+
+from ._provider import Provider
+
+# docomo answers "550 Unknown user" both for missing users and for its domain filter; a
+# refusal after DATA is the filter, at RCPT it is the address.
+DOCOMO = Provider("nttdocomo", hosts=("docomo.ne.jp",), domains=("docomo.ne.jp",))
+
+PROVIDER = Provider(
+    "kddi",
+    hosts=("ezweb.ne.jp", "au.com", "kddi.com"),
+    domains=("ezweb.ne.jp", "au.com"),
+    rules=(
+        ("userunknown", ("user unknown",)),
+        ("filtered", ("filtered",)),
+        ("mailboxfull", ("mailbox full", "as their mailbox is full")),
+    ),
+)

@@ -1,0 +1,89 @@
+"""Reading SMTP facts out of free text: reply codes, enhanced status codes, commands."""
+
+from __future__ import annotations
+
+import re
+
+STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
+# A reply code where one is expected: at the start, after "said:", or before a status.
+_REPLY_AT_START_RE = re.compile(r"^\W{0,3}([245][0-7]\d)(?:[ \-]|$)")
+_REPLY_ANYWHERE_RE = re.compile(
+    r"(?:^|[\s:(\[\"'#=])([245][0-7]\d)(?:[ \-](?:[245]\.\d{1,3}\.\d{1,3}|[A-Za-z<#\[(\"'])|$|\s*$)"
+)
+_REPLY_SAID_RE = re.compile(
+    r"(?i)(?:said|returned|response|responded|reply|replied|error|code|with|status|failed)"
+    r"[^0-9\n]{0,20}?(?<!\d)([245][0-7]\d)(?!\d|\.\d)"
+)
+
+_COMMAND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("DATA", re.compile(r"(?i)(?:\bafter (?:end of )?data\b|\bin reply to (?:end of )?data\b|final DATA|\(in reply to end of data command\)|after DATA command|\bDATA command\b|after end of data|\[DATA\]|\bdata\W+(?:response|command))")),
+    ("RCPT", re.compile(r"(?i)(?:RCPT TO|\bRCPT\b|\[RCPT_TO\]|after RCPT|in reply to RCPT)")),
+    ("MAIL", re.compile(r"(?i)(?:MAIL FROM|\bMAIL\b command|in reply to MAIL|\[MAIL_FROM\])")),
+    ("EHLO", re.compile(r"(?i)(?:\bEHLO\b|\bHELO\b|in reply to [EH]{1,2}LO|greeting)")),
+    ("STARTTLS", re.compile(r"(?i)\bSTARTTLS\b")),
+    ("CONN", re.compile(r"(?i)(?:initial connection|refused to talk to me|connection refused|banner)")),
+)
+
+_COMMAND_HINT_RE = re.compile(
+    r"(?i)(?:after|in reply to|response to|following|for|to|in|error|at)\s+(?:the\s+)?(?:end of\s+)?"
+    r"(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|EHLO|HELO|STARTTLS|AUTH|BDAT)\b"
+)
+_COMMAND_NORMAL = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "HELO": "EHLO", "BDAT": "DATA"}
+
+
+def find_status(text: str) -> str:
+    """The first enhanced status code in `text` (e.g. "5.1.1"), or ""."""
+    for match in STATUS_RE.finditer(text[:8000]):
+        klass, subject, detail = match.groups()
+        if int(subject) <= 7 and int(detail) <= 999:
+            return f"{klass}.{int(subject)}.{int(detail)}"
+    return ""
+
+
+def find_statuses(text: str) -> list[str]:
+    found = []
+    for match in STATUS_RE.finditer(text[:8000]):
+        klass, subject, detail = match.groups()
+        if int(subject) <= 7:
+            found.append(f"{klass}.{int(subject)}.{int(detail)}")
+    return found
+
+
+def find_reply_code(text: str) -> str:
+    """The SMTP reply code the diagnostic text quotes, or ""."""
+    head = text[:8000].strip()
+    if not head:
+        return ""
+    match = _REPLY_AT_START_RE.match(head)
+    if match:
+        return match.group(1)
+    match = _REPLY_ANYWHERE_RE.search(head)
+    if match:
+        return match.group(1)
+    match = _REPLY_SAID_RE.search(head)
+    if match:
+        return match.group(1)
+    return ""
+
+
+def find_command(text: str) -> str:
+    """The SMTP command a diagnostic says the failure happened at, or ""."""
+    head = text[:4000]
+    match = _COMMAND_HINT_RE.search(head)
+    if match:
+        word = match.group(1).upper()
+        return _COMMAND_NORMAL.get(word, word)
+    for name, pattern in _COMMAND_PATTERNS:
+        if pattern.search(head):
+            return name
+    return ""
+
+
+def status_class(status: str) -> str:
+    return status[:1] if status[:1] in ("2", "4", "5") else ""
+
+
+def is_placeholder(status: str) -> bool:
+    """Sisimai-style `x.0.9xx` statuses stand for a reason, not for a real code."""
+    parts = status.split(".")
+    return len(parts) == 3 and parts[1] == "0" and len(parts[2]) == 3 and parts[2].startswith("9")
