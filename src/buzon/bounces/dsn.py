@@ -68,9 +68,7 @@ def parse(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
             continue
         last = name
         if name in _STARTS_RECIPIENT:
-            if current is None or name in current or (
-                name == "original-recipient" and "final-recipient" in current
-            ):
+            if current is None or name in current:
                 current = {}
                 recipients.append(current)
             current[name] = value

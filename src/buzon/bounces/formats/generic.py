@@ -78,8 +78,11 @@ def extract(mail: Mail) -> list[Fact]:
     facts = []
     for recipient, diagnostic in pairs:
         diagnostic = diagnostic or whole[:1000]
+        # An unknown MTA's "user unknown" may be a filter's answer after DATA: leave that
+        # one to the classifier, which weighs it with the SMTP command.
+        preset = reasons.match_text(diagnostic)
         facts.append(Fact(recipient=recipient, diagnostic=diagnostic[:2000],
-                          reason=reasons.match_text(diagnostic), format=NAME))
+                          reason="" if preset == "userunknown" else preset, format=NAME))
     return facts
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .. import address, dsn
+from .. import address, dsn, smtp
 from ..mail import Mail
 from ._base import Fact, facts_from_dsn, squash
 
@@ -28,11 +28,26 @@ def extract(mail: Mail) -> list[Fact]:
                 facts = facts_from_dsn(mail, part.text())
                 if facts:
                     break
+    add_text_facts(mail, facts)
     for fact in facts:
         fact.format = NAME
-        if not fact.diagnostic:
-            fact.diagnostic = text_near(mail.notification, fact.recipient)
     return facts
+
+
+def add_text_facts(mail: Mail, facts: list[Fact]) -> None:
+    """Fill diagnostic and command from the human-readable part where the DSN lacks them."""
+    notification = mail.notification
+    for fact in facts:
+        near = text_near(notification, fact.recipient)
+        if not fact.diagnostic:
+            fact.diagnostic = near
+        if not fact.command:
+            fact.command = smtp.find_command(fact.diagnostic) or smtp.find_command(near)
+    if len(facts) >= 1 and any(not f.command for f in facts):
+        command = smtp.find_command(notification)
+        if command:
+            for fact in facts:
+                fact.command = fact.command or command
 
 
 _NEAR_SKIP_RE = re.compile(r"(?i)^(?:final-recipient|original-recipient|action|status|remote-mta|reporting-mta)\s*:")

@@ -95,12 +95,27 @@ def match_text(text: str, order: tuple[str, ...] = TEXT_ORDER) -> str:
     return ""
 
 
+# Wordings that only ever mean a missing mailbox, whatever the SMTP command.
+_USER_UNKNOWN_ANYWHERE = (
+    "recipientnotfound", "recipnotfound", "user unknown in virtual mailbox table",
+    "user unknown in local recipient table", "user unknown in virtual alias table",
+    "recipient address rejected: user unknown", "doesn't have a", "no such user",
+    "unknown recipient or mailbox unavailable", "mailbox unavailable", "user not found",
+)
+
+
 def _probe(name: str, status: str, text: str, command: str) -> bool:
     by_status = STATUS_REASON.get(status, "")
     rule = RULES[name]
+    if name in ("userunknown", "hostunknown") and status.startswith("4"):
+        return False  # a temporary failure cannot be a hard bounce
     if name == "userunknown":
         if by_status == "suspend":
             return False
+        if any(marker in text for marker in _USER_UNKNOWN_ANYWHERE):
+            return True
+        if not by_status and status.startswith("5.1.") and rule.matches(text):
+            return True
         if by_status == "userunknown":
             return not any(RULES[other].matches(text) for other in
                            ("norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept"))

@@ -62,6 +62,8 @@ RULE = Rule(
         "resolver.adr.recipnotfound",
         "resolver.adr.recipient notfound",
         "recipnotfound",
+        "recipientnotfound",
+        "unknown recipient or mailbox unavailable",
         "requested action not taken: mailbox unavailable",
         "sorry, no mailbox",
         "badrcptto",
