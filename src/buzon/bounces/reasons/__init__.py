@@ -64,8 +64,8 @@ _WEAK = frozenset({"", "undefined", "onhold", "systemerror", "securityerror", "e
 # First pass: reasons whose wording is specific enough to trust over the status code.
 _FIRST_PASS = (
     "mailboxfull", "mesgtoobig", "exceedlimit", "suspend", "hasmoved", "norelaying", "authfailure",
-    "userunknown", "filtered", "requireptr", "notcompliantrfc", "badreputation", "contenterror",
-    "rejected", "hostunknown", "spamdetected", "speeding", "toomanyconn", "blocked",
+    "userunknown", "filtered", "requireptr", "notcompliantrfc", "badreputation", "virusdetected",
+    "contenterror", "rejected", "hostunknown", "spamdetected", "speeding", "toomanyconn", "blocked",
 )
 # Second pass: wording alone, for reports whose status code says little.
 _SECOND_PASS = (
@@ -94,6 +94,10 @@ def match_text(text: str, order: tuple[str, ...] = TEXT_ORDER) -> str:
             return name
     return ""
 
+
+# At MAIL FROM, these explain a refusal better than "the sender was refused".
+_NOT_SENDER = ("blocked", "requireptr", "authfailure", "badreputation", "spamdetected",
+               "securityerror", "norelaying", "speeding", "toomanyconn", "systemerror")
 
 # Wordings that only ever mean a missing mailbox, whatever the SMTP command.
 _USER_UNKNOWN_ANYWHERE = (
@@ -135,7 +139,7 @@ def _probe(name: str, status: str, text: str, command: str) -> bool:
     if name == "rejected":
         if by_status == "rejected":
             return True
-        if command == "MAIL" and not any(RULES[o].matches(text) for o in ("blocked", "requireptr", "authfailure", "badreputation", "spamdetected")):
+        if command == "MAIL" and not any(RULES[o].matches(text) for o in _NOT_SENDER):
             return True
         return rule.matches(text) and command in ("MAIL", "")
     if name == "blocked":
@@ -146,8 +150,13 @@ def _probe(name: str, status: str, text: str, command: str) -> bool:
         return rule.matches(text)
     if name == "hasmoved":
         return by_status == "hasmoved" or rule.matches(text)
+    if name in ("mesgtoobig", "exceedlimit"):
+        other = "exceedlimit" if name == "mesgtoobig" else "mesgtoobig"
+        if by_status == other:
+            return False
+        return by_status == name or rule.matches(text)
     if name == "norelaying":
-        if command in ("CONN", "EHLO", "MAIL"):
+        if command in ("CONN", "EHLO"):
             return False
         return rule.matches(text)
     if name in ("speeding", "toomanyconn"):

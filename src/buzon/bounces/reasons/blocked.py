@@ -5,6 +5,8 @@ from ._rule import Rule
 RULE = Rule(
     "blocked",
     phrases=(
+        "my name was rejected",
+        "service not available, closing transmission channel",
         "blacklisted by",
         "blocked using",
         "listed in",
@@ -49,14 +51,11 @@ RULE = Rule(
         "extreme bad ip profile",
         "invalid ip for sending",
         "rejecting open proxy",
-        "access denied",
         "blocked - see",
         "refused - see",
         "currently sending spam",
         "poor reputation",
         "reputation problems",
-        "connection dropped",
-        "connection reset by peer",
         "was dropped by remote host",
         "temporarily deferred due to user complaints",
         "part of their network is on our block list",

@@ -13,8 +13,6 @@ RULE = Rule(
         "invalid mime headers",
         "improperly-formatted binary",
         "unnecessary base64 encoding",
-        "message content rejected",
-        "content rejected",
         "mime error",
         "malformed mime",
         "illegal characters in header",

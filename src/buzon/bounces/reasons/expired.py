@@ -5,6 +5,8 @@ from ._rule import Rule
 RULE = Rule(
     "expired",
     phrases=(
+        "did not accept our requests to connect",
+        "will be retried",
         "delivery time expired",
         "message expired",
         "has been delayed",

@@ -22,7 +22,6 @@ RULE = Rule(
         "full mailbox",
         "mailfolder is full",
         "inbox is full",
-        "insufficient disk space",
         "not enough storage",
         "not enough space",
         "does not have enough space",

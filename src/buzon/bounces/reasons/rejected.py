@@ -5,6 +5,7 @@ from ._rule import Rule
 RULE = Rule(
     "rejected",
     phrases=(
+        "sender was rejected",
         "sender rejected",
         "sender address rejected",
         "sender email address rejected",

@@ -5,6 +5,9 @@ from ._rule import Rule
 RULE = Rule(
     "spamdetected",
     phrases=(
+        "content rejected",
+        "ube,",
+        "ube ",
         "spam",
         "unsolicited",
         "bulk mail",

@@ -14,8 +14,6 @@ RULE = Rule(
         "sending rate",
         "too fast",
         "exceeded the max emails per hour",
-        "try again later",
-        "too many recipients",
         "temporarily deferred",
         "throttl",
         "exceeded the rate",

@@ -5,6 +5,7 @@ from ._rule import Rule
 RULE = Rule(
     "systemfull",
     phrases=(
+        "insufficient disk space",
         "mail system full",
         "system full",
         "disk full",

@@ -5,6 +5,7 @@ from ._rule import Rule
 RULE = Rule(
     "toomanyconn",
     phrases=(
+        "too many recipients",
         "too many connections",
         "too many concurrent",
         "connection limit",
