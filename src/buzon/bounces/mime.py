@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 
-MAX_BYTES = 1 << 20  # only the first MiB of a message is examined
+MAX_BYTES = 512 * 1024  # only the first 512 KiB of a message is examined
 MAX_DEPTH = 24
 MAX_PARTS = 200
 MAX_HEADER_LINES = 1000

@@ -102,6 +102,9 @@ def original_recipient(mail: Mail) -> str:
     return ""
 
 
+_HEADERISH_RE = re.compile(r"(?i)^\s*(?:to|from|cc|bcc|reply-to|sender|return-path|delivered-to|x-[a-z\-]+|received|message-id)\s*:")
+
+
 def split_by_recipient(
     text: str, recipient_re: re.Pattern[str], stop_re: re.Pattern[str] | None = None
 ) -> list[tuple[str, str]]:
@@ -111,12 +114,14 @@ def split_by_recipient(
     line, a `stop_re` line, or the end.
     """
     pairs: list[tuple[str, list[str]]] = []
-    for line in text.split("\n"):
+    for line in text.split("\n", 3000)[:3000]:
+        if len(pairs) > 500:
+            break
         if stop_re is not None and stop_re.search(line):
             if pairs:
                 break
             continue
-        match = recipient_re.search(line)
+        match = None if _HEADERISH_RE.match(line) else recipient_re.search(line[:2000])
         if match:
             found = address.clean(match.group("addr"))
             if found:

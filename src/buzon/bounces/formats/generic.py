@@ -24,18 +24,17 @@ _BOUNCE_SUBJECT_RE = re.compile(
     r"failure notice|failed delivery|returned mail|returning message|mail delivery|non[- ]?remis|"
     r"unzustellbar|nicht zustellbar|could not be delivered|delivery has failed|not delivered|"
     r"mail system error|message delivery|error sending|rejected|bounce|nondeliverable|"
-    r"no entregado|non recapitato|error|failure|warning: could not send|delayed mail|エラー|不達|配信"
+    r"no entregado|non recapitato|error|failure|warning: could not send|delayed|エラー|不達|配信"
 )
 _RECIPIENT_RE = re.compile(
-    r"(?i)^\s{0,12}(?:"
-    r"(?:[*\-•>]\s*)?<?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\"]{1,254}?)>?\s*(?::|\.\.\.|$|\[|\(|\s+on\s)"
-    r")"
+    r"(?i)^\s{0,12}(?:[*\-•]\s*)?[<\"]?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\":]{1,254}?)[>\"]?\s*(?::|\.\.\.|$|\[|\(|\s+on\s|\s+(?=[A-Za-z]))"
 )
 _INTRO_RE = re.compile(
     r"(?i)(?:could not be delivered to|unable to deliver (?:the )?(?:message )?to|delivery to|"
     r"failed to deliver to|not delivered to|rejected recipient|failed recipient|recipient address|"
     r"the following (?:address|recipient)[^:\n]{0,40}:|original-recipient|unknown user|"
-    r"delivery failed for|undeliverable to|no such user|user unknown)\s*[:\-]?\s*<?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\"()\[\]]{1,254}?)>?(?:[\s,;.:)\]]|$)"
+    r"delivery failed for|delivery failed \d+ attempts|undeliverable to|no such user|user unknown|"
+    r"error delivering your mail to|could not deliver to|rcpt to)\s*[:\-]?\s*<?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\"()\[\]]{1,254}?)>?(?:[\s,;.:)\]]|$)"
 )
 
 
@@ -49,13 +48,23 @@ def detect(mail: Mail) -> bool:
     return looks_like_bounce(mail)
 
 
-def extract(mail: Mail) -> list[Fact]:
+_QUOTE_RE = re.compile(r"(?m)^> ?")
+
+
+def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
+    """Recipients and their diagnostics from the text; `trust_user_unknown` is for formats
+    known to say "user unknown" only of missing mailboxes."""
     text = mail.notification
+    if text.count("\n>") > 5:  # a bounce forwarded inline by a person
+        text = _QUOTE_RE.sub("", text)
     excluded = _excluded(mail)
-    pairs = [(a, d) for a, d in split_by_recipient(text, _RECIPIENT_RE) if a.lower() not in excluded]
+    pairs = _first_per_address(
+        [(a, d) for a, d in split_by_recipient(text, _RECIPIENT_RE) if a.lower() not in excluded])
     if not pairs:
         found = []
-        for match in _INTRO_RE.finditer(text):
+        for count, match in enumerate(_INTRO_RE.finditer(text[:100_000])):
+            if count > 200:
+                break
             value = address.clean(match.group("addr"))
             if value and value.lower() not in excluded and value not in [f for f, _ in found]:
                 tail = text[match.end(): match.end() + 600].split("\n\n")[0]
@@ -81,9 +90,20 @@ def extract(mail: Mail) -> list[Fact]:
         # An unknown MTA's "user unknown" may be a filter's answer after DATA: leave that
         # one to the classifier, which weighs it with the SMTP command.
         preset = reasons.match_text(diagnostic)
-        facts.append(Fact(recipient=recipient, diagnostic=diagnostic[:2000],
-                          reason="" if preset == "userunknown" else preset, format=NAME))
+        if preset == "userunknown" and not trust_user_unknown:
+            preset = ""
+        facts.append(Fact(recipient=recipient, diagnostic=diagnostic[:2000], reason=preset,
+                          format=NAME))
     return facts
+
+
+def _first_per_address(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[str, tuple[str, str]] = {}
+    for found, diagnostic in pairs:
+        key = found.lower()
+        if key not in seen or (not seen[key][1] and diagnostic):
+            seen[key] = (found, diagnostic)
+    return list(seen.values())
 
 
 def _excluded(mail: Mail) -> set[str]:
