@@ -28,10 +28,14 @@ def detect(mail: Mail) -> bool:
     precedence = mail.header("precedence").lower()
     if precedence in ("auto_reply", "auto-reply"):
         return True
-    if mail.header("x-auto-response-suppress") and mail.subject_lower.startswith(("automatic reply", "auto")):
+    if mail.header("x-auto-response-suppress") and mail.subject_lower.startswith(
+        ("automatic reply", "auto")
+    ):
         return True
     return _SUBJECT_RE.search(mail.subject.strip()) is not None and bool(
-        mail.header("in-reply-to") or mail.header("x-auto-response-suppress") or auto_submitted
+        mail.header("in-reply-to")
+        or mail.header("x-auto-response-suppress")
+        or auto_submitted
         or mail.header("x-mailer")
     )
 

@@ -37,7 +37,12 @@ def _status_for(fact: Fact, diagnostic: str) -> str:
     in_text = smtp.find_status(diagnostic)
     if not status:
         return in_text
-    if in_text and status.endswith(".0.0") and not in_text.endswith(".0.0") and in_text[0] == status[0]:
+    if (
+        in_text
+        and status.endswith(".0.0")
+        and not in_text.endswith(".0.0")
+        and in_text[0] == status[0]
+    ):
         return in_text
     return status
 
@@ -48,7 +53,13 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
     if reply_code and reply_code[0] not in "245":
         reply_code = ""
     status = _status_for(fact, diagnostic)
-    if status and reply_code and status[0] != reply_code[0] and status[0] in "45" and reply_code[0] in "45":
+    if (
+        status
+        and reply_code
+        and status[0] != reply_code[0]
+        and status[0] in "45"
+        and reply_code[0] in "45"
+    ):
         # "550 4.2.2": the reply code's class wins; the detail is kept.
         status = reply_code[0] + status[1:]
     command = fact.command or smtp.find_command(diagnostic)
@@ -56,18 +67,28 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
     action = fact.action
     reason = fact.reason
     if reason not in ("feedback", "vacation", "delivered"):
-        reason = providers.reason_for(remote, address.domain_of(fact.recipient), diagnostic) or reason
+        reason = (
+            providers.reason_for(remote, address.domain_of(fact.recipient), diagnostic) or reason
+        )
         reason = reasons.decide(
-            status, reply_code, diagnostic, command=command, action=action,
-            diagnostic_type=fact.diagnostic_type, preset=reason,
+            status,
+            reply_code,
+            diagnostic,
+            command=command,
+            action=action,
+            diagnostic_type=fact.diagnostic_type,
+            preset=reason,
         )
     if not action:
         action = _action_for(reason, status, reply_code)
     if reason in ("feedback", "vacation"):
         status = ""
     elif not status:
-        temporary = reply_code.startswith("4") or status.startswith("4") or (
-            not reply_code and not status and action == "delayed")
+        temporary = (
+            reply_code.startswith("4")
+            or status.startswith("4")
+            or (not reply_code and not status and action == "delayed")
+        )
         status = reasons.placeholder(reason, temporary)
     hard = reasons.is_hard(reason, status, reply_code)
     return BounceRecord(

@@ -1,7 +1,7 @@
 """`buzon bounce ...`: the command line of the bounce library (no Django needed).
 
-    buzon bounce parse FILE... [--json]
-    buzon bounce evaluate CORPUS_DIR [--labels FILE] [--not-bounces DIR] [-v]
+buzon bounce parse FILE... [--json]
+buzon bounce evaluate CORPUS_DIR [--labels FILE] [--not-bounces DIR] [-v]
 """
 
 from __future__ import annotations
@@ -39,20 +39,25 @@ def _parse_command(args: argparse.Namespace) -> int:
             if args.json:
                 print(_record_json(name, index, record))
             else:
-                print(f"{name}\t{record.recipient}\t{record.action}\t{record.status}\t"
-                      f"{record.reply_code or '-'}\t{record.reason}\t{'hard' if record.hard else 'soft'}\t"
-                      f"{record.format}")
+                print(
+                    f"{name}\t{record.recipient}\t{record.action}\t{record.status}\t"
+                    f"{record.reply_code or '-'}\t{record.reason}\t{'hard' if record.hard else 'soft'}\t"  # noqa: E501
+                    f"{record.format}"
+                )
     return status
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="buzon bounce", description="Bounce parsing and classification.")
+    parser = argparse.ArgumentParser(
+        prog="buzon bounce", description="Bounce parsing and classification."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     parse_cmd = commands.add_parser("parse", help="print one record per recipient of each bounce")
     parse_cmd.add_argument("files", nargs="+", metavar="FILE", help="message files ('-' for stdin)")
     parse_cmd.add_argument("--json", action="store_true", help="one JSON object per line")
-    evaluate_cmd = commands.add_parser("evaluate", help="score against a labels file",
-                                       add_help=False)
+    evaluate_cmd = commands.add_parser(
+        "evaluate", help="score against a labels file", add_help=False
+    )
     evaluate_cmd.add_argument("rest", nargs=argparse.REMAINDER)
     try:
         args = parser.parse_args(argv)

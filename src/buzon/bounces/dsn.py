@@ -13,16 +13,31 @@ _FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9\-]{1,40})[ \t]*:[ \t]*(.*)$")
 
 PER_RECIPIENT = frozenset(
     {
-        "original-recipient", "final-recipient", "action", "status", "remote-mta",
-        "diagnostic-code", "last-attempt-date", "final-log-id", "will-retry-until",
-        "x-actual-recipient", "x-supplementary-info", "x-display-name",
+        "original-recipient",
+        "final-recipient",
+        "action",
+        "status",
+        "remote-mta",
+        "diagnostic-code",
+        "last-attempt-date",
+        "final-log-id",
+        "will-retry-until",
+        "x-actual-recipient",
+        "x-supplementary-info",
+        "x-display-name",
     }
 )
 PER_MESSAGE = frozenset(
     {
-        "reporting-mta", "dsn-gateway", "received-from-mta", "arrival-date",
-        "original-envelope-id", "x-postfix-queue-id", "x-postfix-sender",
-        "x-original-message-id", "x-sender",
+        "reporting-mta",
+        "dsn-gateway",
+        "received-from-mta",
+        "arrival-date",
+        "original-envelope-id",
+        "x-postfix-queue-id",
+        "x-postfix-sender",
+        "x-original-message-id",
+        "x-sender",
     }
 )
 _STARTS_RECIPIENT = ("final-recipient", "original-recipient")
@@ -63,7 +78,12 @@ def parse(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
             continue
         if name == "?":
             # A continuation line that lost its indentation (seen in Diagnostic-Code).
-            if current is not None and last == "diagnostic-code" and value and ":" not in value[:30]:
+            if (
+                current is not None
+                and last == "diagnostic-code"
+                and value
+                and ":" not in value[:30]
+            ):
                 current[last] = f"{current[last]} {value}"
             continue
         last = name

@@ -52,15 +52,17 @@ class Score:
 
     def report(self) -> str:
         f = self.figures()
-        return "\n".join([
-            f"files with exactly the expected failed recipients: {self.files_exact}/{self.files} = {f['recipients_exact']:.2f}%",
-            f"reason agreement:        {self.reason_ok}/{self.records} = {f['reason']:.2f}%",
-            f"status class agreement:  {self.class_ok}/{self.records} = {f['status_class']:.2f}%",
-            f"exact status agreement:  {self.status_ok}/{self.status_n} = {f['status_exact']:.2f}% (placeholders excluded)",
-            f"reply code agreement:    {self.reply_ok}/{self.reply_n} = {f['reply_code']:.2f}% (where one is expected)",
-            f"hard/soft agreement:     {self.hard_ok}/{self.records} = {f['hard_soft']:.2f}%",
-            f"false positives on not-bounces: {self.false_positives}/{self.not_bounces}",
-        ])
+        return "\n".join(
+            [
+                f"files with exactly the expected failed recipients: {self.files_exact}/{self.files} = {f['recipients_exact']:.2f}%",  # noqa: E501
+                f"reason agreement:        {self.reason_ok}/{self.records} = {f['reason']:.2f}%",
+                f"status class agreement:  {self.class_ok}/{self.records} = {f['status_class']:.2f}%",  # noqa: E501
+                f"exact status agreement:  {self.status_ok}/{self.status_n} = {f['status_exact']:.2f}% (placeholders excluded)",  # noqa: E501
+                f"reply code agreement:    {self.reply_ok}/{self.reply_n} = {f['reply_code']:.2f}% (where one is expected)",  # noqa: E501
+                f"hard/soft agreement:     {self.hard_ok}/{self.records} = {f['hard_soft']:.2f}%",
+                f"false positives on not-bounces: {self.false_positives}/{self.not_bounces}",
+            ]
+        )
 
 
 def load_labels(path: Path) -> dict[str, list[dict]]:
@@ -90,7 +92,9 @@ def score(corpus: Path, labels: dict[str, list[dict]], not_bounces: Path | None 
     return result
 
 
-def compare_file(name: str, expected: list[dict], records: list[BounceRecord], result: Score) -> None:
+def compare_file(
+    name: str, expected: list[dict], records: list[BounceRecord], result: Score
+) -> None:
     result.files += 1
     want = {row["recipient"].lower() for row in expected}
     got = {record.recipient.lower() for record in records}
@@ -111,7 +115,8 @@ def compare_file(name: str, expected: list[dict], records: list[BounceRecord], r
         else:
             result.misses.append(
                 f"REASON {name} {row['recipient']}: expected {row['reason']} got {record.reason}"
-                f" [{record.status} {record.reply_code} {record.command}] {record.diagnostic[:160]}")
+                f" [{record.status} {record.reply_code} {record.command}] {record.diagnostic[:160]}"
+            )
         if status[:1] == record.status[:1]:
             result.class_ok += 1
         else:
@@ -136,8 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m buzon.bounces.evaluate", description=__doc__)
     parser.add_argument("corpus", type=Path, help="folder the labels' file names are relative to")
     parser.add_argument("--labels", type=Path, help="labels file (default CORPUS/labels.jsonl)")
-    parser.add_argument("--not-bounces", type=Path, help="folder of messages that are not bounces"
-                        " (default CORPUS/not-bounces)")
+    parser.add_argument(
+        "--not-bounces",
+        type=Path,
+        help="folder of messages that are not bounces (default CORPUS/not-bounces)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="list every disagreement")
     args = parser.parse_args(argv)
     labels = load_labels(args.labels or args.corpus / "labels.jsonl")

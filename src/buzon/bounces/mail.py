@@ -12,8 +12,8 @@ from . import mime
 _ORIGINAL_MARKERS = re.compile(
     r"(?im)^(?:[ \t>]*)(?:"
     r"-+ ?(?:this is a copy of (?:the|your) message|below this line is a copy of the message"
-    r"|original message(?: follows| headers?)?|unsent message follows|the header of the original message"
-    r"|returned message|message (?:text|header) follows|original mail follows|undelivered message follows)"
+    r"|original message(?: follows| headers?)?|unsent message follows|the header of the original message"  # noqa: E501
+    r"|returned message|message (?:text|header) follows|original mail follows|undelivered message follows)"  # noqa: E501
     r"|(?:\*+ ?)?original message (?:follows|headers?)"
     r"|message headers follow"
     r"|included is a copy of the message header"
@@ -91,10 +91,16 @@ class Mail:
             ctype = part.content_type
             if ctype in ("message/rfc822", "message/global", "message/partial") and part.children:
                 return part.children[0]
-            if ctype in ("text/rfc822-headers", "text/rfc822-header", "message/rfc822-headers",
-                         "text/global-headers", "message/global-headers"):
-                return mime.Part(headers=mime.parse_headers(part.text().lstrip("\n")), body="",
-                                 depth=part.depth)
+            if ctype in (
+                "text/rfc822-headers",
+                "text/rfc822-header",
+                "message/rfc822-headers",
+                "text/global-headers",
+                "message/global-headers",
+            ):
+                return mime.Part(
+                    headers=mime.parse_headers(part.text().lstrip("\n")), body="", depth=part.depth
+                )
         return None
 
     @cached_property
@@ -145,8 +151,10 @@ class Mail:
             return part
         text = self.original_text.lstrip("\n")
         if text:
-            lines = [line.strip() if line[:1] in " \t>" and ":" in line[:40] else line
-                     for line in text.split("\n")[:200]]
+            lines = [
+                line.strip() if line[:1] in " \t>" and ":" in line[:40] else line
+                for line in text.split("\n")[:200]
+            ]
             # Some formats indent the copy; undo a uniform indent.
             text = "\n".join(lines)
             if mime.looks_like_header_block(text):
@@ -164,7 +172,11 @@ class Mail:
         texts: list[str] = []
         for part in self.parts:
             ctype = part.content_type
-            if ctype in ("message/delivery-status", "message/global-delivery-status",
-                         "text/delivery-status", "message/delivery-status-notification"):
+            if ctype in (
+                "message/delivery-status",
+                "message/global-delivery-status",
+                "text/delivery-status",
+                "message/delivery-status-notification",
+            ):
                 texts.append(part.text())
         return texts

@@ -20,7 +20,9 @@ MAX_DEPTH = 24
 MAX_PARTS = 200
 MAX_HEADER_LINES = 1000
 
-_PARAM_RE = re.compile(r'''(?i);\s*([a-z0-9*_\-]{1,40})\s*=\s*(?:"([^"]{0,500})"|([^;\s]{1,500}))''')
+_PARAM_RE = re.compile(
+    r"""(?i);\s*([a-z0-9*_\-]{1,40})\s*=\s*(?:"([^"]{0,500})"|([^;\s]{1,500}))"""
+)
 _HEADER_NAME_RE = re.compile(r"[!-9;-~]{1,100}")
 
 
@@ -158,8 +160,10 @@ def _content_type(headers: list[tuple[str, str]], default: str) -> tuple[str, di
     ctype = raw.split(";", 1)[0].strip().lower() or default
     if "/" not in ctype:
         ctype = default
-    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
-              for m in _PARAM_RE.finditer(raw[:2000])}
+    params = {
+        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _PARAM_RE.finditer(raw[:2000])
+    }
     return ctype, params
 
 

@@ -78,8 +78,14 @@ def _facts(mail: Mail) -> list[Fact]:
     if autoreply.detect(mail):
         who = autoreply.who(mail)
         if who:
-            return [Fact(recipient=who, reason="vacation", format="rfc3834",
-                         diagnostic=" ".join(mail.body.split())[:500])]
+            return [
+                Fact(
+                    recipient=who,
+                    reason="vacation",
+                    format="rfc3834",
+                    diagnostic=" ".join(mail.body.split())[:500],
+                )
+            ]
     return []
 
 

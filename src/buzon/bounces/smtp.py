@@ -16,16 +16,24 @@ _REPLY_SAID_RE = re.compile(
 )
 
 _COMMAND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("DATA", re.compile(r"(?i)(?:\bafter (?:end of )?data\b|\bin reply to (?:end of )?data\b|final DATA|\(in reply to end of data command\)|after DATA command|\bDATA command\b|after end of data|\[DATA\]|\bdata\W+(?:response|command))")),
+    (
+        "DATA",
+        re.compile(
+            r"(?i)(?:\bafter (?:end of )?data\b|\bin reply to (?:end of )?data\b|final DATA|\(in reply to end of data command\)|after DATA command|\bDATA command\b|after end of data|\[DATA\]|\bdata\W+(?:response|command))"  # noqa: E501
+        ),
+    ),
     ("RCPT", re.compile(r"(?i)(?:RCPT TO|\bRCPT\b|\[RCPT_TO\]|after RCPT|in reply to RCPT)")),
     ("MAIL", re.compile(r"(?i)(?:MAIL FROM|\bMAIL\b command|in reply to MAIL|\[MAIL_FROM\])")),
     ("EHLO", re.compile(r"(?i)(?:\bEHLO\b|\bHELO\b|in reply to [EH]{1,2}LO|greeting)")),
     ("STARTTLS", re.compile(r"(?i)\bSTARTTLS\b")),
-    ("CONN", re.compile(r"(?i)(?:initial connection|refused to talk to me|connection refused|banner)")),
+    (
+        "CONN",
+        re.compile(r"(?i)(?:initial connection|refused to talk to me|connection refused|banner)"),
+    ),
 )
 
 _COMMAND_HINT_RE = re.compile(
-    r"(?i)(?:after|in reply to|response to|following|for|to|in|error|at)\s+(?:the\s+)?(?:end of\s+)?"
+    r"(?i)(?:after|in reply to|response to|following|for|to|in|error|at)\s+(?:the\s+)?(?:end of\s+)?"  # noqa: E501
     r"(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|EHLO|HELO|STARTTLS|AUTH|BDAT)\b"
 )
 _COMMAND_NORMAL = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "HELO": "EHLO", "BDAT": "DATA"}

@@ -84,8 +84,16 @@ def _merge_duplicates(facts: list[Fact]) -> list[Fact]:
             merged[key] = fact
             continue
         kept = merged[key]
-        for name in ("action", "status", "reply_code", "diagnostic", "diagnostic_type",
-                     "remote_mta", "reporting_mta", "command"):
+        for name in (
+            "action",
+            "status",
+            "reply_code",
+            "diagnostic",
+            "diagnostic_type",
+            "remote_mta",
+            "reporting_mta",
+            "command",
+        ):
             if not getattr(kept, name) and getattr(fact, name):
                 setattr(kept, name, getattr(fact, name))
     return list(merged.values())
@@ -102,7 +110,9 @@ def original_recipient(mail: Mail) -> str:
     return ""
 
 
-_HEADERISH_RE = re.compile(r"(?i)^\s*(?:to|from|cc|bcc|reply-to|sender|return-path|delivered-to|x-[a-z\-]+|received|message-id)\s*:")
+_HEADERISH_RE = re.compile(
+    r"(?i)^\s*(?:to|from|cc|bcc|reply-to|sender|return-path|delivered-to|x-[a-z\-]+|received|message-id)\s*:"
+)
 
 
 def split_by_recipient(
@@ -125,7 +135,7 @@ def split_by_recipient(
         if match:
             found = address.clean(match.group("addr"))
             if found:
-                rest = line[match.end():].strip()
+                rest = line[match.end() :].strip()
                 pairs.append((found, [rest] if rest else []))
                 continue
         if pairs:

@@ -45,7 +45,15 @@ def extract(mail: Mail) -> list[Fact]:
     remote = (fields.get("source-ip", [""])[0]).strip()
     facts = []
     for recipient in recipients:
-        facts.append(Fact(recipient=recipient, reason="feedback", feedback_type=feedback_type,
-                          reporting_mta=reporting, remote_mta=remote, format=NAME,
-                          diagnostic=" ".join(mail.body.split())[:500]))
+        facts.append(
+            Fact(
+                recipient=recipient,
+                reason="feedback",
+                feedback_type=feedback_type,
+                reporting_mta=reporting,
+                remote_mta=remote,
+                format=NAME,
+                diagnostic=" ".join(mail.body.split())[:500],
+            )
+        )
     return facts

@@ -20,7 +20,7 @@ _BOUNCE_SENDER_RE = re.compile(
     r"system administrator|mdaemon|delivery subsystem|\bmailer\b|ndr|no-?reply"
 )
 _BOUNCE_SUBJECT_RE = re.compile(
-    r"(?i)undeliver|undelivered|delivery (?:status notification|failure|failed|problem|report|notification)|"
+    r"(?i)undeliver|undelivered|delivery (?:status notification|failure|failed|problem|report|notification)|"  # noqa: E501
     r"failure notice|failed delivery|returned mail|returning message|mail delivery|non[- ]?remis|"
     r"unzustellbar|nicht zustellbar|could not be delivered|delivery has failed|not delivered|"
     r"mail system error|message delivery|error sending|rejected|bounce|nondeliverable|"
@@ -34,13 +34,14 @@ _INTRO_RE = re.compile(
     r"failed to deliver to|not delivered to|rejected recipient|failed recipient|recipient address|"
     r"the following (?:address|recipient)[^:\n]{0,40}:|original-recipient|unknown user|"
     r"delivery failed for|delivery failed \d+ attempts|undeliverable to|no such user|user unknown|"
-    r"error delivering your mail to|could not deliver to|rcpt to)\s*[:\-]?\s*<?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\"()\[\]]{1,254}?)>?(?:[\s,;.:)\]]|$)"
+    r"error delivering your mail to|could not deliver to|rcpt to)\s*[:\-]?\s*<?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\"()\[\]]{1,254}?)>?(?:[\s,;.:)\]]|$)"  # noqa: E501
 )
 
 
 def looks_like_bounce(mail: Mail) -> bool:
-    return bool(_BOUNCE_SENDER_RE.search(mail.sender)) and bool(
-        _BOUNCE_SUBJECT_RE.search(mail.subject)
+    return (
+        bool(_BOUNCE_SENDER_RE.search(mail.sender))
+        and bool(_BOUNCE_SUBJECT_RE.search(mail.subject))
     ) or bool(mail.header("x-failed-recipients"))
 
 
@@ -59,7 +60,8 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
         text = _QUOTE_RE.sub("", text)
     excluded = _excluded(mail)
     pairs = _first_per_address(
-        [(a, d) for a, d in split_by_recipient(text, _RECIPIENT_RE) if a.lower() not in excluded])
+        [(a, d) for a, d in split_by_recipient(text, _RECIPIENT_RE) if a.lower() not in excluded]
+    )
     if not pairs:
         found = []
         for count, match in enumerate(_INTRO_RE.finditer(text[:100_000])):
@@ -67,14 +69,16 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
                 break
             value = address.clean(match.group("addr"))
             if value and value.lower() not in excluded and value not in [f for f, _ in found]:
-                tail = text[match.end(): match.end() + 600].split("\n\n")[0]
+                tail = text[match.end() : match.end() + 600].split("\n\n")[0]
                 found.append((value, squash(tail)))
         pairs = found
     failed_header = [address.clean(v) for v in mail.header("x-failed-recipients").split(",")]
     failed_header = [v for v in failed_header if v]
     if failed_header:
         known = {a.lower() for a, _ in pairs}
-        pairs = [(a, d) for a, d in pairs if a.lower() in {f.lower() for f in failed_header}] or pairs
+        pairs = [
+            (a, d) for a, d in pairs if a.lower() in {f.lower() for f in failed_header}
+        ] or pairs
         for value in failed_header:
             if value.lower() not in known and not pairs:
                 pairs.append((value, ""))
@@ -92,8 +96,9 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
         preset = reasons.match_text(diagnostic)
         if preset == "userunknown" and not trust_user_unknown:
             preset = ""
-        facts.append(Fact(recipient=recipient, diagnostic=diagnostic[:2000], reason=preset,
-                          format=NAME))
+        facts.append(
+            Fact(recipient=recipient, diagnostic=diagnostic[:2000], reason=preset, format=NAME)
+        )
     return facts
 
 

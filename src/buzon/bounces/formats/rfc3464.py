@@ -50,7 +50,9 @@ def add_text_facts(mail: Mail, facts: list[Fact]) -> None:
                 fact.command = fact.command or command
 
 
-_NEAR_SKIP_RE = re.compile(r"(?i)^(?:final-recipient|original-recipient|action|status|remote-mta|reporting-mta)\s*:")
+_NEAR_SKIP_RE = re.compile(
+    r"(?i)^(?:final-recipient|original-recipient|action|status|remote-mta|reporting-mta)\s*:"
+)
 
 
 def text_near(body: str, recipient: str) -> str:
@@ -63,7 +65,11 @@ def text_near(body: str, recipient: str) -> str:
             after = line.lower().split(recipient.lower(), 1)[1].strip(" >:\t")
             chunk = [after] if len(after) > 3 else []
             for following in lines[index + 1 : index + 6]:
-                if not following.strip() or address.find_first(following) or _NEAR_SKIP_RE.match(following):
+                if (
+                    not following.strip()
+                    or address.find_first(following)
+                    or _NEAR_SKIP_RE.match(following)
+                ):
                     break
                 chunk.append(following)
             return squash("\n".join(chunk))

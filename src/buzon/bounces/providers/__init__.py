@@ -6,13 +6,36 @@ for unrelated causes); these tables say what their sentences and codes mean.
 
 from __future__ import annotations
 
-from . import apple, cox, godaddy, google, japan, microsoft, orange, others, spectrum, tencent, yahoo
+from . import (
+    apple,
+    cox,
+    godaddy,
+    google,
+    japan,
+    microsoft,
+    orange,
+    others,
+    spectrum,
+    tencent,
+    yahoo,
+)
 from ._provider import Provider
 
 PROVIDERS: tuple[Provider, ...] = (
-    google.PROVIDER, microsoft.PROVIDER, yahoo.PROVIDER, apple.PROVIDER, godaddy.PROVIDER,
-    cox.PROVIDER, spectrum.PROVIDER, orange.PROVIDER, tencent.PROVIDER, japan.PROVIDER,
-    others.IUA, others.MIMECAST, others.MESSAGELABS, others.FACEBOOK,
+    google.PROVIDER,
+    microsoft.PROVIDER,
+    yahoo.PROVIDER,
+    apple.PROVIDER,
+    godaddy.PROVIDER,
+    cox.PROVIDER,
+    spectrum.PROVIDER,
+    orange.PROVIDER,
+    tencent.PROVIDER,
+    japan.PROVIDER,
+    others.IUA,
+    others.MIMECAST,
+    others.MESSAGELABS,
+    others.FACEBOOK,
 )
 
 

@@ -48,4 +48,8 @@ class Provider:
 
 
 def _suffix(name: str, suffix: str) -> bool:
-    return name == suffix or name.endswith("." + suffix) or (suffix.startswith(".") and name.endswith(suffix))
+    return (
+        name == suffix
+        or name.endswith("." + suffix)
+        or (suffix.startswith(".") and name.endswith(suffix))
+    )

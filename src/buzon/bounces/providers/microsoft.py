@@ -4,8 +4,14 @@ from ._provider import Provider
 
 PROVIDER = Provider(
     "microsoft",
-    hosts=("outlook.com", "hotmail.com", "protection.outlook.com", "live.com", "msn.com",
-           "outbound.protection.outlook.com"),
+    hosts=(
+        "outlook.com",
+        "hotmail.com",
+        "protection.outlook.com",
+        "live.com",
+        "msn.com",
+        "outbound.protection.outlook.com",
+    ),
     domains=("outlook.com", "hotmail.com", "live.com", "msn.com", "outlook.jp", "hotmail.co.jp"),
     codes=(
         (r"resolver\.adr\.recip(?:ient)?notfound|5\.1\.10 ", "userunknown"),
@@ -17,11 +23,24 @@ PROVIDER = Provider(
         (r"5\.4\.1 .{0,200}recipient address rejected: access denied", "userunknown"),
     ),
     rules=(
-        ("userunknown", ("recipient not found", "mailbox unavailable", "recipient address rejected: access denied")),
+        (
+            "userunknown",
+            (
+                "recipient not found",
+                "mailbox unavailable",
+                "recipient address rejected: access denied",
+            ),
+        ),
         ("mailboxfull", ("mailbox full", "mailbox is full", "quota")),
         ("hostunknown", ("domain is not reachable",)),
         ("requireptr", ("mismatches client ip",)),
         ("badreputation", ("rate limited due to ip reputation",)),
-        ("blocked", ("not currently accepting mail from your ip", "part of their network is on our block list")),
+        (
+            "blocked",
+            (
+                "not currently accepting mail from your ip",
+                "part of their network is on our block list",
+            ),
+        ),
     ),
 )

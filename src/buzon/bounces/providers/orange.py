@@ -17,7 +17,10 @@ PROVIDER = Provider(
         (r"_(?:402|305)\b", "securityerror"),
     ),
     rules=(
-        ("userunknown", ("adresse destinataire invalide", "invalid recipient", "utilisateur inconnu")),
+        (
+            "userunknown",
+            ("adresse destinataire invalide", "invalid recipient", "utilisateur inconnu"),
+        ),
         ("suspend", ("compte du destinataire est bloque", "recipient account is blocked")),
         ("mailboxfull", ("boite du destinataire pleine", "mailbox full")),
         ("spamdetected", ("mail rejete", "spam")),

@@ -6,8 +6,11 @@ IUA = Provider(
     "i.ua",
     hosts=("i.ua", "mail.i.ua"),
     domains=("i.ua",),
-    rules=(("suspend", ("mailbox is frozen",)), ("userunknown", ("no such user",)),
-           ("mailboxfull", ("mailbox is full",))),
+    rules=(
+        ("suspend", ("mailbox is frozen",)),
+        ("userunknown", ("no such user",)),
+        ("mailboxfull", ("mailbox is full",)),
+    ),
 )
 MIMECAST = Provider(
     "mimecast",

@@ -12,8 +12,17 @@ PROVIDER = Provider(
         (r"\[tss09\]|\[ts09\]", "badreputation"),
     ),
     rules=(
-        ("userunknown", ("doesn't have a yahoo.com account", "this user doesn't have a", "user unknown",
-                         "no such user", "mailbox unavailable", "invalid recipient")),
+        (
+            "userunknown",
+            (
+                "doesn't have a yahoo.com account",
+                "this user doesn't have a",
+                "user unknown",
+                "no such user",
+                "mailbox unavailable",
+                "invalid recipient",
+            ),
+        ),
         ("mailboxfull", ("mailbox full", "over quota")),
         ("policyviolation", ("message not accepted for policy reasons",)),
         ("notaccept", ("malformed or unexpected name server reply",)),

@@ -13,12 +13,41 @@ from importlib import import_module
 from ._rule import Rule
 
 REASONS: tuple[str, ...] = (
-    "userunknown", "hostunknown", "hasmoved", "notaccept", "mailboxfull", "suspend", "exceedlimit",
-    "mesgtoobig", "spamdetected", "virusdetected", "filtered", "policyviolation", "blocked",
-    "badreputation", "requireptr", "authfailure", "notcompliantrfc", "securityerror", "failedstarttls",
-    "norelaying", "rejected", "syntaxerror", "speeding", "toomanyconn", "systemerror", "systemfull",
-    "networkerror", "expired", "mailererror", "contenterror", "onhold", "undefined", "vacation",
-    "feedback", "delivered",
+    "userunknown",
+    "hostunknown",
+    "hasmoved",
+    "notaccept",
+    "mailboxfull",
+    "suspend",
+    "exceedlimit",
+    "mesgtoobig",
+    "spamdetected",
+    "virusdetected",
+    "filtered",
+    "policyviolation",
+    "blocked",
+    "badreputation",
+    "requireptr",
+    "authfailure",
+    "notcompliantrfc",
+    "securityerror",
+    "failedstarttls",
+    "norelaying",
+    "rejected",
+    "syntaxerror",
+    "speeding",
+    "toomanyconn",
+    "systemerror",
+    "systemfull",
+    "networkerror",
+    "expired",
+    "mailererror",
+    "contenterror",
+    "onhold",
+    "undefined",
+    "vacation",
+    "feedback",
+    "delivered",
 )
 RULES: dict[str, Rule] = {name: import_module(f"{__name__}.{name}").RULE for name in REASONS}
 
@@ -27,58 +56,194 @@ HARD_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved"})
 
 # What an enhanced status code says by itself (RFC 3463 and its successors).
 STATUS_REASON: dict[str, str] = {
-    "4.1.6": "hasmoved", "4.1.7": "rejected", "4.1.8": "rejected", "4.1.9": "systemerror",
-    "4.2.1": "suspend", "4.2.2": "mailboxfull", "4.2.3": "exceedlimit", "4.2.4": "filtered",
-    "4.3.1": "systemfull", "4.3.2": "notaccept", "4.3.3": "systemerror", "4.3.5": "systemerror",
-    "4.4.1": "expired", "4.4.2": "networkerror", "4.4.4": "networkerror", "4.4.5": "systemfull",
-    "4.4.6": "networkerror", "4.4.7": "expired", "4.5.3": "systemerror", "4.5.5": "systemerror",
-    "4.6.0": "contenterror", "4.6.2": "contenterror", "4.6.5": "contenterror", "4.7.1": "blocked",
-    "4.7.2": "blocked", "4.7.5": "securityerror", "4.7.6": "securityerror", "4.7.7": "securityerror",
-    "4.7.12": "securityerror", "4.7.15": "securityerror", "4.7.16": "mesgtoobig",
-    "4.7.24": "authfailure", "4.7.25": "requireptr", "4.7.26": "authfailure",
-    "5.1.0": "userunknown", "5.1.1": "userunknown", "5.1.2": "hostunknown", "5.1.3": "userunknown",
-    "5.1.4": "filtered", "5.1.6": "hasmoved", "5.1.7": "rejected", "5.1.8": "rejected",
-    "5.1.9": "systemerror", "5.1.10": "notaccept", "5.2.0": "filtered", "5.2.1": "filtered",
-    "5.2.2": "mailboxfull", "5.2.3": "exceedlimit", "5.2.4": "filtered", "5.3.0": "systemerror",
-    "5.3.1": "systemfull", "5.3.2": "notaccept", "5.3.3": "systemerror", "5.3.4": "mesgtoobig",
-    "5.3.5": "systemerror", "5.4.0": "networkerror", "5.4.3": "systemerror", "5.4.4": "hostunknown",
-    "5.5.3": "toomanyconn", "5.5.4": "systemerror", "5.5.5": "systemerror", "5.5.6": "securityerror",
-    "5.6.0": "contenterror", "5.6.1": "contenterror", "5.6.2": "contenterror", "5.6.3": "contenterror",
-    "5.6.5": "contenterror", "5.6.6": "contenterror", "5.6.7": "contenterror", "5.6.8": "contenterror",
-    "5.6.9": "contenterror", "5.7.0": "securityerror", "5.7.1": "securityerror",
-    "5.7.2": "securityerror", "5.7.3": "securityerror", "5.7.4": "securityerror",
-    "5.7.5": "securityerror", "5.7.6": "securityerror", "5.7.7": "securityerror",
-    "5.7.8": "securityerror", "5.7.9": "securityerror", "5.7.10": "securityerror",
-    "5.7.11": "securityerror", "5.7.13": "suspend", "5.7.14": "securityerror",
-    "5.7.15": "securityerror", "5.7.16": "mesgtoobig", "5.7.17": "hasmoved", "5.7.18": "hasmoved",
-    "5.7.19": "securityerror", "5.7.20": "authfailure", "5.7.21": "authfailure",
-    "5.7.22": "authfailure", "5.7.23": "authfailure", "5.7.24": "authfailure",
-    "5.7.25": "requireptr", "5.7.26": "authfailure", "5.7.27": "notaccept", "5.7.28": "spamdetected",
+    "4.1.6": "hasmoved",
+    "4.1.7": "rejected",
+    "4.1.8": "rejected",
+    "4.1.9": "systemerror",
+    "4.2.1": "suspend",
+    "4.2.2": "mailboxfull",
+    "4.2.3": "exceedlimit",
+    "4.2.4": "filtered",
+    "4.3.1": "systemfull",
+    "4.3.2": "notaccept",
+    "4.3.3": "systemerror",
+    "4.3.5": "systemerror",
+    "4.4.1": "expired",
+    "4.4.2": "networkerror",
+    "4.4.4": "networkerror",
+    "4.4.5": "systemfull",
+    "4.4.6": "networkerror",
+    "4.4.7": "expired",
+    "4.5.3": "systemerror",
+    "4.5.5": "systemerror",
+    "4.6.0": "contenterror",
+    "4.6.2": "contenterror",
+    "4.6.5": "contenterror",
+    "4.7.1": "blocked",
+    "4.7.2": "blocked",
+    "4.7.5": "securityerror",
+    "4.7.6": "securityerror",
+    "4.7.7": "securityerror",
+    "4.7.12": "securityerror",
+    "4.7.15": "securityerror",
+    "4.7.16": "mesgtoobig",
+    "4.7.24": "authfailure",
+    "4.7.25": "requireptr",
+    "4.7.26": "authfailure",
+    "5.1.0": "userunknown",
+    "5.1.1": "userunknown",
+    "5.1.2": "hostunknown",
+    "5.1.3": "userunknown",
+    "5.1.4": "filtered",
+    "5.1.6": "hasmoved",
+    "5.1.7": "rejected",
+    "5.1.8": "rejected",
+    "5.1.9": "systemerror",
+    "5.1.10": "notaccept",
+    "5.2.0": "filtered",
+    "5.2.1": "filtered",
+    "5.2.2": "mailboxfull",
+    "5.2.3": "exceedlimit",
+    "5.2.4": "filtered",
+    "5.3.0": "systemerror",
+    "5.3.1": "systemfull",
+    "5.3.2": "notaccept",
+    "5.3.3": "systemerror",
+    "5.3.4": "mesgtoobig",
+    "5.3.5": "systemerror",
+    "5.4.0": "networkerror",
+    "5.4.3": "systemerror",
+    "5.4.4": "hostunknown",
+    "5.5.3": "toomanyconn",
+    "5.5.4": "systemerror",
+    "5.5.5": "systemerror",
+    "5.5.6": "securityerror",
+    "5.6.0": "contenterror",
+    "5.6.1": "contenterror",
+    "5.6.2": "contenterror",
+    "5.6.3": "contenterror",
+    "5.6.5": "contenterror",
+    "5.6.6": "contenterror",
+    "5.6.7": "contenterror",
+    "5.6.8": "contenterror",
+    "5.6.9": "contenterror",
+    "5.7.0": "securityerror",
+    "5.7.1": "securityerror",
+    "5.7.2": "securityerror",
+    "5.7.3": "securityerror",
+    "5.7.4": "securityerror",
+    "5.7.5": "securityerror",
+    "5.7.6": "securityerror",
+    "5.7.7": "securityerror",
+    "5.7.8": "securityerror",
+    "5.7.9": "securityerror",
+    "5.7.10": "securityerror",
+    "5.7.11": "securityerror",
+    "5.7.13": "suspend",
+    "5.7.14": "securityerror",
+    "5.7.15": "securityerror",
+    "5.7.16": "mesgtoobig",
+    "5.7.17": "hasmoved",
+    "5.7.18": "hasmoved",
+    "5.7.19": "securityerror",
+    "5.7.20": "authfailure",
+    "5.7.21": "authfailure",
+    "5.7.22": "authfailure",
+    "5.7.23": "authfailure",
+    "5.7.24": "authfailure",
+    "5.7.25": "requireptr",
+    "5.7.26": "authfailure",
+    "5.7.27": "notaccept",
+    "5.7.28": "spamdetected",
     "5.7.30": "failedstarttls",
 }
 
 # A status that names a reason this weakly may be overruled by the diagnostic text.
-_WEAK = frozenset({"", "undefined", "onhold", "systemerror", "securityerror", "expired",
-                   "networkerror", "hostunknown", "userunknown"})
+_WEAK = frozenset(
+    {
+        "",
+        "undefined",
+        "onhold",
+        "systemerror",
+        "securityerror",
+        "expired",
+        "networkerror",
+        "hostunknown",
+        "userunknown",
+    }
+)
 
 # First pass: reasons whose wording is specific enough to trust over the status code.
 _FIRST_PASS = (
-    "mailboxfull", "mesgtoobig", "exceedlimit", "suspend", "hasmoved", "norelaying", "authfailure",
-    "userunknown", "filtered", "requireptr", "notcompliantrfc", "badreputation", "virusdetected",
-    "contenterror", "rejected", "hostunknown", "spamdetected", "speeding", "toomanyconn", "blocked",
+    "mailboxfull",
+    "mesgtoobig",
+    "exceedlimit",
+    "suspend",
+    "hasmoved",
+    "norelaying",
+    "authfailure",
+    "userunknown",
+    "filtered",
+    "requireptr",
+    "notcompliantrfc",
+    "badreputation",
+    "virusdetected",
+    "contenterror",
+    "rejected",
+    "hostunknown",
+    "spamdetected",
+    "speeding",
+    "toomanyconn",
+    "blocked",
 )
 # Second pass: wording alone, for reports whose status code says little.
 _SECOND_PASS = (
-    "mailboxfull", "authfailure", "badreputation", "speeding", "spamdetected", "virusdetected",
-    "policyviolation", "norelaying", "systemerror", "networkerror", "suspend", "contenterror",
-    "systemfull", "notaccept", "expired", "failedstarttls", "securityerror", "mailererror",
+    "mailboxfull",
+    "authfailure",
+    "badreputation",
+    "speeding",
+    "spamdetected",
+    "virusdetected",
+    "policyviolation",
+    "norelaying",
+    "systemerror",
+    "networkerror",
+    "suspend",
+    "contenterror",
+    "systemfull",
+    "notaccept",
+    "expired",
+    "failedstarttls",
+    "securityerror",
+    "mailererror",
 )
 # Text-only formats: every reason, most specific first.
 TEXT_ORDER = (
-    "mailboxfull", "mesgtoobig", "exceedlimit", "suspend", "userunknown", "filtered", "rejected",
-    "hostunknown", "spamdetected", "speeding", "toomanyconn", "blocked", "authfailure",
-    "failedstarttls", "securityerror", "systemerror", "networkerror", "expired", "contenterror",
-    "hasmoved", "systemfull", "notaccept", "mailererror", "norelaying", "syntaxerror",
+    "mailboxfull",
+    "mesgtoobig",
+    "exceedlimit",
+    "suspend",
+    "userunknown",
+    "filtered",
+    "rejected",
+    "hostunknown",
+    "spamdetected",
+    "speeding",
+    "toomanyconn",
+    "blocked",
+    "authfailure",
+    "failedstarttls",
+    "securityerror",
+    "systemerror",
+    "networkerror",
+    "expired",
+    "contenterror",
+    "hasmoved",
+    "systemfull",
+    "notaccept",
+    "mailererror",
+    "norelaying",
+    "syntaxerror",
 )
 
 
@@ -96,15 +261,32 @@ def match_text(text: str, order: tuple[str, ...] = TEXT_ORDER) -> str:
 
 
 # At MAIL FROM, these explain a refusal better than "the sender was refused".
-_NOT_SENDER = ("blocked", "requireptr", "authfailure", "badreputation", "spamdetected",
-               "securityerror", "norelaying", "speeding", "toomanyconn", "systemerror")
+_NOT_SENDER = (
+    "blocked",
+    "requireptr",
+    "authfailure",
+    "badreputation",
+    "spamdetected",
+    "securityerror",
+    "norelaying",
+    "speeding",
+    "toomanyconn",
+    "systemerror",
+)
 
 # Wordings that only ever mean a missing mailbox, whatever the SMTP command.
 _USER_UNKNOWN_ANYWHERE = (
-    "recipientnotfound", "recipnotfound", "user unknown in virtual mailbox table",
-    "user unknown in local recipient table", "user unknown in virtual alias table",
-    "recipient address rejected: user unknown", "doesn't have a", "no such user",
-    "unknown recipient or mailbox unavailable", "mailbox unavailable", "user not found",
+    "recipientnotfound",
+    "recipnotfound",
+    "user unknown in virtual mailbox table",
+    "user unknown in local recipient table",
+    "user unknown in virtual alias table",
+    "recipient address rejected: user unknown",
+    "doesn't have a",
+    "no such user",
+    "unknown recipient or mailbox unavailable",
+    "mailbox unavailable",
+    "user not found",
 )
 
 
@@ -121,8 +303,17 @@ def _probe(name: str, status: str, text: str, command: str) -> bool:
         if not by_status and status.startswith("5.1.") and rule.matches(text):
             return True
         if by_status == "userunknown":
-            return not any(RULES[other].matches(text) for other in
-                           ("norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept"))
+            return not any(
+                RULES[other].matches(text)
+                for other in (
+                    "norelaying",
+                    "blocked",
+                    "mailboxfull",
+                    "hasmoved",
+                    "rejected",
+                    "notaccept",
+                )
+            )
         return command == "RCPT" and rule.matches(text)
     if name == "filtered":
         if by_status == "suspend":
@@ -177,7 +368,9 @@ def decide(
     """The reason for one recipient's failure (provider rules are applied by the caller)."""
     if preset and preset not in _WEAK:
         return preset
-    if status.startswith("2.") or action in ("delivered", "relayed", "expanded") and not status.startswith(("4", "5")):
+    if status.startswith("2.") or (
+        action in ("delivered", "relayed", "expanded") and not status.startswith(("4", "5"))
+    ):
         return "delivered"
     text = diagnostic.lower()
     dtype = diagnostic_type.upper()
@@ -194,7 +387,7 @@ def decide(
                 return name
     if by_status:
         return by_status
-    if status[1:4] == ".6." or reply_code == "" and status.startswith(("4.6", "5.6")):
+    if status[1:4] == ".6." or (reply_code == "" and status.startswith(("4.6", "5.6"))):
         return "contenterror"
     if status.startswith(("5.7", "4.7")):
         return "securityerror"
@@ -223,14 +416,38 @@ def is_hard(reason: str, status: str, reply_code: str) -> bool:
 # Placeholder statuses for reports that carry no real code, one per reason, as Sisimai
 # uses them (so results line up with its output): class 4 or 5, then ".0.9xx".
 PLACEHOLDER_DETAIL: dict[str, int] = {
-    "undefined": 900, "onhold": 901, "norelaying": 909, "filtered": 910, "userunknown": 911,
-    "hostunknown": 912, "hasmoved": 916, "rejected": 918, "suspend": 921, "mailboxfull": 922,
-    "exceedlimit": 923, "systemerror": 930, "systemfull": 931, "notaccept": 932,
-    "mesgtoobig": 934, "mailererror": 939, "networkerror": 944, "toomanyconn": 945,
-    "expired": 947, "contenterror": 960, "securityerror": 970, "blocked": 971,
-    "policyviolation": 972, "requireptr": 973, "authfailure": 974, "notcompliantrfc": 975,
-    "failedstarttls": 976, "badreputation": 977, "speeding": 978, "syntaxerror": 979,
-    "spamdetected": 980, "virusdetected": 981,
+    "undefined": 900,
+    "onhold": 901,
+    "norelaying": 909,
+    "filtered": 910,
+    "userunknown": 911,
+    "hostunknown": 912,
+    "hasmoved": 916,
+    "rejected": 918,
+    "suspend": 921,
+    "mailboxfull": 922,
+    "exceedlimit": 923,
+    "systemerror": 930,
+    "systemfull": 931,
+    "notaccept": 932,
+    "mesgtoobig": 934,
+    "mailererror": 939,
+    "networkerror": 944,
+    "toomanyconn": 945,
+    "expired": 947,
+    "contenterror": 960,
+    "securityerror": 970,
+    "blocked": 971,
+    "policyviolation": 972,
+    "requireptr": 973,
+    "authfailure": 974,
+    "notcompliantrfc": 975,
+    "failedstarttls": 976,
+    "badreputation": 977,
+    "speeding": 978,
+    "syntaxerror": 979,
+    "spamdetected": 980,
+    "virusdetected": 981,
 }
 
 

@@ -14,7 +14,9 @@ class Rule:
 
     __slots__ = ("name", "patterns", "phrases")
 
-    def __init__(self, name: str, phrases: Sequence[str] = (), patterns: Sequence[str] = ()) -> None:
+    def __init__(
+        self, name: str, phrases: Sequence[str] = (), patterns: Sequence[str] = ()
+    ) -> None:
         self.name = name
         self.phrases = tuple(phrases)
         self.patterns = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None

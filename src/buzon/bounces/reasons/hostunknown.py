@@ -36,7 +36,5 @@ RULE = Rule(
         "no mx record",
         "domain lookup failed",
     ),
-    patterns=(
-        r"domain [^ ]{1,200} (?:does not exist|is unknown)",
-    ),
+    patterns=(r"domain [^ ]{1,200} (?:does not exist|is unknown)",),
 )

@@ -1,4 +1,4 @@
-"""notaccept: The destination accepts no mail at all (null MX, or the host refuses every message)."""
+"""notaccept: The destination accepts no mail at all (null MX, or the host refuses every message)."""  # noqa: E501
 
 from ._rule import Rule
 
