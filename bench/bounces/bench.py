@@ -1,0 +1,101 @@
+"""Throughput of buzon.bounces.parse against Sisimai 4.25 (Perl), in the same run.
+
+    python bench/bounces/bench.py [--rounds N] [CORPUS_DIR]
+
+Parses every .eml file in the corpus N times in one process, for each library, and
+prints messages per second, peak memory and the ratio. Sisimai comes from Debian's
+`libsisimai-perl`; it is installed (as root, through apt-get) when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CORPUS = ROOT / "tests" / "bounces" / "corpus" / "sisimai" / "eml"
+
+PERL_BENCH = r"""
+use strict; use warnings; use Sisimai; use Time::HiRes qw(time);
+my ($rounds, @files) = @ARGV;
+my $n = 0; my $t = time;
+for (1..$rounds) { for my $f (@files) { my $v = Sisimai->make($f); $n++ } }
+my $dt = time - $t;
+open(my $fh, '<', "/proc/self/status"); my ($hwm) = grep { /^VmHWM/ } <$fh>;
+$hwm =~ /(\d+)/; printf "%d %.6f %d\n", $n, $dt, $1;
+"""
+
+PY_BENCH = r"""
+import sys, time
+from pathlib import Path
+from buzon.bounces import parse
+rounds = int(sys.argv[1]); raws = [Path(p).read_bytes() for p in sys.argv[2:]]
+n = 0; t = time.perf_counter()
+for _ in range(rounds):
+    for raw in raws:
+        parse(raw); n += 1
+dt = time.perf_counter() - t
+hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]
+print(n, f"{dt:.6f}", hwm)
+"""
+
+
+def ensure_sisimai() -> bool:
+    probe = subprocess.run(["perl", "-MSisimai", "-e", "1"], capture_output=True, check=False)
+    if probe.returncode == 0:
+        return True
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return False
+    subprocess.run(["apt-get", "update", "-qq"], check=False)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "libsisimai-perl"], check=False)
+    return subprocess.run(["perl", "-MSisimai", "-e", "1"], check=False).returncode == 0
+
+
+def run(command: list[str]) -> tuple[int, float, int]:
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    count, seconds, peak_kib = done.stdout.split()
+    return int(count), float(seconds), int(peak_kib)
+
+
+def line(name: str, rate: float, peak_kib: int, count: int, seconds: float) -> str:
+    return (
+        f"{name:<14}: {rate:8.1f} msgs/s  peak RSS {peak_kib / 1024:6.1f} MiB"
+        f"  ({count} parses in {seconds:.2f} s)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args(argv)
+    files = [str(p) for p in sorted(args.corpus.glob("*.eml"))]
+    if not files:
+        print(f"no .eml files in {args.corpus}", file=sys.stderr)
+        return 1
+    print(f"{len(files)} files x {args.rounds} rounds")
+    n, seconds, peak = run([sys.executable, "-c", PY_BENCH, str(args.rounds), *files])
+    ours = n / seconds
+    print(line("buzon.bounces", ours, peak, n, seconds))
+    if not ensure_sisimai():
+        print("Sisimai (libsisimai-perl) is not available: no comparison")
+        return 0
+    with tempfile.NamedTemporaryFile("w", suffix=".pl", delete=False) as script:
+        script.write(PERL_BENCH)
+    try:
+        n, seconds, peak = run(["perl", script.name, str(args.rounds), *files])
+    finally:
+        os.unlink(script.name)
+    theirs = n / seconds
+    print(line("Sisimai 4.25", theirs, peak, n, seconds))
+    print(f"ratio         : {ours / theirs:.2f}x Sisimai's rate (target >= 1.5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
