@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import generic, rfc3464
+from . import generic, googlegroups, rfc3464
 
-VENDORS: tuple[ModuleType, ...] = ()
+VENDORS: tuple[ModuleType, ...] = (googlegroups,)
 FALLBACKS: tuple[ModuleType, ...] = (rfc3464, generic)
