@@ -18,6 +18,8 @@ FIND_RE = re.compile(
     rf"(?<![A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~\-])(?:{_LOCAL_QUOTED}|{_LOCAL_ATOM})@(?:{_DOMAIN}|{_DOMAIN_LITERAL})"
 )
 
+_QUOTED_ADDRESS_RE = re.compile(rf"{_LOCAL_QUOTED}@(?:{_DOMAIN}|{_DOMAIN_LITERAL})")
+
 _SENDER_LOCALS = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "maildaemon"}
 )
@@ -50,6 +52,10 @@ def clean(text: str) -> str:
         inner = inner[: inner.find(">")] if ">" in inner else inner
         if "@" in inner:
             value = inner
+    quoted = _QUOTED_ADDRESS_RE.search(value)
+    if quoted and is_address(quoted.group(0)):
+        local, _, domain = quoted.group(0).rpartition("@")
+        return f"{local}@{domain.lower()}"
     value = value.strip().strip("<>\"'`()[]{}:;,. \t")
     if value.lower().startswith("mailto:"):
         value = value[7:]

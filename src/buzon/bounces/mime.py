@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import quopri
 import re
 from dataclasses import dataclass, field
@@ -27,7 +28,11 @@ _HEADER_NAME_RE = re.compile(r"[!-9;-~]{1,100}")
 
 
 def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words; leave the text alone if that fails."""
+    """Decode RFC 2047 encoded words (and raw UTF-8 or ISO-2022-JP header bytes, which the
+    reader keeps as latin-1); leave the text alone if that fails."""
+    if not value.isascii() or "\x1b" in value:
+        with contextlib.suppress(UnicodeEncodeError):
+            value = to_text(value.encode("latin-1"), None)
     if "=?" not in value:
         return value
     try:

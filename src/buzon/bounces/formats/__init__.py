@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import generic, googlegroups, rfc3464
+from . import generic, googlegroups, rfc3464, transcript
 
 VENDORS: tuple[ModuleType, ...] = (googlegroups,)
-FALLBACKS: tuple[ModuleType, ...] = (rfc3464, generic)
+FALLBACKS: tuple[ModuleType, ...] = (rfc3464, transcript, generic)

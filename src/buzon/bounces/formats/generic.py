@@ -11,7 +11,7 @@ import re
 
 from .. import address, reasons
 from ..mail import Mail
-from ._base import Fact, original_recipient, split_by_recipient, squash
+from ._base import _HEADERISH_RE, Fact, original_recipient, split_by_recipient, squash
 
 NAME = "generic"
 
@@ -19,23 +19,70 @@ _BOUNCE_SENDER_RE = re.compile(
     r"(?i)mailer-daemon|postmaster|mail delivery|mail-daemon|maildaemon|mail administrator|"
     r"system administrator|mdaemon|delivery subsystem|\bmailer\b|ndr|no-?reply"
 )
-_BOUNCE_SUBJECT_RE = re.compile(
-    r"(?i)undeliver|undelivered|delivery (?:status notification|failure|failed|problem|report|notification)|"  # noqa: E501
-    r"failure notice|failed delivery|returned mail|returning message|mail delivery|non[- ]?remis|"
-    r"unzustellbar|nicht zustellbar|could not be delivered|delivery has failed|not delivered|"
-    r"mail system error|message delivery|error sending|rejected|bounce|nondeliverable|"
-    r"no entregado|non recapitato|error|failure|warning: could not send|delayed|エラー|不達|配信"
+_BOUNCE_SUBJECT_WORDS = (
+    r"undeliver",
+    r"delivery (?:status notification|failure|failed|problem|report|notification)",
+    r"failure notice",
+    r"failed delivery",
+    r"returned mail",
+    r"returning message",
+    r"mail delivery",
+    r"non[- ]?remis",
+    r"unzustellbar",
+    r"nicht zustellbar",
+    r"could not be delivered",
+    r"delivery has failed",
+    r"not delivered",
+    r"mail system error",
+    r"message delivery",
+    r"error sending",
+    r"rejected",
+    r"bounce",
+    r"nondeliverable",
+    r"no entregado",
+    r"non recapitato",
+    r"error",
+    r"failure",
+    r"warning: could not send",
+    r"delayed",
+    r"エラー",
+    r"不達",
+    r"配信",
 )
+_BOUNCE_SUBJECT_RE = re.compile("(?i)" + "|".join(_BOUNCE_SUBJECT_WORDS))
+
+# A line that starts with the failed address: "<addr>:", "addr ... reason", "addr on DATE".
 _RECIPIENT_RE = re.compile(
-    r"(?i)^\s{0,12}(?:[*\-•]\s*)?[<\"]?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\":]{1,254}?)[>\"]?\s*(?::|\.\.\.|$|\[|\(|\s+on\s|\s+(?=[A-Za-z]))"
+    r"(?i)^\s{0,12}(?:[*\-•]\s*)?[<\"]?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\":]{1,254}?)[>\"]?"
+    r"\s*(?::|\.\.\.|$|\[|\(|\s+on\s|\s+(?=[A-Za-z]))"
 )
-_INTRO_RE = re.compile(
-    r"(?i)(?:could not be delivered to|unable to deliver (?:the )?(?:message )?to|delivery to|"
-    r"failed to deliver to|not delivered to|rejected recipient|failed recipient|recipient address|"
-    r"the following (?:address|recipient)[^:\n]{0,40}:|original-recipient|unknown user|"
-    r"delivery failed for|delivery failed \d+ attempts|undeliverable to|no such user|user unknown|"
-    r"error delivering your mail to|could not deliver to|rcpt to)\s*[:\-]?\s*<?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\"()\[\]]{1,254}?)>?(?:[\s,;.:)\]]|$)"  # noqa: E501
+# Sentences that introduce the failed address somewhere in a line.
+_INTRO_PHRASES = (
+    r"could not be delivered to",
+    r"unable to deliver (?:the )?(?:message )?to",
+    r"delivery to",
+    r"failed to deliver to",
+    r"not delivered to",
+    r"rejected recipient",
+    r"failed recipient",
+    r"recipient address",
+    r"the following (?:address|recipient)[^:\n]{0,40}:",
+    r"original-recipient",
+    r"unknown user",
+    r"delivery failed for",
+    r"delivery failed \d+ attempts",
+    r"undeliverable to",
+    r"no such user",
+    r"user unknown",
+    r"error delivering your mail to",
+    r"could not deliver to",
+    r"rcpt to",
+    r"mailbox is full",
 )
+_ADDRESS_AFTER = r"\s*[:\-]?\s*<?(?P<addr>[^\s<>\"()\[\]]{1,254}@[^\s<>\"()\[\],;]{1,254})"
+_INTRO_RE = re.compile("(?i)(?:" + "|".join(_INTRO_PHRASES) + ")" + _ADDRESS_AFTER)
+# Last resort: an address in angle brackets anywhere in the notification.
+_BRACKETED_RE = re.compile(r"<(?P<addr>[^\s<>\"()\[\]]{1,254}@[^\s<>\"()\[\],;]{1,254})>")
 
 
 def looks_like_bounce(mail: Mail) -> bool:
@@ -72,6 +119,10 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
                 tail = text[match.end() : match.end() + 600].split("\n\n")[0]
                 found.append((value, squash(tail)))
         pairs = found
+    if not pairs:
+        pairs = _bracketed(text, excluded)
+    if len(pairs) == 1 and len(pairs[0][1]) < 40:
+        pairs = [(pairs[0][0], "")]  # a fragment says less than the whole notification
     failed_header = [address.clean(v) for v in mail.header("x-failed-recipients").split(",")]
     failed_header = [v for v in failed_header if v]
     if failed_header:
@@ -100,6 +151,21 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
             Fact(recipient=recipient, diagnostic=diagnostic[:2000], reason=preset, format=NAME)
         )
     return facts
+
+
+def _bracketed(text: str, excluded: set[str]) -> list[tuple[str, str]]:
+    found: dict[str, tuple[str, str]] = {}
+    for count, match in enumerate(_BRACKETED_RE.finditer(text[:20_000])):
+        if count > 50:
+            break
+        value = address.clean(match.group("addr"))
+        if value and value.lower() not in excluded and value.lower() not in found:
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            if _HEADERISH_RE.match(text[line_start : match.start()]):
+                continue
+            tail = text[line_start : match.end() + 600].split("\n\n")[0]
+            found[value.lower()] = (value, squash(tail))
+    return list(found.values())
 
 
 def _first_per_address(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -32,8 +32,6 @@ RULE = Rule(
         "couldn't find any host named",
         "host lookup failed",
         "no mail exchanger",
-        "couldn't find a mail exchanger",
-        "no mx record",
         "domain lookup failed",
     ),
     patterns=(r"domain [^ ]{1,200} (?:does not exist|is unknown)",),
