@@ -53,6 +53,10 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
     if reply_code and reply_code[0] not in "245":
         reply_code = ""
     status = _status_for(fact, diagnostic)
+    if status and reply_code and status[0] != reply_code[0]:
+        in_text = smtp.find_status(diagnostic)
+        if in_text[:1] == reply_code[0]:
+            status = in_text  # "Status: 4.5.0" but "550 5.5.0" in the text: the text agrees
     if (
         status
         and reply_code
@@ -60,8 +64,13 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
         and status[0] in "45"
         and reply_code[0] in "45"
     ):
-        # "550 4.2.2": the reply code's class wins; the detail is kept.
-        status = reply_code[0] + status[1:]
+        if fact.status:
+            # The Status field and the quoted reply disagree: the field is what the
+            # reporting MTA decided, the quoted reply may be from an earlier attempt.
+            reply_code = ""
+        else:
+            # "550 4.2.2" in free text: the reply code's class wins; the detail is kept.
+            status = reply_code[0] + status[1:]
     command = fact.command or smtp.find_command(diagnostic)
     remote = fact.remote_mta or remote_host_in(diagnostic)
     action = fact.action

@@ -39,9 +39,23 @@ _COMMAND_HINT_RE = re.compile(
 _COMMAND_NORMAL = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "HELO": "EHLO", "BDAT": "DATA"}
 
 
+_STATUS_AFTER_REPLY_RE = re.compile(
+    r"(?<!\d)[245]\d\d[ \-]['\"(]?([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)"
+)
+
+
 def find_status(text: str) -> str:
-    """The first enhanced status code in `text` (e.g. "5.1.1"), or ""."""
-    for match in STATUS_RE.finditer(text[:8000]):
+    """The enhanced status code in `text` (e.g. "5.1.1"), or "".
+
+    One that follows a reply code ("550 5.1.1", "550-'5.7.1") is preferred: a bare one
+    may be the reporting MTA's own summary.
+    """
+    head = text[:8000]
+    for match in _STATUS_AFTER_REPLY_RE.finditer(head):
+        klass, subject, detail = match.groups()
+        if int(subject) <= 7 and int(detail) <= 999:
+            return f"{klass}.{int(subject)}.{int(detail)}"
+    for match in STATUS_RE.finditer(head):
         klass, subject, detail = match.groups()
         if int(subject) <= 7 and int(detail) <= 999:
             return f"{klass}.{int(subject)}.{int(detail)}"

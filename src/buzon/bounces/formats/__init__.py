@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import generic, googlegroups, rfc3464, transcript
+from . import exim, generic, googlegroups, rfc3464, transcript
 
-VENDORS: tuple[ModuleType, ...] = (googlegroups,)
+VENDORS: tuple[ModuleType, ...] = (googlegroups, exim)
 FALLBACKS: tuple[ModuleType, ...] = (rfc3464, transcript, generic)

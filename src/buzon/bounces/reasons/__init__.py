@@ -298,8 +298,8 @@ def _probe(name: str, status: str, text: str, command: str) -> bool:
     if name in ("userunknown", "hostunknown") and status.startswith("4"):
         return False  # a temporary failure cannot be a hard bounce
     if name == "userunknown":
-        if by_status == "suspend":
-            return False
+        if by_status == "suspend" or command == "MAIL":
+            return False  # at MAIL FROM it is the sender that was refused
         if any(marker in text for marker in _USER_UNKNOWN_ANYWHERE):
             return True
         if not by_status and status.startswith("5.1.") and rule.matches(text):

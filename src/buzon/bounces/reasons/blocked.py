@@ -61,6 +61,11 @@ RULE = Rule(
         "part of their network is on our block list",
         "please use the smtp server of your isp",
         "is not allowed to connect",
+        "smtp error from remote mail server after initial connection:",
+        "connection reset by peer",
+        "no access from mail server",
+        "connection dropped",
+        "missing reverse dns",
     ),
     patterns=(
         r"\\b550 blocked",

@@ -34,5 +34,9 @@ RULE = Rule(
         "no mail exchanger",
         "domain lookup failed",
     ),
-    patterns=(r"domain [^ ]{1,200} (?:does not exist|is unknown)",),
+    patterns=(
+        r"domain [^ ]{1,200} (?:does not exist|is unknown)",
+        # "553 mx.example.com does not exist": a host name, not an address.
+        r"\b[245]\d\d [a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,10}\.[a-z]{2,24} does not exist",
+    ),
 )
