@@ -9,7 +9,36 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import exim, generic, googlegroups, rfc3464, transcript
+from . import (
+    apachejames,
+    domino,
+    exchange2003,
+    exim,
+    fml,
+    generic,
+    googlegroups,
+    imail,
+    japan,
+    mailmarshal,
+    notes,
+    rfc3464,
+    transcript,
+    verizon,
+    zoho,
+)
 
-VENDORS: tuple[ModuleType, ...] = (googlegroups, exim)
+VENDORS: tuple[ModuleType, ...] = (
+    googlegroups,
+    exim,
+    exchange2003,
+    domino,
+    notes,
+    imail,
+    japan,
+    mailmarshal,
+    apachejames,
+    fml,
+    verizon,
+    zoho,
+)
 FALLBACKS: tuple[ModuleType, ...] = (rfc3464, transcript, generic)
