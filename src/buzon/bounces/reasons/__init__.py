@@ -281,11 +281,8 @@ _USER_UNKNOWN_ANYWHERE = (
     "recipientnotfound",
     "recipnotfound",
     "user unknown in virtual mailbox table",
-    "user unknown in local recipient table",
     "user unknown in virtual alias table",
-    "recipient address rejected: user unknown",
     "doesn't have a",
-    "no such user",
     "unknown recipient or mailbox unavailable",
     "mailbox unavailable",
     "user not found",
@@ -386,6 +383,10 @@ def decide(
     if by_status in _WEAK or dtype not in ("SMTP", ""):
         for name in _SECOND_PASS:
             if RULES[name].matches(text):
+                return name
+        # Then every reason, the status code and the SMTP command weighed with the text.
+        for name in TEXT_ORDER:
+            if _probe(name, status, text, command):
                 return name
     if by_status:
         return by_status

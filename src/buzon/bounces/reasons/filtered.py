@@ -18,7 +18,6 @@ RULE = Rule(
         "user reject",
         "recipient id refuse to receive mail",
         "you have been blocked by the recipient",
-        "rejected by the recipient",
         "blocked by the recipient",
         "the recipient has blocked",
         "blocked by user",
