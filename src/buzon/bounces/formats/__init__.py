@@ -16,6 +16,7 @@ from . import (
     exim,
     fml,
     generic,
+    gmail,
     googlegroups,
     imail,
     japan,
@@ -29,6 +30,7 @@ from . import (
 
 VENDORS: tuple[ModuleType, ...] = (
     googlegroups,
+    gmail,
     exim,
     exchange2003,
     domino,

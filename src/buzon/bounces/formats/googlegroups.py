@@ -15,7 +15,7 @@ NAME = "googlegroups"
 
 
 def detect(mail: Mail) -> bool:
-    if "google" not in mail.sender:
+    if "google" not in mail.sender or mail.delivery_status_texts:
         return False
     failed = mail.header("x-failed-recipients").lower()
     return "googlegroups.com" in failed or "groups.google.com" in mail.body[:20000]

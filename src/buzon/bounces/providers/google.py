@@ -7,7 +7,15 @@ PROVIDER = Provider(
     hosts=("google.com", "googlemail.com", "gmail-smtp-in.l.google.com"),
     domains=("gmail.com", "googlemail.com"),
     rules=(
-        ("userunknown", ("the email account that you tried to reach does not exist",)),
+        ("spamdetected", ("rejected due to spam classification",)),
+        (
+            "userunknown",
+            (
+                "the email account that you tried to reach does not exist",
+                "the address couldn't be found",
+                "because the address couldn't be found",
+            ),
+        ),
         (
             "suspend",
             (
@@ -75,7 +83,10 @@ PROVIDER = Provider(
             ),
         ),
         ("mesgtoobig", ("exceeded google's message size limits", "message size limit")),
-        ("failedstarttls", ("tls connection", "must use tls", "starttls")),
+        (
+            "failedstarttls",
+            ("tls connection", "must use tls", "starttls", "does not support tls"),
+        ),
         ("expired", ("did not accept our requests to connect",)),
         ("notaccept", ("returned null mx", "doesn't receive email according to the administrator")),
         ("networkerror", ("dns error", "domain name not found")),

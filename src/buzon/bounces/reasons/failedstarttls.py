@@ -18,5 +18,6 @@ RULE = Rule(
         "tls session",
         "tls error",
         "secure connection",
+        "does not support tls",
     ),
 )
