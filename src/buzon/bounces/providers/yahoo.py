@@ -5,7 +5,8 @@ from ._provider import Provider
 PROVIDER = Provider(
     "yahoo",
     hosts=("yahoodns.net", "yahoo.com", "yahoo.co.jp", "aol.com", "yahoo.net"),
-    domains=("yahoo.com", "ymail.com", "rocketmail.com", "aol.com", "aim.com"),
+    # By remote host only: a recipient domain of theirs may be reached through a relay
+    # whose wording means something else.
     codes=(
         (r"\[tss04\]|\[ts04\]|\[tsa\d\d\]", "rejected"),
         (r"\[ts0[123]\]|\[tss0[12]\]", "blocked"),

@@ -5,6 +5,7 @@ from ._rule import Rule
 RULE = Rule(
     "badreputation",
     phrases=(
+        "temporarily deferred due to unexpected volume or user complaints",
         "poor reputation",
         "bad reputation",
         "low reputation",
