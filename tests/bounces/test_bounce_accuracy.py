@@ -1,18 +1,23 @@
-"""Accuracy on the developer corpus: prints the seven figures and guards against regressions.
+"""Accuracy on the developer corpus against the issue's acceptance floors.
 
-The issue's acceptance floors are in `ISSUE_FLOORS`; `REGRESSION_FLOORS` are what the
-library reaches today and must not drop below. Where the two differ, the issue is not
-yet met (see docs/bounces.md, "Known weaknesses").
+Run with `-s` to print the seven figures. Each floor is its own test so a failure names
+the figure. Floors the library does not reach yet are marked `xfail(strict=True)`: they
+still run, and the day they pass the strict mark fails the run so that it gets removed.
+See docs/bounces.md ("Known weaknesses") for what is still missing.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
-from buzon.bounces.evaluate import load_labels, score
+import pytest
+
+from buzon.bounces.evaluate import Score, load_labels, score
 
 CORPUS = Path(__file__).parent / "corpus" / "sisimai"
 
+# The issue's acceptance floors (percentages).
 ISSUE_FLOORS = {
     "recipients_exact": 97.0,
     "reason": 95.0,
@@ -20,23 +25,39 @@ ISSUE_FLOORS = {
     "reply_code": 95.0,
     "hard_soft": 95.0,
 }
-REGRESSION_FLOORS = {
-    "recipients_exact": 92.5,
-    "reason": 75.0,
-    "status_class": 89.0,
-    "reply_code": 95.0,
-    "hard_soft": 86.0,
-}
+NOT_YET_MET = {"reason", "status_class"}
 
 
-def test_developer_corpus_figures() -> None:
+@cache
+def _result() -> Score:
     result = score(CORPUS, load_labels(CORPUS / "labels.jsonl"), CORPUS / "not-bounces")
     print("\n" + result.report())
-    figures = result.figures()
-    assert result.files == 425
-    assert figures["false_positives"] == 0, "a message in not-bounces/ was taken for a bounce"
-    for name, floor in REGRESSION_FLOORS.items():
-        assert figures[name] >= floor, f"{name} fell to {figures[name]:.2f}% (floor {floor}%)"
-    unmet = {k: round(figures[k], 2) for k, v in ISSUE_FLOORS.items() if figures[k] < v}
-    if unmet:
-        print(f"issue floors not yet met: {unmet}")
+    return result
+
+
+def test_corpus_is_complete() -> None:
+    assert _result().files == 425
+
+
+def test_no_false_positives_on_not_bounces() -> None:
+    result = _result()
+    assert result.not_bounces == 3
+    assert result.false_positives == 0, "a message in not-bounces/ was taken for a bounce"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(strict=True, reason="issue floor not met yet")
+            if name in NOT_YET_MET
+            else (),
+        )
+        for name in ISSUE_FLOORS
+    ],
+)
+def test_issue_floor(name: str) -> None:
+    figure = _result().figures()[name]
+    floor = ISSUE_FLOORS[name]
+    assert figure >= floor, f"{name} is {figure:.2f}% (issue floor {floor}%)"

@@ -88,10 +88,16 @@ def test_ten_megabyte_messages_stay_under_budget() -> None:
 
 
 def test_two_hundred_deep_nesting_stays_under_budget() -> None:
-    multipart = b"From: MAILER-DAEMON@mx.test\nSubject: Undelivered\nContent-Type: multipart/report; boundary=b0\n\n"  # noqa: E501
+    multipart = (
+        b"From: MAILER-DAEMON@mx.test\nSubject: Undelivered\n"
+        b"Content-Type: multipart/report; boundary=b0\n\n"
+    )
     for depth in range(200):
         multipart += b"--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n" % (depth, depth + 1)
-    multipart += b"--b200\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@b.test\nStatus: 5.1.1\n"  # noqa: E501
+    multipart += (
+        b"--b200\nContent-Type: message/delivery-status\n\n"
+        b"Final-Recipient: rfc822; a@b.test\nStatus: 5.1.1\n"
+    )
     messages = (
         b"From: MAILER-DAEMON@mx.test\nSubject: Undelivered\nContent-Type: message/rfc822\n\n" * 200
     )

@@ -39,9 +39,10 @@ def _parse_command(args: argparse.Namespace) -> int:
             if args.json:
                 print(_record_json(name, index, record))
             else:
+                hardness = "hard" if record.hard else "soft"
                 print(
                     f"{name}\t{record.recipient}\t{record.action}\t{record.status}\t"
-                    f"{record.reply_code or '-'}\t{record.reason}\t{'hard' if record.hard else 'soft'}\t"  # noqa: E501
+                    f"{record.reply_code or '-'}\t{record.reason}\t{hardness}\t"
                     f"{record.format}"
                 )
     return status

@@ -52,17 +52,35 @@ class Score:
 
     def report(self) -> str:
         f = self.figures()
-        return "\n".join(
-            [
-                f"files with exactly the expected failed recipients: {self.files_exact}/{self.files} = {f['recipients_exact']:.2f}%",  # noqa: E501
-                f"reason agreement:        {self.reason_ok}/{self.records} = {f['reason']:.2f}%",
-                f"status class agreement:  {self.class_ok}/{self.records} = {f['status_class']:.2f}%",  # noqa: E501
-                f"exact status agreement:  {self.status_ok}/{self.status_n} = {f['status_exact']:.2f}% (placeholders excluded)",  # noqa: E501
-                f"reply code agreement:    {self.reply_ok}/{self.reply_n} = {f['reply_code']:.2f}% (where one is expected)",  # noqa: E501
-                f"hard/soft agreement:     {self.hard_ok}/{self.records} = {f['hard_soft']:.2f}%",
-                f"false positives on not-bounces: {self.false_positives}/{self.not_bounces}",
-            ]
-        )
+        rows = [
+            (
+                "files with exactly the expected failed recipients",
+                self.files_exact,
+                self.files,
+                f["recipients_exact"],
+                "",
+            ),
+            ("reason agreement", self.reason_ok, self.records, f["reason"], ""),
+            ("status class agreement", self.class_ok, self.records, f["status_class"], ""),
+            (
+                "exact status agreement",
+                self.status_ok,
+                self.status_n,
+                f["status_exact"],
+                " (placeholders excluded)",
+            ),
+            (
+                "reply code agreement",
+                self.reply_ok,
+                self.reply_n,
+                f["reply_code"],
+                " (where one is expected)",
+            ),
+            ("hard/soft agreement", self.hard_ok, self.records, f["hard_soft"], ""),
+        ]
+        lines = [f"{label}: {num}/{den} = {pct:.2f}%{note}" for label, num, den, pct, note in rows]
+        lines.append(f"false positives on not-bounces: {self.false_positives}/{self.not_bounces}")
+        return "\n".join(lines)
 
 
 def load_labels(path: Path) -> dict[str, list[dict]]:

@@ -9,19 +9,32 @@ from functools import cached_property
 from . import mime
 
 # Lines that start the copy of the returned message in text-only bounces.
+_MARKER_AFTER_DASHES = (
+    r"this is a copy of (?:the|your) message",
+    r"below this line is a copy of the message",
+    r"original message(?: follows| headers?)?",
+    r"unsent message follows",
+    r"the header of the original message",
+    r"returned message",
+    r"message (?:text|header) follows",
+    r"original mail follows",
+    r"undelivered message follows",
+)
+_MARKER_ALONE = (
+    r"(?:\*+ ?)?original message (?:follows|headers?)",
+    r"message headers follow",
+    r"included is a copy of the message header",
+    r"the original message (?:was|is) (?:attached|below|included)",
+    r"original mail as follows",
+    r"------ ?original message ?------",
+    r"----- ?the following is (?:a copy of )?the original message",
+)
 _ORIGINAL_MARKERS = re.compile(
-    r"(?im)^(?:[ \t>]*)(?:"
-    r"-+ ?(?:this is a copy of (?:the|your) message|below this line is a copy of the message"
-    r"|original message(?: follows| headers?)?|unsent message follows|the header of the original message"  # noqa: E501
-    r"|returned message|message (?:text|header) follows|original mail follows|undelivered message follows)"  # noqa: E501
-    r"|(?:\*+ ?)?original message (?:follows|headers?)"
-    r"|message headers follow"
-    r"|included is a copy of the message header"
-    r"|the original message (?:was|is) (?:attached|below|included)"
-    r"|original mail as follows"
-    r"|------ ?original message ?------"
-    r"|----- ?the following is (?:a copy of )?the original message"
-    r")"
+    r"(?im)^(?:[ \t>]*)(?:-+ ?(?:"
+    + "|".join(_MARKER_AFTER_DASHES)
+    + ")|"
+    + "|".join(_MARKER_ALONE)
+    + ")"
 )
 _HTML_TAG_RE = re.compile(r"<[^<>]{0,2000}>")
 _HTML_ENTITY = {"&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}

@@ -19,7 +19,20 @@ _COMMAND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "DATA",
         re.compile(
-            r"(?i)(?:\bafter (?:end of )?data\b|\bin reply to (?:end of )?data\b|final DATA|\(in reply to end of data command\)|after DATA command|\bDATA command\b|after end of data|\[DATA\]|\bdata\W+(?:response|command))"  # noqa: E501
+            "(?i)"
+            + "|".join(
+                (
+                    r"\bafter (?:end of )?data\b",
+                    r"\bin reply to (?:end of )?data\b",
+                    r"final DATA",
+                    r"\(in reply to end of data command\)",
+                    r"after DATA command",
+                    r"\bDATA command\b",
+                    r"after end of data",
+                    r"\[DATA\]",
+                    r"\bdata\W+(?:response|command)",
+                )
+            )
         ),
     ),
     ("RCPT", re.compile(r"(?i)(?:RCPT TO|\bRCPT\b|\[RCPT_TO\]|after RCPT|in reply to RCPT)")),
@@ -33,7 +46,8 @@ _COMMAND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 _COMMAND_HINT_RE = re.compile(
-    r"(?i)(?:after|in reply to|response to|following|for|to|in|error|at)\s+(?:the\s+)?(?:end of\s+)?"  # noqa: E501
+    r"(?i)(?:after|in reply to|response to|following|for|to|in|error|at)\s+"
+    r"(?:the\s+)?(?:end of\s+)?"
     r"(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|EHLO|HELO|STARTTLS|AUTH|BDAT)\b"
 )
 _COMMAND_NORMAL = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "HELO": "EHLO", "BDAT": "DATA"}

@@ -111,7 +111,7 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
     )
     if not pairs:
         found = []
-        for count, match in enumerate(_INTRO_RE.finditer(text[:100_000])):
+        for count, match in enumerate(_INTRO_RE.finditer(text[:20_000])):
             if count > 200:
                 break
             value = address.clean(match.group("addr"))
