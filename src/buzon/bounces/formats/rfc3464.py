@@ -60,9 +60,13 @@ def text_near(body: str, recipient: str) -> str:
     if not body or not recipient:
         return ""
     lines = body.split("\n")
+    wanted = recipient.lower()
     for index, line in enumerate(lines[:2000]):
-        if recipient.lower() in line.lower() and not _NEAR_SKIP_RE.match(line):
-            after = line.lower().split(recipient.lower(), 1)[1].strip(" >:\t")
+        lowered = line.lower()
+        if wanted in lowered and not _NEAR_SKIP_RE.match(line):
+            # Use the text of the original case, not the lower-cased copy.
+            start = lowered.index(wanted) + len(wanted)
+            after = line[start:].strip(" >:.\t")
             chunk = [after] if len(after) > 3 else []
             for following in lines[index + 1 : index + 6]:
                 if (
@@ -72,5 +76,8 @@ def text_near(body: str, recipient: str) -> str:
                 ):
                     break
                 chunk.append(following)
-            return squash("\n".join(chunk))
+            if chunk:
+                return squash("\n".join(chunk))
+            # A bare list entry ("<addr>" under a heading): a later mention, e.g. in
+            # a session transcript, may say why.
     return ""
