@@ -32,19 +32,47 @@ def classify(
     return record.reason, record.hard
 
 
-def _status_for(fact: Fact, diagnostic: str) -> str:
-    status = smtp.find_status(fact.status) if fact.status else ""
-    in_text = smtp.find_status(diagnostic)
-    if not status:
-        return in_text
-    if (
-        in_text
-        and status.endswith(".0.0")
-        and not in_text.endswith(".0.0")
-        and in_text[0] == status[0]
-    ):
-        return in_text
-    return status
+def _summary_only(field: str, quoted: str) -> bool:
+    """True when a Status field says less than the code the remote server quoted.
+
+    The Status field is the reporting MTA's own summary; a code in the diagnostic is
+    what the remote server said. The summary gives way when it is generic (x.0.0, or
+    x.y.0 against a fully specific quote), when it only says that the message timed out
+    in the queue (4.4.7) or that too many errors occurred (4.7.0), or when it names a
+    protocol or mail-system fault (x.5.1 to x.5.5, 5.3.x) that the quote explains.
+    """
+    if field.endswith(".0.0"):
+        return not quoted.endswith(".0.0")
+    field_vague = field.split(".")[1] == "0" or field.endswith(".0")
+    quoted_vague = quoted.split(".")[1] == "0" or quoted.endswith(".0")
+    if field_vague:
+        return not quoted_vague
+    if quoted.endswith(".0.0"):
+        return False
+    if field in ("4.4.7", "4.7.0") or field.startswith("5.3."):
+        return True
+    if field[1:] in (".5.1", ".5.2", ".5.4", ".5.5"):
+        return True
+    if field == "5.1.1":
+        return not quoted_vague and not quoted.startswith("5.5.")
+    return field == "5.1.3" and quoted.startswith("5.7.")
+
+
+def _status_for(fact: Fact, diagnostic: str, reply_code: str) -> str:
+    """The enhanced status code for a record: the Status field, or the quoted one."""
+    field = smtp.find_status(fact.status) if fact.status else ""
+    quoted = smtp.find_status(diagnostic)
+    if not field or not quoted or field == quoted:
+        return field or quoted
+    if field[0] != quoted[0] and reply_code[:1] in ("4", "5"):
+        # The classes disagree: the one the reply code agrees with wins.
+        if reply_code[0] == quoted[0]:
+            return quoted
+        if reply_code[0] == field[0]:
+            return field
+    if field[0] == quoted[0] and _summary_only(field, quoted):
+        return quoted
+    return field
 
 
 def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
@@ -52,7 +80,7 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
     reply_code = fact.reply_code or smtp.find_reply_code(diagnostic)
     if reply_code and reply_code[0] not in "245":
         reply_code = ""
-    status = _status_for(fact, diagnostic)
+    status = _status_for(fact, diagnostic, reply_code)
     if status and reply_code and status[0] != reply_code[0]:
         in_text = smtp.find_status(diagnostic)
         if in_text[:1] == reply_code[0]:

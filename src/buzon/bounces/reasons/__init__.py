@@ -114,6 +114,7 @@ STATUS_REASON: dict[str, str] = {
     "5.4.0": "networkerror",
     "5.4.3": "systemerror",
     "5.4.4": "hostunknown",
+    "5.4.6": "networkerror",
     "5.5.3": "toomanyconn",
     "5.5.4": "systemerror",
     "5.5.5": "systemerror",
@@ -274,6 +275,7 @@ _NOT_SENDER = (
     "speeding",
     "toomanyconn",
     "systemerror",
+    "systemfull",
 )
 
 # Wordings that only ever mean a missing mailbox, whatever the SMTP command.

@@ -20,5 +20,10 @@ RULE = Rule(
         "maximum forwarding loop",
         "host not found, try again",
         "dns error",
+        # Routing loops (x.4.6 is a network and routing status).
+        "mail forwarding loop",
+        "routing loop",
+        "too many hops",
+        "hop count exceeded",
     ),
 )
