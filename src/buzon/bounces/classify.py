@@ -107,10 +107,12 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
         reason = (
             providers.reason_for(remote, address.domain_of(fact.recipient), diagnostic) or reason
         )
+        # The Status field's comment is the reporting MTA's reading: weigh it too.
+        text = f"{diagnostic} ({fact.status_comment})" if fact.status_comment else diagnostic
         reason = reasons.decide(
             status,
             reply_code,
-            diagnostic,
+            text,
             command=command,
             action=action,
             diagnostic_type=fact.diagnostic_type,

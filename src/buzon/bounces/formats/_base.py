@@ -25,12 +25,17 @@ class Fact:
     reason: str = ""  # set by a format that knows the reason from its own wording
     feedback_type: str = ""
     format: str = ""
+    # The reporting MTA's own words next to its Status field ("5.2.1 (mailbox disabled)").
+    status_comment: str = ""
 
 
 _SPACES_RE = re.compile(r"[ \t]+")
 _HOST_IN_DIAG_RE = re.compile(
     r"(?i)(?:\bhost|\bby|\bfrom|\bserver|\bat|\bto)\s+\[?([a-z0-9][a-z0-9.\-]{1,200}\.[a-z]{2,24})\.?\]?(?:\s*\[|\s*\(|:|\s+said|\s+refused|\s+responded)"
 )
+
+
+_STATUS_COMMENT_RE = re.compile(r"[245]\.\d{1,3}\.\d{1,3}\s*\(([^()]{1,200})\)")
 
 
 def squash(text: str) -> str:
@@ -60,7 +65,9 @@ def facts_from_dsn(mail: Mail, text: str | None = None) -> list[Fact]:
                 continue
             dtype, diagnostic = dsn.strip_type(fields.get("diagnostic-code", ""))
             _, remote = dsn.strip_type(fields.get("remote-mta", ""))
-            status = smtp.find_status(fields.get("status", ""))
+            status_field = fields.get("status", "")
+            status = smtp.find_status(status_field)
+            comment = _STATUS_COMMENT_RE.search(status_field)
             facts.append(
                 Fact(
                     recipient=recipient,
@@ -70,6 +77,7 @@ def facts_from_dsn(mail: Mail, text: str | None = None) -> list[Fact]:
                     diagnostic_type=dtype,
                     remote_mta=remote.strip("[] ").lower(),
                     reporting_mta=reporting.lower(),
+                    status_comment=comment.group(1).strip() if comment else "",
                 )
             )
     return _merge_duplicates(facts)
@@ -93,6 +101,7 @@ def _merge_duplicates(facts: list[Fact]) -> list[Fact]:
             "remote_mta",
             "reporting_mta",
             "command",
+            "status_comment",
         ):
             if not getattr(kept, name) and getattr(fact, name):
                 setattr(kept, name, getattr(fact, name))

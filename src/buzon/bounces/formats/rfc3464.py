@@ -11,6 +11,7 @@ import re
 
 from .. import address, dsn, smtp
 from ..mail import Mail
+from . import transcript
 from ._base import Fact, facts_from_dsn, squash
 
 NAME = "rfc3464"
@@ -44,7 +45,7 @@ def add_text_facts(mail: Mail, facts: list[Fact]) -> None:
         if not fact.command:
             fact.command = smtp.find_command(fact.diagnostic) or smtp.find_command(near)
     if len(facts) >= 1 and any(not f.command for f in facts):
-        command = smtp.find_command(notification)
+        command = transcript.failing_command(notification) or smtp.find_command(notification)
         if command:
             for fact in facts:
                 fact.command = fact.command or command

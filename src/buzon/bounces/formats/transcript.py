@@ -145,6 +145,22 @@ def _command(word: str) -> str:
     return ""
 
 
+def failing_command(text: str) -> str:
+    """In a session transcript, the command sent (`>>>`) just before the first error reply."""
+    if ">>>" not in text:
+        return ""
+    command = ""
+    for line in text.split("\n", 3000)[:3000]:
+        sent = _SENT_RE.match(line)
+        if sent:
+            command = _command(sent.group("command"))
+            continue
+        reply = _REPLY_RE.match(line)
+        if reply and reply.group("text").lstrip()[:1] in ("4", "5"):
+            return command
+    return ""
+
+
 def _fill_from_transcript(facts: list[Fact], lines: list[str]) -> None:
     """With one failed recipient, the transcript's last command and reply are about it."""
     if len(facts) != 1 or facts[0].command:
