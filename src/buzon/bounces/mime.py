@@ -119,6 +119,10 @@ def parse_headers(block: str) -> list[tuple[str, str]]:
             if name:
                 value_lines.append(line.strip())
             continue
+        if name and value_lines[-1].endswith(";") and "=" in line and ":" not in line:
+            # A parameter line someone forgot to indent ("boundary=..." after "...;").
+            value_lines.append(line.strip())
+            continue
         if name:
             headers.append((name, " ".join(value_lines)))
             name = ""
