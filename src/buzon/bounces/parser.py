@@ -7,7 +7,7 @@ import logging
 
 from . import address, autoreply, mime
 from .classify import build
-from .formats import FALLBACKS, VENDORS, arf
+from .formats import FALLBACKS, VENDORS, arf, nested
 from .formats._base import Fact
 from .mail import Mail
 from .record import BounceRecord
@@ -39,8 +39,7 @@ def parse(message: bytes | str | email.message.Message) -> list[BounceRecord]:
     Returns an empty list for a message that is none of those. Never raises.
     """
     try:
-        mail = read(message)
-        facts = _facts(mail)
+        mail, facts = _facts(read(message))
         if not facts:
             return []
         original = _original_info(mail)
@@ -62,23 +61,34 @@ def parse(message: bytes | str | email.message.Message) -> list[BounceRecord]:
         return []
 
 
-def _facts(mail: Mail) -> list[Fact]:
+def _facts(mail: Mail, depth: int = 0) -> tuple[Mail, list[Fact]]:
+    """The facts the first format that recognises `mail` reads, and the message read."""
     if arf.detect(mail):
-        return _safe(arf, mail)
+        return mail, _safe(arf, mail)
     for module in VENDORS:
         if _safe_detect(module, mail):
             facts = _safe(module, mail)
             if facts:
-                return facts
+                return mail, facts
+    if depth < 2:
+        try:
+            inner = nested.inner(mail)
+        except Exception:
+            log.debug("nested bounce lookup failed", exc_info=True)
+            inner = None
+        if inner is not None:
+            found, facts = _facts(inner, depth + 1)
+            if facts:
+                return found, facts
     for module in FALLBACKS:
         if _safe_detect(module, mail):
             facts = _safe(module, mail)
             if facts:
-                return facts
+                return mail, facts
     if autoreply.detect(mail):
         who = autoreply.who(mail)
         if who:
-            return [
+            return mail, [
                 Fact(
                     recipient=who,
                     reason="vacation",
@@ -86,7 +96,7 @@ def _facts(mail: Mail) -> list[Fact]:
                     diagnostic=" ".join(mail.body.split())[:500],
                 )
             ]
-    return []
+    return mail, []
 
 
 def _safe_detect(module, mail: Mail) -> bool:
