@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import (
+    amazonses,
     apachejames,
     domino,
     exchange2003,
@@ -30,6 +31,7 @@ from . import (
 )
 
 VENDORS: tuple[ModuleType, ...] = (
+    amazonses,
     googlegroups,
     gmail,
     exim,
