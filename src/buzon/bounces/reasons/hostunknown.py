@@ -36,6 +36,8 @@ RULE = Rule(
     ),
     patterns=(
         r"domain [^ ]{1,200} (?:does not exist|is unknown)",
+        # "DNS lookup failure: host example.com not found" (not "..., try again").
+        r"\bhost [a-z0-9][a-z0-9.\-]{0,252} not found(?!, try again)",
         # "553 mx.example.com does not exist": a host name, not an address.
         r"\b[245]\d\d [a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,10}\.[a-z]{2,24} does not exist",
     ),
