@@ -88,7 +88,7 @@ def extract(mail: Mail) -> list[Fact]:
             continue
         sent = _SENT_RE.match(line)
         if sent:
-            command = _command(sent.group("command"))
+            command = command_name(sent.group("command"))
             continue
         reply = _REPLY_RE.match(line)
         if reply:
@@ -132,7 +132,8 @@ def extract(mail: Mail) -> list[Fact]:
     return list(facts.values())
 
 
-def _command(word: str) -> str:
+def command_name(word: str) -> str:
+    """The SMTP command a transcript's command word stands for ("RCPT", "EHLO", ...)."""
     word = word.upper().rstrip(":")
     if word.startswith("RCPT"):
         return "RCPT"
@@ -153,7 +154,7 @@ def failing_command(text: str) -> str:
     for line in text.split("\n", 3000)[:3000]:
         sent = _SENT_RE.match(line)
         if sent:
-            command = _command(sent.group("command"))
+            command = command_name(sent.group("command"))
             continue
         reply = _REPLY_RE.match(line)
         if reply and reply.group("text").lstrip()[:1] in ("4", "5"):
@@ -176,7 +177,7 @@ def _fill_from_transcript(facts: list[Fact], lines: list[str]) -> None:
             continue
         sent = _SENT_RE.match(line)
         if sent:
-            command = _command(sent.group("command"))
+            command = command_name(sent.group("command"))
             continue
         reply = _REPLY_RE.match(line)
         if reply and not said:
