@@ -75,5 +75,8 @@ RULE = Rule(
         r"mail from \\d+\\.\\d+\\.\\d+\\.\\d+ refused",
         r"server ip \\S{1,60} listed as abusive",
         r"connections will not be accepted from",
+        # "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster ...) (BL)": the
+        # trailing tag says why; BL is a block list.
+        r"ip=\S{1,60} - a problem occurred\..{0,300}\(bl\)",
     ),
 )

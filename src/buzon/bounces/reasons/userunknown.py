@@ -114,6 +114,6 @@ RULE = Rule(
         r"this user doesn't have a [^ ]{1,100} account",
         r"no [^ ]{1,100} in name directory",
         r"user \\([^)]{1,200}\\) unknown",
-        r"unknown (?:e-?mail )?address",
+        r"unknown e-?mail address",
     ),
 )
