@@ -20,6 +20,7 @@ RULE = Rule(
         "retry time not reached",
         "queue period",
         "message timed out",
+        "connection timed out",
         "unable to deliver message after multiple retries",
         "was not reachable within the allowed queue period",
         "delivery attempts will continue",
