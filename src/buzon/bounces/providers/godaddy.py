@@ -1,4 +1,8 @@
-"""GoDaddy (secureserver.net): short IB/IP codes explain the refusal."""
+"""GoDaddy (secureserver.net): the IB codes of its documented bounce messages.
+
+GoDaddy ends each refusal with a short code ("... per it's SPF Record. IB508"); its help
+pages list what each one means. Messages without a code are read by their wording.
+"""
 
 from ._provider import Provider
 
@@ -6,16 +10,28 @@ PROVIDER = Provider(
     "godaddy",
     hosts=("secureserver.net",),
     codes=(
-        (r"\bib10[1-8]\b|\bib11[01]\b", "blocked"),
-        (r"\bib50[1-2]\b", "spamdetected"),
-        (r"\bib60[5-7]\b|too many recipients", "speeding"),
-        (r"\bib40[1-2]\b", "securityerror"),
-        (r"\bib50[3-8]\b|\bib21[2-3]\b", "rejected"),
+        # Sender problems.
+        (r"\bib401\b", "securityerror"),  # authentication on an inbound server
+        (r"\bib50[12]\b", "notcompliantrfc"),  # blank or IP-address From:
+        (r"\bib506\b", "rejected"),  # the From: domain is invalid
+        (r"\bib508\b", "authfailure"),  # SPF does not authorise the sending server
+        (r"\bib108\b", "requireptr"),  # no reverse DNS for the sending IP
+        # Content.
+        (r"\bib212\b", "spamdetected"),
+        (r"\bib705\b", "virusdetected"),
+        # Rates and sessions.
+        (r"\bib605\b|\bib007\b", "toomanyconn"),
+        (r"\bib101\b|\bib504\b|\bib510\b|\bib607\b", "speeding"),
+        # Block lists and reputation.
+        (r"\bib103\b", "badreputation"),
+        (r"\bib10[4-6]\b|\bib11[0-3]\b", "blocked"),
     ),
     rules=(
-        ("speeding", ("has sent to too many recipients", "sending rate")),
-        ("blocked", ("ip address is blocked", "blacklist")),
-        ("authfailure", ("spf", "dmarc")),
-        ("userunknown", ("invalid recipient", "not a valid recipient")),
+        ("blocked", ("rbl reject", "spamhaus.org/query/bl?ip=")),
+        ("expired", ("has been in the queue too long", "delivery timeout")),
+        ("mailboxfull", ("account storage limit",)),
+        ("spamdetected", ("message rejected for spam or virus content",)),
+        ("suspend", ("account disabled",)),
+        ("userunknown", ("recipient not found", "account does not exist")),
     ),
 )
