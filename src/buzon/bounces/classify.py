@@ -105,7 +105,10 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
     reason = fact.reason
     if reason not in ("feedback", "vacation", "delivered"):
         reason = (
-            providers.reason_for(remote, address.domain_of(fact.recipient), diagnostic) or reason
+            providers.reason_for(
+                remote, address.domain_of(fact.recipient), diagnostic, fact.reporting_mta
+            )
+            or reason
         )
         # The Status field's comment is the reporting MTA's reading: weigh it too.
         text = f"{diagnostic} ({fact.status_comment})" if fact.status_comment else diagnostic

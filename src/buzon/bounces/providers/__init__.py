@@ -39,8 +39,15 @@ PROVIDERS: tuple[Provider, ...] = (
 )
 
 
-def reason_for(remote_host: str, recipient_domain: str, diagnostic: str) -> str:
-    """The reason a known provider's wording stands for, or "" if none applies."""
+def reason_for(
+    remote_host: str, recipient_domain: str, diagnostic: str, reporting_host: str = ""
+) -> str:
+    """The reason a known provider's wording stands for, or "" if none applies.
+
+    The provider is recognised by the remote host or the recipient's domain; failing
+    those, by the host that wrote the bounce (a provider's gateway relaying a refusal
+    in its own words).
+    """
     if not diagnostic:
         return ""
     host = remote_host.lower().strip("[]. ")
@@ -50,4 +57,11 @@ def reason_for(remote_host: str, recipient_domain: str, diagnostic: str) -> str:
             reason = provider.reason(diagnostic)
             if reason:
                 return reason
+    reporting = reporting_host.lower().strip("[]. ")
+    if reporting and reporting != host:
+        for provider in PROVIDERS:
+            if provider.applies(reporting, ""):
+                reason = provider.reason(diagnostic)
+                if reason:
+                    return reason
     return ""
