@@ -192,6 +192,9 @@ def _parse_entity(text: str, depth: int, budget: _Budget, default_type: str) -> 
                 if budget.parts >= MAX_PARTS:
                     break
                 part.children.append(_parse_entity(chunk, depth + 1, budget, child_default))
+        if not part.children and body.strip():
+            # A multipart whose delimiters were lost (or never written): its body is text.
+            part.children.append(_parse_entity("\n" + body, depth + 1, budget, "text/plain"))
     elif ctype in ("message/rfc822", "message/global", "message/partial"):
         encoding = part.header("content-transfer-encoding").strip().lower()
         inner = body
