@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import address, providers, reasons, smtp
 from .formats._base import Fact, remote_host_in
+from .providers import lda
 from .record import BounceRecord
 
 
@@ -105,7 +106,8 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
     reason = fact.reason
     if reason not in ("feedback", "vacation", "delivered"):
         reason = (
-            providers.reason_for(
+            lda.reason_for(diagnostic, command)
+            or providers.reason_for(
                 remote, address.domain_of(fact.recipient), diagnostic, fact.reporting_mta
             )
             or reason

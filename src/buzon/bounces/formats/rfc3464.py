@@ -38,6 +38,7 @@ def extract(mail: Mail) -> list[Fact]:
 def add_text_facts(mail: Mail, facts: list[Fact]) -> None:
     """Fill diagnostic and command from the human-readable part where the DSN lacks them."""
     notification = mail.notification
+    _add_verdicts(notification, facts)
     for fact in facts:
         near = text_near(notification, fact.recipient)
         if not fact.diagnostic:
@@ -49,6 +50,26 @@ def add_text_facts(mail: Mail, facts: list[Fact]) -> None:
         if command:
             for fact in facts:
                 fact.command = fact.command or command
+
+
+def _add_verdicts(notification: str, facts: list[Fact]) -> None:
+    """A sendmail transcript's verdict explains a recipient whose DSN fields do not."""
+    if not any(not fact.diagnostic for fact in facts) or "..." not in notification:
+        return
+    found = transcript.verdicts(notification)
+    if not found:
+        return
+    by_address = {address.clean(who).lower(): said for who, said in found}
+    for fact in facts:
+        if fact.diagnostic:
+            continue
+        said = by_address.get(fact.recipient.lower())
+        if said is None and len(facts) == 1 and len(found) == 1:
+            said = found[0][1]  # one recipient, one verdict (e.g. on the program it ran)
+        if said is not None:
+            fact.diagnostic = said.diagnostic
+            fact.reply_code = fact.reply_code or said.reply_code
+            fact.command = fact.command or said.command
 
 
 _NEAR_SKIP_RE = re.compile(

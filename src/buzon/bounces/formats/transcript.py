@@ -132,6 +132,66 @@ def extract(mail: Mail) -> list[Fact]:
     return list(facts.values())
 
 
+# A verdict on one recipient, whatever it names: an address, a program ("|procmail"), a file.
+_ANY_VERDICT_RE = re.compile(
+    r"^\s*(?P<code>[245]\d\d)(?:[ -][245]\.\d{1,3}\.\d{1,3})?\s+(?P<who>\S.{0,300}?)\.\.\.\s*"
+    r"(?P<text>.*)$"
+)
+
+
+def verdicts(text: str) -> list[tuple[str, Fact]]:
+    """Each `NNN <who>... text` verdict of a session transcript, with what led to it.
+
+    `who` is the recipient as sendmail wrote it (an address, or a program or file it
+    was expanded to); the fact carries the reply code, the command sent last and the
+    verdict's text after the remote replies and delivery-agent lines that preceded it.
+    """
+    found: list[tuple[str, Fact]] = []
+    in_transcript = False
+    command = ""
+    pending: list[str] = []
+    for line in text.split("\n", 3000)[:3000]:
+        banner = _BANNER_RE.match(line)
+        if banner:
+            in_transcript = any(t in banner.group("title").lower() for t in _TRANSCRIPT_TITLES)
+            continue
+        if not in_transcript:
+            continue
+        if _SESSION_RE.match(line):
+            command, pending = "", []
+            continue
+        sent = _SENT_RE.match(line)
+        if sent:
+            command = command_name(sent.group("command"))
+            continue
+        reply = _REPLY_RE.match(line)
+        verdict = None if reply else _ANY_VERDICT_RE.match(line)
+        if verdict is None:
+            said = reply.group("text") if reply else line
+            if said.strip():
+                pending.append(said.strip())
+            continue
+        said = " ".join(pending)
+        verdict_text = verdict.group("text").strip()
+        who = verdict.group("who").strip()
+        if not address.clean(who):
+            # A program or file the address expanded to: it says who failed.
+            verdict_text = f"{who}... {verdict_text}"
+        found.append(
+            (
+                who,
+                Fact(
+                    reply_code=smtp.find_reply_code(said) or verdict.group("code"),
+                    diagnostic=squash(f"{verdict_text} {said}" if said else verdict_text),
+                    command=command,
+                    format=NAME,
+                ),
+            )
+        )
+        command, pending = "", []
+    return found
+
+
 def command_name(word: str) -> str:
     """The SMTP command a transcript's command word stands for ("RCPT", "EHLO", ...)."""
     word = word.upper().rstrip(":")
