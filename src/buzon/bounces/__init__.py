@@ -3,6 +3,7 @@
 Public API:
 
 - `parse(message) -> list[BounceRecord]`
+- `parse_mailbox(raw_bytes) -> list[BounceRecord]` (every message of an mbox file)
 - `BounceRecord`
 - `classify(status, reply_code, diagnostic, remote_host=None, command=None) -> (reason, hard)`
 - `is_auto_reply(message) -> bool`
@@ -16,7 +17,7 @@ import email.message
 
 from . import autoreply
 from .classify import classify
-from .parser import parse, read
+from .parser import parse, parse_mailbox, read
 from .record import BounceRecord
 
 
@@ -28,4 +29,4 @@ def is_auto_reply(message: bytes | str | email.message.Message) -> bool:
         return False
 
 
-__all__ = ["BounceRecord", "classify", "is_auto_reply", "parse"]
+__all__ = ["BounceRecord", "classify", "is_auto_reply", "parse", "parse_mailbox"]

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .parser import parse
+from .parser import parse_mailbox
 
 
 def _record_json(path: str, index: int, record) -> str:
@@ -34,7 +34,7 @@ def _parse_command(args: argparse.Namespace) -> int:
             print(f"{name}: {error.strerror or error}", file=sys.stderr)
             status = 1
             continue
-        records = parse(raw)
+        records = parse_mailbox(raw)  # an mbox file gives the records of each message
         for index, record in enumerate(records, start=1):
             if args.json:
                 print(_record_json(name, index, record))

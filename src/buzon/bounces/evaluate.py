@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .parser import parse
+from .parser import parse, parse_mailbox
 from .record import BounceRecord
 from .smtp import is_placeholder
 
@@ -98,7 +98,7 @@ def score(corpus: Path, labels: dict[str, list[dict]], not_bounces: Path | None 
     for name in sorted(labels):
         expected = labels[name]
         path = corpus / name
-        records = parse(path.read_bytes()) if path.exists() else []
+        records = parse_mailbox(path.read_bytes()) if path.exists() else []
         compare_file(name, expected, records, result)
     if not_bounces is not None and not_bounces.is_dir():
         for path in sorted(not_bounces.iterdir()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.message
 import logging
+import re
 
 from . import address, autoreply, mime
 from .classify import build
@@ -59,6 +60,31 @@ def parse(message: bytes | str | email.message.Message) -> list[BounceRecord]:
     except Exception:  # a hostile message must never take the caller down
         log.debug("bounce parse failed", exc_info=True)
         return []
+
+
+# An mbox postmark: "From sender Thu Apr 29 23:34:45 2015" after a blank line.
+_POSTMARK_RE = re.compile(rb"\n\nFrom \S+ +[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d")
+MAX_MAILBOX_MESSAGES = 1000
+
+
+def split_mailbox(raw: bytes) -> list[bytes]:
+    """The messages of an mbox file (one message if it is not an mbox)."""
+    if not raw.startswith(b"From "):
+        return [raw]
+    messages = []
+    start = 0
+    for match in _POSTMARK_RE.finditer(raw):
+        messages.append(raw[start : match.start() + 1])
+        start = match.start() + 2
+        if len(messages) >= MAX_MAILBOX_MESSAGES:
+            return messages
+    messages.append(raw[start:])
+    return messages
+
+
+def parse_mailbox(raw: bytes) -> list[BounceRecord]:
+    """`parse` over every message of an mbox file, in order. Never raises."""
+    return [record for message in split_mailbox(raw) for record in parse(message)]
 
 
 def _facts(mail: Mail, depth: int = 0) -> tuple[Mail, list[Fact]]:
