@@ -143,6 +143,11 @@ def split_by_recipient(
         match = None if _HEADERISH_RE.match(line) else recipient_re.search(line[:2000])
         if match:
             found = address.clean(match.group("addr"))
+            if found and pairs and line[:1] in " \t" and found.lower() == pairs[-1][0].lower():
+                # A wrapped diagnostic that repeats the address ("    <a@b>: Recipient
+                # address rejected: ...") continues the entry it belongs to.
+                pairs[-1][1].append(line)
+                continue
             if found:
                 rest = line[match.end() :].strip()
                 pairs.append((found, [rest] if rest else []))
