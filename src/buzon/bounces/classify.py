@@ -105,24 +105,30 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
     action = fact.action
     reason = fact.reason
     if reason not in ("feedback", "vacation", "delivered"):
-        reason = (
-            lda.reason_for(diagnostic, command)
-            or providers.reason_for(
+        # What a local delivery agent or a known provider means by its words is final;
+        # otherwise the format's reading is weighed with the codes and the text.
+        succeeded = status.startswith("2") or action in ("delivered", "relayed", "expanded")
+        known = "" if succeeded else lda.reason_for(diagnostic, command)
+        if not succeeded and not known:
+            known = providers.reason_for(
                 remote, address.domain_of(fact.recipient), diagnostic, fact.reporting_mta
             )
-            or reason
-        )
-        # The Status field's comment is the reporting MTA's reading: weigh it too.
-        text = f"{diagnostic} ({fact.status_comment})" if fact.status_comment else diagnostic
-        reason = reasons.decide(
-            status,
-            reply_code,
-            text,
-            command=command,
-            action=action,
-            diagnostic_type=fact.diagnostic_type,
-            preset=reason,
-        )
+        if known:
+            reason = known
+        else:
+            # The Status field's comment is the reporting MTA's reading: weigh it too.
+            text = smtp.unwrap_reply(diagnostic, reply_code)
+            if fact.status_comment:
+                text = f"{text} ({fact.status_comment})"
+            reason = reasons.decide(
+                status,
+                reply_code,
+                text,
+                command=command,
+                action=action,
+                diagnostic_type=fact.diagnostic_type,
+                preset=reason,
+            )
     if not action:
         action = _action_for(reason, status, reply_code)
     if reason in ("feedback", "vacation"):

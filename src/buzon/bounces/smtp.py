@@ -115,6 +115,31 @@ def find_command(text: str) -> str:
     return ""
 
 
+def unwrap_reply(text: str, reply_code: str) -> str:
+    """A multi-line reply joined into one sentence, for matching wordings.
+
+    "550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: header 550 5.7.1 are
+    not accepted." loses the repeated "550-5.7.1" / "550 5.7.1" / "550-" prefixes of its
+    continuation lines (the first one stays), so that a phrase split across lines matches.
+    """
+    if not reply_code or text.count(reply_code) < 2:
+        return text
+    head, sep, rest = text.partition(reply_code)
+    pattern = _continuation_re(reply_code)
+    return head + sep + pattern.sub(" ", rest)
+
+
+_CONTINUATION: dict[str, re.Pattern[str]] = {}
+
+
+def _continuation_re(reply_code: str) -> re.Pattern[str]:
+    found = _CONTINUATION.get(reply_code)
+    if found is None:
+        found = re.compile(rf"\s{reply_code}(?:[ -][245]\.\d{{1,3}}\.\d{{1,3}})?(?:-|\s+|$)")
+        _CONTINUATION[reply_code] = found
+    return found
+
+
 def status_class(status: str) -> str:
     return status[:1] if status[:1] in ("2", "4", "5") else ""
 
