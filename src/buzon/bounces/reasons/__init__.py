@@ -276,6 +276,7 @@ _NOT_SENDER = (
     "toomanyconn",
     "systemerror",
     "systemfull",
+    "policyviolation",
 )
 
 # Wordings that only ever mean a missing mailbox, whatever the SMTP command.

@@ -31,5 +31,7 @@ RULE = Rule(
         "relaying prohibited",
         "cannot relay",
         "relay not allowed",
+        # Amazon SES refusing a sender identity it was not asked to send for.
+        "email address is not verified. the following identities failed the check",
     ),
 )
