@@ -111,7 +111,12 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
         known = "" if succeeded else lda.reason_for(diagnostic, command)
         if not succeeded and not known:
             known = providers.reason_for(
-                remote, address.domain_of(fact.recipient), diagnostic, fact.reporting_mta
+                remote,
+                address.domain_of(fact.recipient),
+                diagnostic,
+                fact.reporting_mta,
+                status,
+                command,
             )
         if known:
             reason = known

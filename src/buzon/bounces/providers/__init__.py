@@ -32,6 +32,7 @@ PROVIDERS: tuple[Provider, ...] = (
     orange.PROVIDER,
     tencent.PROVIDER,
     japan.PROVIDER,
+    japan.DOCOMO,
     others.IUA,
     others.MIMECAST,
     others.MESSAGELABS,
@@ -40,7 +41,12 @@ PROVIDERS: tuple[Provider, ...] = (
 
 
 def reason_for(
-    remote_host: str, recipient_domain: str, diagnostic: str, reporting_host: str = ""
+    remote_host: str,
+    recipient_domain: str,
+    diagnostic: str,
+    reporting_host: str = "",
+    status: str = "",
+    command: str = "",
 ) -> str:
     """The reason a known provider's wording stands for, or "" if none applies.
 
@@ -54,14 +60,14 @@ def reason_for(
     domain = recipient_domain.lower()
     for provider in PROVIDERS:
         if provider.applies(host, domain):
-            reason = provider.reason(diagnostic)
+            reason = provider.reason(diagnostic, status, command)
             if reason:
                 return reason
     reporting = reporting_host.lower().strip("[]. ")
     if reporting and reporting != host:
         for provider in PROVIDERS:
             if provider.applies(reporting, ""):
-                reason = provider.reason(diagnostic)
+                reason = provider.reason(diagnostic, status, command)
                 if reason:
                     return reason
     return ""

@@ -2,9 +2,23 @@
 
 from ._provider import Provider
 
-# docomo answers "550 Unknown user" both for missing users and for its domain filter; a
-# refusal after DATA is the filter, at RCPT it is the address.
-DOCOMO = Provider("nttdocomo", hosts=("docomo.ne.jp",), domains=("docomo.ne.jp",))
+# docomo answers "550 Unknown user" both for missing users and for its reception filter
+# (which refuses senders a subscriber has blocked); a refusal after DATA is the filter
+# refusing the sender, at RCPT it is the address.
+DOCOMO = Provider(
+    "nttdocomo",
+    hosts=("docomo.ne.jp",),
+    domains=("docomo.ne.jp",),
+    by_command=(
+        ("DATA", r"\b550 unknown user", "rejected"),
+        ("RCPT", r"\b550 unknown user", "userunknown"),
+    ),
+    rules=(
+        ("mailboxfull", ("552 too much mail data",)),
+        ("toomanyconn", ("552 too many recipients",)),
+        ("syntaxerror", ("503 bad sequence of commands", "504 command parameter not implemented")),
+    ),
+)
 
 PROVIDER = Provider(
     "kddi",
