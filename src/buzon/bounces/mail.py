@@ -138,10 +138,14 @@ class Mail:
         return "\n".join(chunks)
 
     @cached_property
+    def _original_marker(self) -> re.Match[str] | None:
+        return _ORIGINAL_MARKERS.search(self.body)
+
+    @cached_property
     def notification(self) -> str:
         """`body` up to the copy of the returned message, for text-only bounces."""
         text = self.body
-        match = _ORIGINAL_MARKERS.search(text)
+        match = self._original_marker
         if match:
             return text[: match.start()]
         return text
@@ -150,7 +154,7 @@ class Mail:
     def original_text(self) -> str:
         """Text of the returned message inside a text-only bounce (after its marker)."""
         text = self.body
-        match = _ORIGINAL_MARKERS.search(text)
+        match = self._original_marker
         if match:
             rest = text[match.end() :]
             return rest.split("\n", 1)[1] if "\n" in rest else ""

@@ -15,40 +15,43 @@ _REPLY_SAID_RE = re.compile(
     r"[^0-9\n]{0,20}?(?<!\d)([245][0-7]\d)(?!\d|\.\d)"
 )
 
-_COMMAND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+# (command, words one of which the text must contain, patterns); all matched against
+# the lower-cased text, the cheap substring test first.
+_COMMAND_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         "DATA",
+        ("data",),
         re.compile(
-            "(?i)"
-            + "|".join(
+            "|".join(
                 (
                     r"\bafter (?:end of )?data\b",
                     r"\bin reply to (?:end of )?data\b",
-                    r"final DATA",
-                    r"\(in reply to end of data command\)",
-                    r"after DATA command",
-                    r"\bDATA command\b",
-                    r"after end of data",
-                    r"\[DATA\]",
+                    r"final data",
+                    r"\bdata command\b",
+                    r"\[data\]",
                     r"\bdata\W+(?:response|command)",
                 )
             )
         ),
     ),
-    ("RCPT", re.compile(r"(?i)(?:RCPT TO|\bRCPT\b|\[RCPT_TO\]|after RCPT|in reply to RCPT)")),
-    ("MAIL", re.compile(r"(?i)(?:MAIL FROM|\bMAIL\b command|in reply to MAIL|\[MAIL_FROM\])")),
-    ("EHLO", re.compile(r"(?i)(?:\bEHLO\b|\bHELO\b|in reply to [EH]{1,2}LO|greeting)")),
-    ("STARTTLS", re.compile(r"(?i)\bSTARTTLS\b")),
+    ("RCPT", ("rcpt",), re.compile(r"rcpt to|\brcpt\b|\[rcpt_to\]")),
+    ("MAIL", ("mail",), re.compile(r"mail from|\bmail\b command|in reply to mail|\[mail_from\]")),
+    ("EHLO", ("ehlo", "helo", "greeting"), re.compile(r"\behlo\b|\bhelo\b|greeting")),
+    ("STARTTLS", ("starttls",), re.compile(r"\bstarttls\b")),
     (
         "CONN",
-        re.compile(r"(?i)(?:initial connection|refused to talk to me|connection refused|banner)"),
+        ("connection", "refused to talk", "banner"),
+        re.compile(r"initial connection|refused to talk to me|connection refused|banner"),
     ),
 )
 
-_COMMAND_HINT_RE = re.compile(
-    r"(?i)(?:after|in reply to|response to|following|for|to|in|error|at)\s+"
-    r"(?:the\s+)?(?:end of\s+)?"
-    r"(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|EHLO|HELO|STARTTLS|AUTH|BDAT)\b"
+# "after RCPT TO", "in reply to end of DATA", ...: a command word after a lead-in.
+_COMMAND_WORD_RE = re.compile(
+    r"\s(rcpt to|rcpt|mail from|mail|data|ehlo|helo|starttls|auth|bdat)\b"
+)
+_COMMAND_LEAD_RE = re.compile(
+    r"(?:after|in reply to|response to|following|for|to|in|error|at)\s+"
+    r"(?:the\s+)?(?:end of\s+)?$"
 )
 _COMMAND_NORMAL = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "HELO": "EHLO", "BDAT": "DATA"}
 
@@ -104,13 +107,13 @@ def find_reply_code(text: str) -> str:
 
 def find_command(text: str) -> str:
     """The SMTP command a diagnostic says the failure happened at, or ""."""
-    head = text[:4000]
-    match = _COMMAND_HINT_RE.search(head)
-    if match:
-        word = match.group(1).upper()
-        return _COMMAND_NORMAL.get(word, word)
-    for name, pattern in _COMMAND_PATTERNS:
-        if pattern.search(head):
+    head = text[:4000].lower()
+    for match in _COMMAND_WORD_RE.finditer(head):
+        if _COMMAND_LEAD_RE.search(head, max(0, match.start() - 30), match.start() + 1):
+            word = match.group(1).upper()
+            return _COMMAND_NORMAL.get(word, word)
+    for name, words, pattern in _COMMAND_PATTERNS:
+        if any(word in head for word in words) and pattern.search(head):
             return name
     return ""
 

@@ -138,10 +138,12 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
         if not recipient or recipient.lower() in excluded:
             return []
         pairs = [(recipient, "")]
-    whole = squash(text)
+    whole = ""
     facts = []
     for recipient, diagnostic in pairs:
-        diagnostic = diagnostic or whole[:1000]
+        if not diagnostic:
+            whole = whole or squash(text[:20_000])[:1000]
+            diagnostic = whole
         # An unknown MTA's "user unknown" may be a filter's answer after DATA: leave that
         # one to the classifier, which weighs it with the SMTP command.
         preset = reasons.match_text(diagnostic)
