@@ -40,6 +40,28 @@ PROVIDERS: tuple[Provider, ...] = (
 )
 
 
+def _index(attribute: str) -> dict[str, tuple[Provider, ...]]:
+    index: dict[str, list[Provider]] = {}
+    for provider in PROVIDERS:
+        for suffix in getattr(provider, attribute):
+            index.setdefault(suffix.lstrip("."), []).append(provider)
+    return {suffix: tuple(found) for suffix, found in index.items()}
+
+
+_BY_HOST = _index("hosts")
+_BY_DOMAIN = _index("domains")
+_ORDER = {provider.name: position for position, provider in enumerate(PROVIDERS)}
+
+
+def _matching(name: str, index: dict[str, tuple[Provider, ...]]) -> list[Provider]:
+    """Providers with a suffix of `name` in `index` ("mx.mail.example.com" -> ...)."""
+    found: list[Provider] = []
+    labels = name.split(".")
+    for start in range(len(labels) - 1):
+        found.extend(index.get(".".join(labels[start:]), ()))
+    return found
+
+
 def reason_for(
     remote_host: str,
     recipient_domain: str,
@@ -58,16 +80,15 @@ def reason_for(
         return ""
     host = remote_host.lower().strip("[]. ")
     domain = recipient_domain.lower()
-    for provider in PROVIDERS:
-        if provider.applies(host, domain):
+    candidates = set(_matching(host, _BY_HOST)) | set(_matching(domain, _BY_DOMAIN))
+    for provider in sorted(candidates, key=lambda p: _ORDER[p.name]):
+        reason = provider.reason(diagnostic, status, command)
+        if reason:
+            return reason
+    reporting = reporting_host.lower().strip("[]. ")
+    if reporting and reporting != host:
+        for provider in sorted(set(_matching(reporting, _BY_HOST)), key=lambda p: _ORDER[p.name]):
             reason = provider.reason(diagnostic, status, command)
             if reason:
                 return reason
-    reporting = reporting_host.lower().strip("[]. ")
-    if reporting and reporting != host:
-        for provider in PROVIDERS:
-            if provider.applies(reporting, ""):
-                reason = provider.reason(diagnostic, status, command)
-                if reason:
-                    return reason
     return ""
