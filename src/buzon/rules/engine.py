@@ -18,7 +18,7 @@ from typing import Any
 
 from buzon.rules.actions import Action, NotifyAction, apply_action, parse_actions
 from buzon.rules.models import Trigger
-from buzon.rules.placeholders import build_context, render
+from buzon.rules.placeholders import build_context, render, render_html
 from buzon.tickets.changes import Update, record_event
 from buzon.tickets.models import (
     EventType,
@@ -109,7 +109,9 @@ def send_notification(update: Update, item: PendingNotification) -> Notification
             for user, kind in recipients
         ]
     )
-    notification_created.send(sender=Notification, notification=notification)
+    # The HTML part of the email is rendered now too, from the same ticket state.
+    html_body = render_html(item.action.body, context)
+    notification_created.send(sender=Notification, notification=notification, html_body=html_body)
     return notification
 
 
