@@ -19,7 +19,7 @@ import liquid
 from django.conf import settings
 from liquid.exceptions import LiquidError
 
-from buzon.tickets.html import sanitize_html, text_to_html
+from buzon.tickets.html import html_to_text, sanitize_html, text_to_html
 from buzon.tickets.models import Comment, Ticket, User
 
 
@@ -94,13 +94,19 @@ def render(source: str, context: Mapping[str, Any]) -> str:
         return f"[template error: {str(exc).splitlines()[0]}]"
 
 
+def render_text(source: str, context: Mapping[str, Any]) -> str:
+    """Render a template as plain text: the `*_html` placeholders give their text."""
+    return render(source, _with_html_placeholders(context, lambda v: html_to_text(str(v))))
+
+
 def render_html(source: str, context: Mapping[str, Any]) -> str:
     """Render a (plain text) template as sanitised HTML, for an email's HTML part.
 
     The template's text and every plain placeholder are escaped, with paragraphs and
-    line breaks kept; the `*_html` placeholders (e.g. `ticket.latest_comment_html`)
-    are inserted as (sanitised) HTML. They render first as random tokens that no
-    template or comment can forge, which are swapped for the HTML after escaping.
+    line breaks kept and web addresses made links; the `*_html` placeholders (e.g.
+    `ticket.latest_comment_html`) are inserted as (sanitised) HTML. They render first
+    as random tokens that no template or comment can forge, which are swapped for the
+    HTML after escaping.
     """
     fragments: dict[str, str] = {}
 
@@ -109,15 +115,20 @@ def render_html(source: str, context: Mapping[str, Any]) -> str:
         fragments[token] = str(value)
         return token
 
-    ticket = context.get("ticket")
-    html_context = dict(context)
-    if isinstance(ticket, Mapping):
-        html_context["ticket"] = _HtmlPlaceholders(ticket, mark)
-    html = _linkify(text_to_html(render(source, html_context)))
+    html = _linkify(text_to_html(render(source, _with_html_placeholders(context, mark))))
     for token, fragment in fragments.items():
         clean = sanitize_html(fragment)
         html = html.replace(f"<p>{token}</p>", clean).replace(token, clean)
     return sanitize_html(html)
+
+
+def _with_html_placeholders(
+    context: Mapping[str, Any], transform: Callable[[Any], str]
+) -> dict[str, Any]:
+    result = dict(context)
+    if isinstance(context.get("ticket"), Mapping):
+        result["ticket"] = _HtmlPlaceholders(context["ticket"], transform)
+    return result
 
 
 # A web address in escaped text: it ends at white space or an escaped quote/bracket.
@@ -137,15 +148,15 @@ def _linkify(escaped_html: str) -> str:
 
 
 class _HtmlPlaceholders(Mapping[str, Any]):
-    """A view of the ticket mapping whose `*_html` values render as tokens."""
+    """A view of the ticket mapping whose `*_html` values go through `transform`."""
 
-    def __init__(self, inner: Mapping[str, Any], mark: Callable[[Any], str]) -> None:
+    def __init__(self, inner: Mapping[str, Any], transform: Callable[[Any], str]) -> None:
         self._inner = inner
-        self._mark = mark
+        self._transform = transform
 
     def __getitem__(self, key: str) -> Any:
         value = self._inner[key]
-        return self._mark(value) if key.endswith("_html") else value
+        return self._transform(value) if key.endswith("_html") else value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._inner)
