@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "buzon.tickets",
     "buzon.rules",
     "buzon.deliveries",
+    "buzon.mail",
     "buzon.core",
 ]
 
