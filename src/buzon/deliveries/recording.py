@@ -163,7 +163,7 @@ def record_failure(delivery: Delivery, failure: Failure, *, audit: bool = True) 
         if audit:
             _audit_failure(d, failure, status, at)
     log.info(
-        "delivery %s to %s failed (%s): %s %s %s",
+        "delivery %s to %r failed (%s): %s %s %s",
         d.pk,
         d.email,
         failure.source,
