@@ -48,8 +48,8 @@ from buzon.mail.verp import return_path
 
 log = logging.getLogger("buzon.mail.sending")
 
-FLUSH_MAX = 20
-FLUSH_SECONDS = 0.05
+FLUSH_MAX = 50
+FLUSH_SECONDS = 0.1
 
 
 class Transport(Protocol):

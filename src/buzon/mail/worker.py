@@ -42,7 +42,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from buzon.deliveries.models import CLAIMABLE_STATES, Delivery, DeliveryState, EmailNotification
-from buzon.deliveries.recording import settle_stale_delays
+from buzon.deliveries.recording import relax_durability, settle_stale_delays
 from buzon.deliveries.suppression import expire_suppressions
 from buzon.mail.relay import RelayConfig, SmtpRelay
 from buzon.mail.sending import BatchSender, Transport
@@ -98,6 +98,7 @@ class Worker:
         now = timezone.now()
         lease_end = now + timedelta(seconds=self.lease)
         with transaction.atomic():
+            relax_durability()  # a forgotten claim is only claimed again
             ids = list(
                 Delivery.objects.select_for_update(skip_locked=True)
                 .filter(state__in=CLAIMABLE_STATES, next_attempt_at__lte=now)
