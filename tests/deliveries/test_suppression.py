@@ -45,3 +45,26 @@ def test_the_suppression_period_is_configurable(ticket, requester, settings):
     hard_failure(ticket, requester.email)
     suppression = active_suppression(requester.email)
     assert (suppression.expires_at - suppression.created_at).days == 7
+
+
+def test_an_admin_lifts_a_suppression_from_the_admin_site(ticket, requester, admin_client):
+    hard_failure(ticket, requester.email)
+    suppression = Suppression.objects.get()
+    page = admin_client.get("/admin/deliveries/suppression/")
+    assert page.status_code == 200 and requester.email.lower() in page.content.decode()
+    response = admin_client.post(
+        "/admin/deliveries/suppression/",
+        {"action": "lift", "_selected_action": [suppression.pk]},
+        follow=True,
+    )
+    assert "1 suppression(s) lifted." in response.content.decode()
+    assert active_suppression(requester.email) is None
+    assert Suppression.objects.get().lifted_by.email == "root@helpdesk.test"
+
+
+def test_the_admin_shows_deliveries_and_their_history_read_only(ticket, admin_client):
+    delivery = Delivery.objects.filter(ticket=ticket).first()
+    page = admin_client.get(f"/admin/deliveries/delivery/{delivery.pk}/change/")
+    assert page.status_code == 200 and "queued" in page.content.decode()
+    assert admin_client.get("/admin/deliveries/delivery/add/").status_code == 403
+    assert admin_client.get("/admin/deliveries/emailnotification/").status_code == 200

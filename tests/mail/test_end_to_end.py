@@ -97,14 +97,16 @@ def test_a_451_is_retried_and_accepted_and_a_permanent_4xx_expires(sandbox, sett
         fields={"subject": "Reintentos", "requester_id": slow.pk, "email_cc_ids": [full.pk]},
         comment=CommentInput(body="Hola"),
     )
-    run_worker_process(
-        sandbox, "--until-done", "--max-seconds", "60", BUZON_RETRY_BASE="0.3"
-    )
+    run_worker_process(sandbox, "--until-done", "--max-seconds", "60", BUZON_RETRY_BASE="0.3")
     slow_delivery = Delivery.objects.get(email="lento@example.org")
     assert (slow_delivery.state, slow_delivery.attempts) == ("handed_off", 2)
     assert [e.kind for e in slow_delivery.events.all()] == ["queued", "deferred", "handed_off"]
     expired = Delivery.objects.get(email="casillena@example.org")
-    assert (expired.state, expired.failure_source, expired.reason) == ("failed", "expired", "expired")
+    assert (expired.state, expired.failure_source, expired.reason) == (
+        "failed",
+        "expired",
+        "expired",
+    )
     assert (expired.reply_code, expired.enhanced_status) == (452, "4.2.2")
     assert expired.attempts >= 2
     assert FAILURE_TAG in ticket.tag_list

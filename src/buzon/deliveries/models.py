@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from buzon.deliveries.zendesk_status import status_message
 from buzon.tickets.models import (
@@ -36,12 +37,12 @@ class DeliveryState(models.TextChoices):
     delivery status notification (DSN) or an ESP's delivery webhook.
     """
 
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    DEFERRED = "deferred", "Deferred (will retry)"
-    HANDED_OFF = "handed_off", "Handed off to the next hop"
-    DELIVERED = "delivered", "Delivered (confirmed)"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    DEFERRED = "deferred", _("Deferred (will retry)")
+    HANDED_OFF = "handed_off", _("Handed off to the next hop")
+    DELIVERED = "delivered", _("Delivered (confirmed)")
+    FAILED = "failed", _("Failed")
 
 
 # States a worker may claim once `next_attempt_at` has passed. A `sending` row is
@@ -52,25 +53,25 @@ CLAIMABLE_STATES = (DeliveryState.QUEUED, DeliveryState.DEFERRED, DeliveryState.
 class FailureSource(models.TextChoices):
     """Who told us a delivery failed."""
 
-    SMTP = "smtp", "SMTP answer"
-    DSN = "dsn", "Bounce (DSN)"
-    WEBHOOK = "webhook", "Email service provider"
-    SUPPRESSED = "suppressed", "Not sent: address suppressed"
-    EXPIRED = "expired", "Retried until it expired"
-    INVALID = "invalid", "Not sent: cannot be sent"
+    SMTP = "smtp", _("SMTP answer")
+    DSN = "dsn", _("Bounce (DSN)")
+    WEBHOOK = "webhook", _("Email service provider")
+    SUPPRESSED = "suppressed", _("Not sent: address suppressed")
+    EXPIRED = "expired", _("Retried until it expired")
+    INVALID = "invalid", _("Not sent: invalid address or message")
 
 
 class EventKind(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    ATTEMPT = "attempt", "Attempt"
-    DEFERRED = "deferred", "Deferred"
-    HANDED_OFF = "handed_off", "Handed off"
-    FAILED = "failed", "Failed"
-    SUPPRESSED = "suppressed", "Suppressed"
-    EXPIRED = "expired", "Expired"
-    DELAYED = "delayed", "Delayed (reported by a later hop)"
-    DELIVERED = "delivered", "Delivered"
-    COMPLAINT = "complaint", "Complaint"
+    QUEUED = "queued", _("Queued")
+    ATTEMPT = "attempt", _("Attempt")
+    DEFERRED = "deferred", _("Deferred")
+    HANDED_OFF = "handed_off", _("Handed off")
+    FAILED = "failed", _("Failed")
+    SUPPRESSED = "suppressed", _("Suppressed")
+    EXPIRED = "expired", _("Expired")
+    DELAYED = "delayed", _("Delayed (reported by a later hop)")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLAINT = "complaint", _("Complaint")
 
 
 class EmailNotification(models.Model):
