@@ -10,7 +10,7 @@ from buzon.mail import outbound
 from buzon.mail.models import MessageReference
 from buzon.rules.models import Trigger
 from buzon.rules.standard import FAILURE_TAG
-from buzon.tickets.models import Comment, Notification, User, Via
+from buzon.tickets.models import Comment, Notification, User, UserIdentity, Via
 from buzon.tickets.services import CommentInput, update_ticket
 
 
@@ -66,6 +66,8 @@ def test_an_email_that_cannot_be_built_does_not_lose_the_comment(
     run_worker(sandbox)
     failed = list(email.deliveries.values_list("state", "failure_source", "zendesk_status_name"))
     assert set(failed) == {("failed", "invalid", "UNRECOGNIZED_INTERNAL_ERROR")}
+    # Our fault, not the addresses': they are not counted as undeliverable.
+    assert not UserIdentity.objects.filter(undeliverable_count__gt=0).exists()
     assert not any(r.message_id == email.message_id for r in sandbox.handler.received)
 
 

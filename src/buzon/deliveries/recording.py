@@ -114,8 +114,9 @@ def record_failure(delivery: Delivery, failure: Failure, *, audit: bool = True) 
     failed or this `dedupe_key` was recorded before.
 
     One transaction: the delivery's status fields, a DeliveryEvent, the ticket audit
-    (tag + DeliveryFailure event) and the address's deliverability. `audit=False` is
-    for the outbox's loop cut only (no ticket update, so no triggers).
+    (tag + DeliveryFailure event) and the address's deliverability (unless nothing was
+    tried or the fault was ours, see `_against_the_address`). `audit=False` is for the
+    outbox's loop cut only (no ticket update, so no triggers).
     """
     at = failure.occurred_at or timezone.now()
     with transaction.atomic():
@@ -158,7 +159,7 @@ def record_failure(delivery: Delivery, failure: Failure, *, audit: bool = True) 
             text=d.diagnostic,
             dedupe_key=failure.dedupe_key,
         )
-        if failure.source != FailureSource.SUPPRESSED:
+        if _against_the_address(failure):
             _count_undeliverable(d, failure, at)
         if audit:
             _audit_failure(d, failure, status, at)
@@ -187,6 +188,15 @@ def _event_kind(source: str) -> str:
         FailureSource.SUPPRESSED: EventKind.SUPPRESSED,
         FailureSource.EXPIRED: EventKind.EXPIRED,
     }.get(source, EventKind.FAILED)
+
+
+def _against_the_address(failure: Failure) -> bool:
+    """Does this failure count toward the address being undeliverable? Not when we
+    did not even try (suppressed, loop cut), nor when the fault was ours (a message
+    Buzón could not build: invalid but not hard)."""
+    if failure.source == FailureSource.SUPPRESSED:
+        return False
+    return not (failure.source == FailureSource.INVALID and not failure.hard)
 
 
 def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:

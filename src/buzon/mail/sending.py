@@ -81,8 +81,9 @@ class BatchSender:
         emails: dict[int, EmailNotification],
         should_stop: Callable[[], bool] = lambda: False,
     ) -> list[Delivery]:
-        """Send a claimed batch; returns the deliveries left unsent (to release)
-        when `should_stop` said so, or when the relay could not be reached."""
+        """Send a claimed batch, recording each outcome. Returns the deliveries left
+        untouched because `should_stop` said so (the caller releases them); when the
+        relay cannot be reached, the rest of the batch is deferred instead."""
         suppressed = active_suppressions([d.email for d in deliveries])
         raw: dict[int, bytes] = {}
         try:
