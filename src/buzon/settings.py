@@ -94,6 +94,9 @@ SOFT_FAILURE_LIMIT = env_int("BUZON_SOFT_FAILURE_LIMIT", 10)
 WORKER_BATCH = env_int("BUZON_WORKER_BATCH", 100)
 WORKER_LEASE = float(env("BUZON_WORKER_LEASE", "300"))
 WORKER_POLL = float(env("BUZON_WORKER_POLL", "1"))
+# At start, how long a worker waits for the relay to accept connections before it
+# goes on (and defers what it cannot send).
+WORKER_RELAY_WAIT = float(env("BUZON_WORKER_RELAY_WAIT", "15"))
 # The sandbox mail server bounces "later" addresses after this many seconds.
 SANDBOX_BOUNCE_DELAY = float(env("BUZON_SANDBOX_BOUNCE_DELAY", "3"))
 

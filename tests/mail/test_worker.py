@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -132,7 +133,7 @@ def test_an_unreachable_relay_defers_everything_and_fails_nothing(people):
     agent, users = people
     ticket = open_ticket(agent, users["ana@example.com"], [users["llena@example.net"]])
     closed = Sandbox("127.0.0.1", free_port(), SandboxHandler(sink=True))  # never started
-    Worker(transport=relay_for(closed), poll=0.05).run(until_idle=True)
+    Worker(transport=relay_for(closed), poll=0.05, relay_wait=0).run(until_idle=True)
     assert set(states().values()) == {"deferred"}
     delivery = Delivery.objects.get(email="ana@example.com")
     assert "could not connect to the relay" in delivery.last_error
@@ -160,6 +161,21 @@ class Flaky(SandboxHandler):
             server.transport.close()
             return "421 4.3.0 (never seen: the connection is gone)"
         return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+def test_a_worker_waits_a_moment_for_a_relay_that_is_starting(people):
+    agent, users = people
+    open_ticket(agent, users["ana@example.com"])
+    port = free_port()
+    server = Sandbox("127.0.0.1", port, SandboxHandler(sink=True))
+    starter = threading.Timer(0.5, server.start)
+    starter.start()
+    try:
+        Worker(transport=relay_for(server), poll=0.05, relay_wait=20).run(until_idle=True)
+        assert states() == {"ana@example.com": "handed_off"}
+    finally:
+        starter.join()
+        server.stop()
 
 
 def test_the_relay_dropping_mid_session_fails_nothing_and_loses_nothing(people):

@@ -44,7 +44,7 @@ from django.utils import timezone
 from buzon.deliveries.models import CLAIMABLE_STATES, Delivery, DeliveryState, EmailNotification
 from buzon.deliveries.recording import relax_durability, settle_stale_delays
 from buzon.deliveries.suppression import expire_suppressions
-from buzon.mail.relay import RelayConfig, SmtpRelay
+from buzon.mail.relay import RelayConfig, RelayUnavailable, SmtpRelay
 from buzon.mail.sending import BatchSender, Transport
 
 log = logging.getLogger("buzon.mail.worker")
@@ -75,11 +75,13 @@ class Worker:
         poll: float | None = None,
         transport: Transport | None = None,
         worker_id: str | None = None,
+        relay_wait: float | None = None,
     ) -> None:
         self.batch_size = batch_size or settings.WORKER_BATCH
         self.lease = lease or settings.WORKER_LEASE
         self.poll = poll or settings.WORKER_POLL
         self.transport = transport or make_transport()
+        self.relay_wait = settings.WORKER_RELAY_WAIT if relay_wait is None else relay_wait
         self.id = worker_id or f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
         self.sender = BatchSender(self.transport, self.id, on_flush=self._renew_if_due)
         self.stopping = False
@@ -186,6 +188,7 @@ class Worker:
         started = time.monotonic()
         failures = 0
         try:
+            self._wait_for_relay()
             while not self.stopping:
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
                     log.info("stopping after %.0f seconds", max_seconds)
@@ -232,6 +235,22 @@ class Worker:
 
     def _sleep(self, seconds: float) -> None:
         self._wake.wait(seconds)
+
+    def _wait_for_relay(self) -> None:
+        """At start, give the relay a moment to come up (under `buzon run` the sandbox
+        starts alongside the worker) rather than defer everything at once. After
+        `relay_wait` seconds the worker goes on: deliveries are then deferred."""
+        deadline = time.monotonic() + self.relay_wait
+        while not self.stopping:
+            try:
+                self.transport.open()
+                return
+            except RelayUnavailable as exc:
+                if time.monotonic() >= deadline:
+                    log.warning("relay unavailable (%s); deliveries will be deferred", exc)
+                    return
+                log.info("waiting for the relay: %s", exc)
+                self._sleep(min(0.5, self.relay_wait))
 
     def _housekeeping(self) -> None:
         if time.monotonic() - self._housekept_at < HOUSEKEEPING_EVERY:
