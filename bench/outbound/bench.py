@@ -25,6 +25,7 @@ import argparse
 import os
 import smtplib
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=5000, help="notifications (default 5000)")
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--chunks", type=int, default=5, help="interleaved measurements")
+    parser.add_argument("--chunks", type=int, default=10, help="interleaved measurements")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="buzon-bench-"))
@@ -71,6 +72,7 @@ def main() -> int:
         hold_all()
         size = -(-len(deliveries) // args.chunks)
         times = {"bare": 0.0, "buzon": 0.0}
+        chunk_ratios = []
         for i in range(args.chunks):
             chunk = deliveries[i * size : (i + 1) * size]
             make_due(chunk)
@@ -78,13 +80,21 @@ def main() -> int:
                 ("bare", lambda c=chunk: bare_loop(port, [envelopes[d] for d in c])),
                 ("buzon", lambda c=chunk: buzon_worker(port, args.batch_size, len(c))),
             ]
+            took = {}
             for name, run in runs if i % 2 == 0 else reversed(runs):
-                times[name] += run()
+                took[name] = run()
+                times[name] += took[name]
+            chunk_ratios.append(took["bare"] / took["buzon"])
         check_all_handed_off()
         bare, buzon = args.n / times["bare"], args.n / times["buzon"]
         print(
             f"Buzón worker: {buzon:7.0f} msgs/s   bare smtplib loop: {bare:7.0f} msgs/s   "
-            f"ratio: {buzon / bare:.2f}   ({args.chunks} interleaved chunks)"
+            f"ratio: {buzon / bare:.2f}"
+        )
+        print(
+            f"  ratio per chunk ({args.chunks} interleaved chunks of {size}): "
+            f"median {statistics.median(chunk_ratios):.2f}, "
+            f"range {min(chunk_ratios):.2f}-{max(chunk_ratios):.2f}"
         )
     finally:
         sink.terminate()
