@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import smtplib
 import socket
 import statistics
@@ -100,6 +101,7 @@ def main() -> int:
         sink.terminate()
         sink.wait(timeout=20)
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 
