@@ -7,6 +7,7 @@ lists them all with their defaults. The defaults are the embedded set-up: SQLite
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -62,9 +63,42 @@ RELAY_SECURITY = env("BUZON_RELAY_SECURITY", "none")  # none | starttls | tls
 RELAY_USER = env("BUZON_RELAY_USER", "")
 RELAY_PASSWORD = env("BUZON_RELAY_PASSWORD", "")
 RELAY_TIMEOUT = float(env("BUZON_RELAY_TIMEOUT", "30"))
+# Check the relay's certificate (STARTTLS / implicit TLS). Only a lab relay with a
+# self-signed certificate needs this off.
+RELAY_TLS_VERIFY = env_bool("BUZON_RELAY_TLS_VERIFY", True)
+# The name Buzón gives in EHLO; the machine's host name unless set.
+RELAY_HELO_NAME = env("BUZON_RELAY_HELO_NAME", "")
+# What the relay should report back (RFC 3461 NOTIFY), when it offers DSN:
+# "FAILURE,DELAY" (default), add SUCCESS for positive reports, or "NEVER".
+RELAY_DSN_NOTIFY = env("BUZON_RELAY_DSN_NOTIFY", "FAILURE,DELAY")
 
 SUPPORT_ADDRESS = env("BUZON_SUPPORT_ADDRESS", "support@helpdesk.test")
 BOUNCE_DOMAIN = env("BUZON_BOUNCE_DOMAIN", "helpdesk.test")
+
+# Outbound mail (docs/outbound.md). "smtp" sends through the relay above; a dotted
+# django-anymail backend path (e.g. "anymail.backends.postmark.EmailBackend") sends
+# through that email service provider instead, configured by BUZON_ANYMAIL (JSON).
+OUTBOUND_BACKEND = env("BUZON_OUTBOUND_BACKEND", "smtp")
+ANYMAIL = json.loads(env("BUZON_ANYMAIL", "{}"))
+# How long a delivery is retried before it fails as expired, and the retry back-off:
+# the n-th retry waits RETRY_BASE * 2**(n-1) seconds (±10 %), at most RETRY_MAX.
+DELIVERY_LIFETIME = float(env("BUZON_DELIVERY_LIFETIME", str(5 * 24 * 3600)))
+RETRY_BASE = float(env("BUZON_RETRY_BASE", "30"))
+RETRY_MAX = float(env("BUZON_RETRY_MAX", "3600"))
+# Suppression of undeliverable addresses: how long it lasts, and how many soft
+# failures in a row make an address undeliverable (a hard failure does at once).
+SUPPRESSION_DAYS = float(env("BUZON_SUPPRESSION_DAYS", "60"))
+SOFT_FAILURE_LIMIT = env_int("BUZON_SOFT_FAILURE_LIMIT", 10)
+# The worker: deliveries claimed per batch, how long a claim (lease) lasts before
+# another worker may take the delivery over, and how often an idle worker looks.
+WORKER_BATCH = env_int("BUZON_WORKER_BATCH", 100)
+WORKER_LEASE = float(env("BUZON_WORKER_LEASE", "300"))
+WORKER_POLL = float(env("BUZON_WORKER_POLL", "1"))
+# At start, how long a worker waits for the relay to accept connections before it
+# goes on (and defers what it cannot send).
+WORKER_RELAY_WAIT = float(env("BUZON_WORKER_RELAY_WAIT", "15"))
+# The sandbox mail server bounces "later" addresses after this many seconds.
+SANDBOX_BOUNCE_DELAY = float(env("BUZON_SANDBOX_BOUNCE_DELAY", "3"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -76,6 +110,8 @@ INSTALLED_APPS = [
     "buzon.tickets",
     "buzon.rules",
     "buzon.search",
+    "buzon.deliveries",
+    "buzon.mail",
     "buzon.core",
     "buzon.api",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from buzon.rules.actions import Action, NotifyAction, apply_action, parse_actions
 from buzon.rules.models import Trigger
-from buzon.rules.placeholders import build_context, render
+from buzon.rules.placeholders import build_context, render, render_html, render_text
 from buzon.tickets.changes import Update, record_event
 from buzon.tickets.models import (
     EventType,
@@ -78,7 +78,10 @@ def send_notification(update: Update, item: PendingNotification) -> Notification
         return None
     context = build_context(update.ticket, update.actor)
     subject = " ".join(render(item.action.subject, context).split())[:998]
-    body = render(item.action.body, context)
+    # The plain-text body (HTML placeholders as text) and, for the email's HTML
+    # part, the same body as sanitised HTML, both from the ticket as it is now.
+    body = render_text(item.action.body, context)
+    html_body = render_html(item.action.body, context)
     source = trigger_source(item.trigger)
     event = record_event(
         update.audit,
@@ -109,7 +112,7 @@ def send_notification(update: Update, item: PendingNotification) -> Notification
             for user, kind in recipients
         ]
     )
-    notification_created.send(sender=Notification, notification=notification)
+    notification_created.send(sender=Notification, notification=notification, html_body=html_body)
     return notification
 
 

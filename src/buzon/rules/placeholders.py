@@ -9,6 +9,8 @@ so the trigger's admin page can say so.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -17,6 +19,7 @@ import liquid
 from django.conf import settings
 from liquid.exceptions import LiquidError
 
+from buzon.tickets.html import html_to_text, sanitize_html, text_to_html
 from buzon.tickets.models import Comment, Ticket, User
 
 
@@ -89,6 +92,80 @@ def render(source: str, context: Mapping[str, Any]) -> str:
         raise
     except LiquidError as exc:
         return f"[template error: {str(exc).splitlines()[0]}]"
+
+
+def render_text(source: str, context: Mapping[str, Any]) -> str:
+    """Render a template as plain text: the `*_html` placeholders give their text."""
+    return render(source, _with_html_placeholders(context, lambda v: html_to_text(str(v))))
+
+
+def render_html(source: str, context: Mapping[str, Any]) -> str:
+    """Render a (plain text) template as sanitised HTML, for an email's HTML part.
+
+    The template's text and every plain placeholder are escaped, with paragraphs and
+    line breaks kept and web addresses made links; the `*_html` placeholders (e.g.
+    `ticket.latest_comment_html`) are inserted as (sanitised) HTML. They render first
+    as random tokens that no template or comment can forge, which are swapped for the
+    HTML after escaping.
+    """
+    fragments: dict[str, str] = {}
+
+    def mark(value: Any) -> str:
+        token = f"BUZONHTML{secrets.token_hex(12)}"
+        fragments[token] = str(value)
+        return token
+
+    html = _linkify(text_to_html(render(source, _with_html_placeholders(context, mark))))
+    for token, fragment in fragments.items():
+        clean = sanitize_html(fragment)
+        html = html.replace(f"<p>{token}</p>", clean).replace(token, clean)
+    return sanitize_html(html)
+
+
+def _with_html_placeholders(
+    context: Mapping[str, Any], transform: Callable[[Any], str]
+) -> dict[str, Any]:
+    result = dict(context)
+    if isinstance(context.get("ticket"), Mapping):
+        result["ticket"] = _HtmlPlaceholders(context["ticket"], transform)
+    return result
+
+
+# A web address in escaped text: it ends at white space or an escaped quote/bracket.
+_URL = re.compile(r"\bhttps?://(?:(?!&quot;|&#x27;|&lt;|&gt;)[^\s<>\"'])+")
+
+
+def _linkify(escaped_html: str) -> str:
+    """Make the web addresses in escaped text clickable (e.g. {{ticket.url}})."""
+
+    def link(match: re.Match[str]) -> str:
+        url = match.group(0)
+        trail = len(url) - len(url.rstrip(".,;:!?)"))
+        url, rest = (url[:-trail], url[-trail:]) if trail else (url, "")
+        return f'<a href="{url}">{url}</a>{rest}'
+
+    return _URL.sub(link, escaped_html)
+
+
+class _HtmlPlaceholders(Mapping[str, Any]):
+    """A view of the ticket mapping whose `*_html` values go through `transform`."""
+
+    def __init__(self, inner: Mapping[str, Any], transform: Callable[[Any], str]) -> None:
+        self._inner = inner
+        self._transform = transform
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._inner[key]
+        return self._transform(value) if key.endswith("_html") else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._inner)
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __str__(self) -> str:
+        return ""
 
 
 class Lazy(Mapping[str, Any]):

@@ -3,6 +3,8 @@
 from django.dispatch import Signal
 
 # Sent with `notification=<Notification>` once the notification and all its
-# recipients exist. The mail app turns it into one delivery per recipient, in the
-# same transaction (the transactional outbox).
+# recipients exist, and `html_body=<str>`: the body rendered as sanitised HTML (for
+# the email's HTML part; `notification.body` is the plain-text rendering). The mail
+# app turns it into one delivery per recipient, in the same transaction (the
+# transactional outbox).
 notification_created = Signal()

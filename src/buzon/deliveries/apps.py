@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeliveriesConfig(AppConfig):
+    name = "buzon.deliveries"
+    verbose_name = "Email deliveries"

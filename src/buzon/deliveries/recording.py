@@ -1,0 +1,577 @@
+"""Recording what happened to a delivery: the one code path every source uses.
+
+The worker (SMTP answers), the inbound bounce processor (DSNs) and ESP webhooks all
+call these functions; nothing else changes a delivery's outcome.
+
+- `record_failure(delivery, Failure)`: the delivery fails, with its codes and reason,
+  the Zendesk status, a `DeliveryEvent`, one ticket audit (the failure tag, added
+  once, and a `DeliveryFailure` event naming recipient, codes, notification and
+  trigger) and the address's deliverability (count, suppression). Idempotent.
+- `record_handoff(s)`: the next hop accepted it (Zendesk's DELIVERED).
+- `record_deferral`: a temporary error; retried with back-off until the lifetime ends.
+- `record_delay`: a later hop reports a delay (DSN "delayed"): visible, not a failure.
+- `record_delivered`: a positive DSN or ESP webhook confirmed delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from buzon.deliveries import zendesk_status as zd
+from buzon.deliveries.models import (
+    Delivery,
+    DeliveryEvent,
+    DeliveryState,
+    EventKind,
+    FailureSource,
+)
+from buzon.deliveries.suppression import suppress
+from buzon.rules.standard import FAILURE_TAG
+from buzon.tickets.models import DeliverableState, EventType, Notification, User, UserIdentity
+from buzon.tickets.services import EventInput, system_user, update_ticket
+
+log = logging.getLogger("buzon.deliveries")
+
+# A failure recorded on a ticket is a system update, and triggers run on it; a trigger
+# may email someone about it, and that email may fail too. Notifications fired by
+# updates this deep in such a chain are not sent (see `failure_depth`): no mail loops.
+MAX_FAILURE_DEPTH = 2
+
+DIAGNOSTIC_LIMIT = 4000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: Any, limit: int = DIAGNOSTIC_LIMIT) -> str:
+    """Outside text made safe to store: str, no NUL or control characters, bounded."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one recipient did not get an email, whoever reported it."""
+
+    source: str  # a FailureSource value
+    reply_code: int | None
+    enhanced_status: str
+    diagnostic: str
+    remote_mta: str
+    reason: str  # a reason class (deliveries.classify.REASONS)
+    hard: bool
+    dedupe_key: str | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A server's answer to one attempt (or the network error instead of one)."""
+
+    code: int | None
+    enhanced_status: str = ""
+    text: str = ""
+    remote_mta: str = ""
+    at: datetime | None = None
+    provider_message_id: str = ""
+    source: str = FailureSource.SMTP
+
+    def __str__(self) -> str:
+        return " ".join(str(p) for p in (self.code, self.enhanced_status, self.text) if p)
+
+
+@dataclass(frozen=True)
+class Delay:
+    """A later hop's report that delivery is delayed (DSN Action: delayed)."""
+
+    enhanced_status: str = ""
+    diagnostic: str = ""
+    remote_mta: str = ""
+    reply_code: int | None = None
+    source: str = FailureSource.DSN
+    dedupe_key: str | None = None
+    occurred_at: datetime | None = None
+
+
+# ---------------------------------------------------------------------------- failures
+
+
+def record_failure(delivery: Delivery, failure: Failure, *, audit: bool = True) -> bool:
+    """Fail a delivery and tell the ticket; False (nothing changed) when it had already
+    failed or this `dedupe_key` was recorded before.
+
+    One transaction: the delivery's status fields, a DeliveryEvent, the ticket audit
+    (tag + DeliveryFailure event) and the address's deliverability (unless nothing was
+    tried or the fault was ours, see `_against_the_address`). `audit=False` is for the
+    outbox's loop cut only (no ticket update, so no triggers).
+    """
+    at = failure.occurred_at or timezone.now()
+    with transaction.atomic():
+        d = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("email_notification")
+            .get(pk=delivery.pk)
+        )
+        if d.state == DeliveryState.FAILED:
+            return False
+        if failure.dedupe_key and d.events.filter(dedupe_key=failure.dedupe_key).exists():
+            return False
+        status = _status_for(failure)
+        d.state = DeliveryState.FAILED
+        d.failed_at = at
+        d.failure_source = failure.source
+        d.reply_code = failure.reply_code
+        d.enhanced_status = clean_text(failure.enhanced_status, 16)
+        d.diagnostic = clean_text(failure.diagnostic)
+        d.remote_mta = clean_text(failure.remote_mta, 255)
+        d.reason = failure.reason
+        d.hard = failure.hard
+        d.zendesk_status_id, d.zendesk_status_name, d.zendesk_status_code = status
+        d.next_attempt_at = None
+        d.lease_expires_at = None
+        d.claimed_by = ""
+        d.updated_at = at
+        if failure.source == FailureSource.SMTP:
+            d.attempts += 1
+            d.first_attempt_at = d.first_attempt_at or at
+            d.last_attempt_at = at
+        d.save()
+        DeliveryEvent.objects.create(
+            delivery=d,
+            at=at,
+            kind=_event_kind(failure.source),
+            source=failure.source,
+            reply_code=failure.reply_code,
+            enhanced_status=d.enhanced_status,
+            text=d.diagnostic,
+            dedupe_key=failure.dedupe_key,
+        )
+        if _against_the_address(failure):
+            _count_undeliverable(d, failure, at)
+        if audit:
+            _audit_failure(d, failure, status, at)
+    log.info(
+        "delivery %s to %r failed (%s): %s %s %s",
+        d.pk,
+        d.email,
+        failure.source,
+        failure.reply_code or "",
+        d.enhanced_status,
+        d.reason,
+    )
+    return True
+
+
+def _status_for(failure: Failure) -> zd.ZendeskStatus:
+    if failure.source == FailureSource.INVALID and not (
+        failure.reply_code or failure.enhanced_status
+    ):
+        return zd.INTERNAL_ERROR
+    return zd.zendesk_status(failure.reply_code, failure.enhanced_status)
+
+
+def _event_kind(source: str) -> str:
+    return {
+        FailureSource.SUPPRESSED: EventKind.SUPPRESSED,
+        FailureSource.EXPIRED: EventKind.EXPIRED,
+    }.get(source, EventKind.FAILED)
+
+
+def _against_the_address(failure: Failure) -> bool:
+    """Does this failure count toward the address being undeliverable? Not when we
+    did not even try (suppressed, loop cut), nor when the fault was ours (a message
+    Buzón could not build: invalid but not hard)."""
+    if failure.source == FailureSource.SUPPRESSED:
+        return False
+    return not (failure.source == FailureSource.INVALID and not failure.hard)
+
+
+def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
+    """One more failure for the address; undeliverable (and suppressed) after a hard
+    one or SOFT_FAILURE_LIMIT in a row."""
+    should_suppress = failure.hard
+    for identity in UserIdentity.objects.select_for_update().filter(value__iexact=d.email):
+        identity.undeliverable_count += 1
+        if failure.hard or identity.undeliverable_count >= settings.SOFT_FAILURE_LIMIT:
+            should_suppress = True
+            if identity.deliverable_state == DeliverableState.DELIVERABLE:
+                identity.deliverable_state = DeliverableState.UNDELIVERABLE
+        identity.save(update_fields=["undeliverable_count", "deliverable_state", "updated_at"])
+    if should_suppress:
+        suppress(
+            d.email,
+            reason=failure.reason,
+            source=failure.source,
+            reply_code=failure.reply_code,
+            enhanced_status=d.enhanced_status,
+            diagnostic=d.diagnostic,
+            delivery=d,
+            now=at,
+        )
+
+
+def failure_depth(notification: Notification) -> int:
+    """How many delivery failures led to this notification (0: a person's update)."""
+    metadata = notification.event.audit.metadata or {}
+    depth = metadata.get("delivery_failure_depth", 0)
+    return depth if isinstance(depth, int) else 0
+
+
+def _audit_failure(d: Delivery, failure: Failure, status: zd.ZendeskStatus, at: datetime) -> None:
+    email = d.email_notification
+    notification = Notification.objects.select_related("event__audit").get(pk=email.notification_id)
+    data = {
+        "recipient": {"email": d.email, "user_id": d.user_id, "name": d.name, "kind": d.kind},
+        "delivery_id": d.pk,
+        "email_notification_id": email.pk,
+        "notification_id": notification.pk,
+        "comment_id": email.comment_id,
+        "message_id": email.message_id,
+        "trigger": {"id": notification.trigger_id, "title": notification.trigger_title},
+        "source": failure.source,
+        "reply_code": failure.reply_code,
+        "enhanced_status": d.enhanced_status,
+        "diagnostic": d.diagnostic,
+        "remote_mta": d.remote_mta,
+        "reason": failure.reason,
+        "hard": failure.hard,
+        "delivery_status": {
+            "id": status.id,
+            "name": status.name,
+            "code": status.code,
+            "message": {
+                "en": zd.status_message(status.id, "en"),
+                "es": zd.status_message(status.id, "es"),
+            },
+        },
+        "occurred_at": at.isoformat(),
+    }
+    update_ticket(
+        d.ticket,
+        actor=_system_user(),
+        via="system",
+        fields={"additional_tags": [FAILURE_TAG]},
+        metadata={"delivery_failure_depth": failure_depth(notification) + 1},
+        events=[EventInput(EventType.DELIVERY_FAILURE, data)],
+    )
+
+
+def _system_user() -> User:
+    # Two workers may create the system user at once on a fresh database.
+    try:
+        with transaction.atomic():
+            return system_user()
+    except IntegrityError:
+        return system_user()
+
+
+# ---------------------------------------------------------------------------- success
+
+
+def record_handoff(delivery: Delivery, reply: Reply, *, claimed_by: str | None = None) -> bool:
+    """The next hop accepted this copy (Zendesk's DELIVERED). False if not applied."""
+    return record_handoffs([(delivery, reply)], claimed_by=claimed_by) == 1
+
+
+def record_handoffs(items: list[tuple[Delivery, Reply]], *, claimed_by: str | None = None) -> int:
+    """Record many hand-offs in one transaction; returns how many applied.
+
+    With `claimed_by` (the worker), only deliveries still claimed by that worker are
+    touched: one whose lease was lost belongs to whoever holds it now. A successful
+    hand-off resets the address's undeliverable count.
+
+    On PostgreSQL the commit does not wait for the WAL flush (`synchronous_commit`
+    off for this transaction only): a database crash in the next fraction of a second
+    could forget these hand-offs, and their deliveries would be sent again after
+    their lease, which is the same at-least-once promise a worker crash gives. It
+    keeps a fast relay from waiting on a disk flush for every group of messages.
+    """
+    if not items:
+        return 0
+    now = timezone.now()
+    by_pk = {d.pk: (d, reply) for d, reply in items}
+    with transaction.atomic():
+        relax_durability()
+        qs = Delivery.objects.filter(pk__in=list(by_pk))
+        if claimed_by is not None:
+            qs = qs.filter(state=DeliveryState.SENDING, claimed_by=claimed_by)
+        else:
+            qs = qs.filter(
+                state__in=[DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.DEFERRED]
+            )
+        applied = qs.update(
+            state=DeliveryState.HANDED_OFF,
+            handed_off_at=now,
+            attempts=F("attempts") + 1,
+            first_attempt_at=Coalesce(F("first_attempt_at"), now),
+            last_attempt_at=now,
+            next_attempt_at=None,
+            lease_expires_at=None,
+            claimed_by="",
+            last_error="",
+            zendesk_status_id=zd.DELIVERED.id,
+            zendesk_status_name=zd.DELIVERED.name,
+            zendesk_status_code=zd.DELIVERED.code,
+            updated_at=now,
+        )
+        if not applied:
+            return 0
+        owned = list(by_pk)
+        if applied < len(by_pk):  # some were not ours: find the ones this update made
+            owned = list(
+                Delivery.objects.filter(
+                    pk__in=owned, state=DeliveryState.HANDED_OFF, handed_off_at=now, updated_at=now
+                ).values_list("pk", flat=True)
+            )
+        for pk in owned:
+            reply = by_pk[pk][1]
+            if reply.provider_message_id:
+                Delivery.objects.filter(pk=pk).update(
+                    provider_message_id=reply.provider_message_id[:255]
+                )
+        DeliveryEvent.objects.bulk_create(
+            [
+                DeliveryEvent(
+                    delivery_id=pk,
+                    at=by_pk[pk][1].at or now,
+                    kind=EventKind.HANDED_OFF,
+                    source=by_pk[pk][1].source,
+                    reply_code=by_pk[pk][1].code,
+                    enhanced_status=clean_text(by_pk[pk][1].enhanced_status, 16),
+                    text=clean_text(by_pk[pk][1].text),
+                )
+                for pk in owned
+            ]
+        )
+        _reset_after_success([by_pk[pk][0].email for pk in owned], now)
+    return len(owned)
+
+
+def relax_durability() -> None:
+    """In the current transaction, on PostgreSQL, commit without waiting for the WAL
+    flush (for bookkeeping whose loss only means a resend; see record_handoffs)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _reset_after_success(emails: list[str], now: datetime) -> None:
+    UserIdentity.objects.filter(value__in=set(emails)).filter(
+        Q(undeliverable_count__gt=0) | Q(deliverable_state=DeliverableState.UNDELIVERABLE)
+    ).update(deliverable_state=DeliverableState.DELIVERABLE, undeliverable_count=0, updated_at=now)
+
+
+def record_delivered(
+    delivery: Delivery,
+    *,
+    text: str = "",
+    source: str = FailureSource.DSN,
+    dedupe_key: str | None = None,
+    occurred_at: datetime | None = None,
+) -> bool:
+    """A positive DSN (or ESP webhook) confirmed delivery to the mailbox."""
+    at = occurred_at or timezone.now()
+    with transaction.atomic():
+        d = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if d.state not in (DeliveryState.HANDED_OFF, DeliveryState.DEFERRED) or (
+            d.state == DeliveryState.DEFERRED and d.handed_off_at is None
+        ):
+            return False
+        if dedupe_key and d.events.filter(dedupe_key=dedupe_key).exists():
+            return False
+        Delivery.objects.filter(pk=d.pk).update(
+            state=DeliveryState.DELIVERED,
+            delivered_at=at,
+            next_attempt_at=None,
+            last_error="",
+            updated_at=at,
+        )
+        DeliveryEvent.objects.create(
+            delivery=d,
+            at=at,
+            kind=EventKind.DELIVERED,
+            source=source,
+            text=clean_text(text),
+            dedupe_key=dedupe_key,
+        )
+        _reset_after_success([d.email], at)
+    return True
+
+
+# ---------------------------------------------------------------------------- retries
+
+
+def backoff(retry: int) -> timedelta:
+    """How long to wait before the `retry`-th retry (1-based): RETRY_BASE doubling up
+    to RETRY_MAX, with ±10 % jitter so a relay outage does not end in a stampede."""
+    seconds = min(settings.RETRY_BASE * 2 ** max(retry - 1, 0), settings.RETRY_MAX)
+    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+
+
+def record_deferral(delivery: Delivery, error: Reply, *, claimed_by: str | None = None) -> str:
+    """A temporary failure (4xx, timeout, refused connection): retry later.
+
+    Returns the delivery's new state: "deferred", or "failed" when the next retry
+    would fall after its expiry (it then fails as expired, with this last error), or
+    "" when it was not ours to change.
+    """
+    now = error.at or timezone.now()
+    text = clean_text(str(error) or "temporary failure")
+    with transaction.atomic():
+        qs = Delivery.objects.select_for_update(of=("self",))
+        d = qs.filter(pk=delivery.pk).first()
+        if d is None or d.state in (
+            DeliveryState.FAILED,
+            DeliveryState.HANDED_OFF,
+            DeliveryState.DELIVERED,
+        ):
+            return ""
+        if claimed_by is not None and (
+            d.state != DeliveryState.SENDING or d.claimed_by != claimed_by
+        ):
+            return ""
+        d.attempts += 1
+        retry_at = now + backoff(d.attempts)
+        if retry_at >= d.expires_at:
+            Delivery.objects.filter(pk=d.pk).update(
+                attempts=d.attempts,
+                first_attempt_at=d.first_attempt_at or now,
+                last_attempt_at=now,
+                last_error=text,
+            )
+            d.last_error = text
+            _record_expiry(d, error, now)
+            return DeliveryState.FAILED
+        Delivery.objects.filter(pk=d.pk).update(
+            state=DeliveryState.DEFERRED,
+            attempts=d.attempts,
+            first_attempt_at=d.first_attempt_at or now,
+            last_attempt_at=now,
+            next_attempt_at=retry_at,
+            lease_expires_at=None,
+            claimed_by="",
+            last_error=text,
+            updated_at=now,
+        )
+        DeliveryEvent.objects.create(
+            delivery=d,
+            at=now,
+            kind=EventKind.DEFERRED,
+            source=error.source,
+            reply_code=error.code,
+            enhanced_status=clean_text(error.enhanced_status, 16),
+            text=text,
+        )
+    return DeliveryState.DEFERRED
+
+
+def record_expired(delivery: Delivery) -> bool:
+    """Fail a delivery whose lifetime ran out, with the last temporary error it got."""
+    last = (
+        DeliveryEvent.objects.filter(delivery_id=delivery.pk, kind=EventKind.DEFERRED)
+        .order_by("-at", "-id")
+        .first()
+    )
+    error = Reply(
+        code=last.reply_code if last else None,
+        enhanced_status=last.enhanced_status if last else "",
+        text=(last.text if last else delivery.last_error) or "never attempted",
+        remote_mta="",
+    )
+    return _record_expiry(delivery, error, timezone.now())
+
+
+def _record_expiry(d: Delivery, error: Reply, now: datetime) -> bool:
+    lifetime = d.expires_at - d.created_at
+    hours = lifetime.total_seconds() / 3600
+    span = f"{hours / 24:g} days" if hours >= 48 else f"{hours:.3g} hours"
+    return record_failure(
+        d,
+        Failure(
+            source=FailureSource.EXPIRED,
+            reply_code=error.code,
+            enhanced_status=error.enhanced_status,
+            diagnostic=clean_text(
+                f"Gave up after {d.attempts} attempt(s) over {span}. "
+                f"Last error: {error.text if error.code is None else error}"
+            ),
+            remote_mta=error.remote_mta,
+            reason="expired",
+            hard=False,
+            dedupe_key="expired",
+            occurred_at=now,
+        ),
+    )
+
+
+def record_delay(delivery: Delivery, report: Delay) -> bool:
+    """A later hop says delivery is delayed: the delivery shows as deferred (it is not
+    failed, and Buzón does not resend it; the reporting server keeps retrying)."""
+    at = report.occurred_at or timezone.now()
+    with transaction.atomic():
+        d = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if d.state in (DeliveryState.FAILED, DeliveryState.DELIVERED):
+            return False
+        if report.dedupe_key and d.events.filter(dedupe_key=report.dedupe_key).exists():
+            return False
+        text = clean_text(report.diagnostic) or "delivery delayed"
+        if d.state == DeliveryState.HANDED_OFF:
+            Delivery.objects.filter(pk=d.pk).update(
+                state=DeliveryState.DEFERRED, last_error=text, updated_at=at
+            )
+        DeliveryEvent.objects.create(
+            delivery=d,
+            at=at,
+            kind=EventKind.DELAYED,
+            source=report.source,
+            reply_code=report.reply_code,
+            enhanced_status=clean_text(report.enhanced_status, 16),
+            text=text,
+            dedupe_key=report.dedupe_key,
+        )
+    return True
+
+
+def settle_stale_delays(now: datetime | None = None) -> int:
+    """Deliveries a later hop reported delayed and never reported on again before
+    they expired are taken as handed off (no failure arrived). Housekeeping."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = list(
+            Delivery.objects.select_for_update()
+            .filter(
+                state=DeliveryState.DEFERRED,
+                handed_off_at__isnull=False,
+                next_attempt_at__isnull=True,
+                expires_at__lte=now,
+            )
+            .values_list("pk", flat=True)
+        )
+        if not stale:
+            return 0
+        Delivery.objects.filter(pk__in=stale).update(state=DeliveryState.HANDED_OFF, updated_at=now)
+        DeliveryEvent.objects.bulk_create(
+            [
+                DeliveryEvent(
+                    delivery_id=pk,
+                    at=now,
+                    kind=EventKind.HANDED_OFF,
+                    text="No failure was reported after the delay; taken as handed off.",
+                )
+                for pk in stale
+            ]
+        )
+    return len(stale)

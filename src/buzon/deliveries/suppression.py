@@ -1,0 +1,127 @@
+"""Addresses Buzón must not mail, for a while.
+
+The `Suppression` table decides; `UserIdentity.deliverable_state` and
+`undeliverable_count` mirror it so the profile (and Zendesk-style API) can show it.
+An address is suppressed after a hard failure or SOFT_FAILURE_LIMIT soft failures in a
+row; the suppression lasts SUPPRESSION_DAYS, unless an agent lifts it earlier.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from buzon.deliveries.models import Delivery, Suppression
+from buzon.tickets.models import DeliverableState, User, UserIdentity
+
+
+def active_suppression(address: str, now: datetime | None = None) -> Suppression | None:
+    """The suppression in force for an address, or None."""
+    now = now or timezone.now()
+    return Suppression.objects.filter(
+        address=address.strip().lower(), lifted_at__isnull=True, expires_at__gt=now
+    ).first()
+
+
+def active_suppressions(
+    addresses: list[str], now: datetime | None = None
+) -> dict[str, Suppression]:
+    """{lower-cased address: suppression} for those of `addresses` suppressed now."""
+    now = now or timezone.now()
+    wanted = {a.strip().lower() for a in addresses}
+    rows = Suppression.objects.filter(
+        address__in=wanted, lifted_at__isnull=True, expires_at__gt=now
+    )
+    return {s.address: s for s in rows}
+
+
+def suppress(
+    address: str,
+    *,
+    reason: str,
+    source: str,
+    reply_code: int | None = None,
+    enhanced_status: str = "",
+    diagnostic: str = "",
+    delivery: Delivery | None = None,
+    now: datetime | None = None,
+) -> Suppression:
+    """Create or refresh the suppression of an address (a new failure restarts it)."""
+    now = now or timezone.now()
+    suppression, _ = Suppression.objects.update_or_create(
+        address=address.strip().lower(),
+        defaults={
+            "reason": reason,
+            "source": source,
+            "reply_code": reply_code,
+            "enhanced_status": enhanced_status,
+            "diagnostic": diagnostic,
+            "delivery": delivery,
+            "created_at": now,
+            "expires_at": now + timedelta(days=settings.SUPPRESSION_DAYS),
+            "lifted_at": None,
+            "lifted_by": None,
+        },
+    )
+    return suppression
+
+
+def lift_suppression(address: str, by: User | None) -> bool:
+    """Let Buzón mail an address again (e.g. after the user fixed their mailbox).
+
+    Resets the address's identities to deliverable with a count of 0. True when a
+    suppression was in force.
+    """
+    address = address.strip().lower()
+    now = timezone.now()
+    with transaction.atomic():
+        lifted = Suppression.objects.filter(
+            address=address, lifted_at__isnull=True, expires_at__gt=now
+        ).update(lifted_at=now, lifted_by=by)
+        reset_identities([address])
+    return bool(lifted)
+
+
+def reset_identities(addresses: list[str]) -> int:
+    """Mark the identities of these addresses deliverable again, count 0."""
+    count = 0
+    for address in addresses:
+        count += (
+            UserIdentity.objects.filter(value__iexact=address)
+            .exclude(deliverable_state=DeliverableState.DELIVERABLE, undeliverable_count=0)
+            .filter(
+                deliverable_state__in=[
+                    DeliverableState.DELIVERABLE,
+                    DeliverableState.UNDELIVERABLE,
+                ]
+            )
+            .update(
+                deliverable_state=DeliverableState.DELIVERABLE,
+                undeliverable_count=0,
+                updated_at=timezone.now(),
+            )
+        )
+    return count
+
+
+def expire_suppressions(now: datetime | None = None) -> int:
+    """Close the suppressions whose time is up and make their identities deliverable.
+
+    `active_suppression` already ignores expired rows; this keeps the identities'
+    mirror true. Run by the worker's housekeeping. Returns how many expired.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = list(
+            Suppression.objects.select_for_update()
+            .filter(lifted_at__isnull=True, expires_at__lte=now)
+            .values_list("pk", "address")
+        )
+        if not expired:
+            return 0
+        Suppression.objects.filter(pk__in=[pk for pk, _ in expired]).update(lifted_at=now)
+        reset_identities([address for _, address in expired])
+    return len(expired)

@@ -1,0 +1,272 @@
+"""The SMTP client that hands messages to the relay, one envelope per recipient.
+
+`SmtpRelay` keeps one connection open across many messages (the worker reuses it for
+a whole batch and beyond) and reports each answer as an `Attempt`:
+
+- `accepted`: 2xx to MAIL, RCPT and the end of DATA; the next hop has the message;
+- `permanent`: a 5xx to RCPT or DATA (or a 552/5.3.4 "too big" to MAIL);
+- `temporary`: a 4xx, a 5xx refusing our *sender* at MAIL (a relay set-up problem,
+  which the operator can fix, so the message waits instead of failing), or the
+  connection dropping before the server answered (`connection_lost`).
+
+Connecting, TLS and authentication problems raise `RelayUnavailable`: they concern
+every message, not one recipient.
+
+When the relay offers DSN (RFC 3461), each envelope asks for failure and delay
+reports (BUZON_RELAY_DSN_NOTIFY) with only the headers returned (RET=HDRS), the
+delivery's return token as ENVID and the recipient as ORCPT, which the bounce
+processor can use to match reports that lost the return path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from typing import Literal
+
+from django.conf import settings
+
+from buzon.deliveries.recording import Reply, clean_text
+
+Outcome = Literal["accepted", "permanent", "temporary"]
+_STATUS = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
+
+
+def split_reply(code: int | None, text: bytes | str) -> Reply:
+    """A server answer as a Reply: the enhanced status code is taken off the text."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = clean_text(text, 2000)
+    first = text.split("\n", 1)[0]
+    match = _STATUS.match(first)
+    status = ""
+    if match and code and str(code)[0] == match.group(1):
+        status = match.group(0)
+        text = "\n".join(_STATUS.sub("", line, count=1).strip() for line in text.split("\n"))
+    return Reply(code=code, enhanced_status=status, text=text.strip())
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: Outcome
+    reply: Reply
+    stage: str  # MAIL, RCPT or DATA: the command the answer was to
+    connection_lost: bool = False
+
+
+class RelayUnavailable(Exception):
+    """The relay cannot be used now (connect, TLS or login failed)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(str(reply))
+        self.reply = reply
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    host: str
+    port: int
+    security: str = "none"  # none | starttls | tls
+    user: str = ""
+    password: str = ""
+    timeout: float = 30.0
+    helo_name: str = ""
+    tls_verify: bool = True
+    dsn_notify: str = "FAILURE,DELAY"
+
+    @classmethod
+    def from_settings(cls) -> RelayConfig:
+        return cls(
+            host=settings.RELAY_HOST,
+            port=settings.RELAY_PORT,
+            security=settings.RELAY_SECURITY.strip().lower(),
+            user=settings.RELAY_USER,
+            password=settings.RELAY_PASSWORD,
+            timeout=settings.RELAY_TIMEOUT,
+            helo_name=settings.RELAY_HELO_NAME,
+            tls_verify=settings.RELAY_TLS_VERIFY,
+            dsn_notify=settings.RELAY_DSN_NOTIFY,
+        )
+
+
+class SmtpRelay:
+    name = "smtp"
+
+    def __init__(self, config: RelayConfig) -> None:
+        if config.security not in ("none", "starttls", "tls"):
+            raise ValueError(
+                f"BUZON_RELAY_SECURITY must be none, starttls or tls, not {config.security!r}"
+            )
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+        self.remote_name = ""
+        self.messages_on_connection = 0
+
+    # -------------------------------------------------------------- connection
+
+    def open(self) -> None:
+        """Connect, say EHLO, STARTTLS and log in as configured."""
+        self.close()
+        c = self.config
+        where = f"{c.host}:{c.port}"
+        helo = c.helo_name or socket.gethostname() or "localhost"
+        try:
+            if c.security == "tls":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    c.host, c.port, local_hostname=helo, timeout=c.timeout, context=self._tls()
+                )
+            else:
+                smtp = smtplib.SMTP(c.host, c.port, local_hostname=helo, timeout=c.timeout)
+        except smtplib.SMTPConnectError as exc:
+            raise RelayUnavailable(
+                self._reply(exc.smtp_code, exc.smtp_error, f"relay {where} refused us")
+            ) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise RelayUnavailable(
+                Reply(None, "", f"could not connect to the relay {where}: {exc}")
+            ) from None
+        try:
+            smtp.ehlo_or_helo_if_needed()
+            if c.security == "starttls":
+                smtp.starttls(context=self._tls())
+                smtp.ehlo()
+            if c.user:
+                smtp.login(c.user, c.password)
+        except smtplib.SMTPResponseException as exc:
+            _quietly_close(smtp)
+            raise RelayUnavailable(
+                self._reply(exc.smtp_code, exc.smtp_error, f"relay {where}")
+            ) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            _quietly_close(smtp)
+            raise RelayUnavailable(Reply(None, "", f"relay {where}: {exc}")) from None
+        self.smtp = smtp
+        self.messages_on_connection = 0
+        announced = (smtp.ehlo_resp or b"").split(b"\n", 1)[0].split(b" ", 1)[0]
+        self.remote_name = clean_text(announced, 200) or c.host
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            smtp, self.smtp = self.smtp, None
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                _quietly_close(smtp)
+
+    def _tls(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if not self.config.tls_verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def _reply(self, code: int | None, text: bytes | str, prefix: str = "") -> Reply:
+        reply = split_reply(code, text)
+        text = f"{prefix}: {reply.text}" if prefix else reply.text
+        return Reply(reply.code, reply.enhanced_status, text, self.remote_name or self.config.host)
+
+    # ----------------------------------------------------------------- sending
+
+    def send(self, sender: str, recipient: str, message: bytes, envid: str = "") -> Attempt:
+        """One envelope: MAIL FROM:<sender>, RCPT TO:<recipient>, DATA. Opens the
+        connection if needed (RelayUnavailable if it cannot)."""
+        if self.smtp is None:
+            self.open()
+        smtp = self.smtp
+        assert smtp is not None
+        stage = "MAIL"
+        dsn = smtp.has_extn("dsn") and self.config.dsn_notify.strip().upper() not in ("", "NONE")
+        try:
+            options = [f"SIZE={len(message)}"] if smtp.has_extn("size") else []
+            if dsn:
+                options += ["RET=HDRS", f"ENVID={envid}"] if envid else ["RET=HDRS"]
+            code, text = smtp.mail(sender, options)
+            if code != 250:
+                return self._refused("MAIL", code, text)
+            stage = "RCPT"
+            options = []
+            if dsn:
+                options = [
+                    f"NOTIFY={self.config.dsn_notify.strip().upper()}",
+                    f"ORCPT=rfc822;{_xtext(recipient)}",
+                ]
+            code, text = smtp.rcpt(recipient, options)
+            if code not in (250, 251):
+                return self._refused("RCPT", code, text)
+            stage = "DATA"
+            try:
+                code, text = smtp.data(message)
+            except smtplib.SMTPDataError as exc:  # DATA itself was refused (no 354)
+                return self._refused("DATA", exc.smtp_code, exc.smtp_error)
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            return Attempt(
+                "temporary",
+                Reply(
+                    None,
+                    "",
+                    f"connection to the relay lost at {stage}: {exc or type(exc).__name__}",
+                    self.remote_name,
+                ),
+                stage,
+                connection_lost=True,
+            )
+        self.messages_on_connection += 1
+        reply = self._reply(code, text)
+        if 200 <= code < 300:
+            return Attempt("accepted", reply, "DATA")
+        if code == 421:
+            self._drop()
+        return Attempt(_outcome(code), reply, "DATA", connection_lost=code == 421)
+
+    def _refused(self, stage: str, code: int, text: bytes | str) -> Attempt:
+        reply = self._reply(code, text)
+        lost = code == 421
+        if lost:
+            self._drop()
+        else:
+            try:
+                assert self.smtp is not None
+                self.smtp.rset()
+            except (OSError, smtplib.SMTPException):
+                self._drop()
+                lost = True
+        outcome = _outcome(code)
+        if stage == "MAIL" and outcome == "permanent":
+            too_big = reply.enhanced_status == "5.3.4" or code == 552
+            if not too_big:
+                # The relay refuses our envelope sender: a set-up problem, not this
+                # recipient's. The message waits for the operator to fix it.
+                outcome = "temporary"
+                reply = Reply(
+                    reply.code,
+                    reply.enhanced_status,
+                    f"the relay refused our sender: {reply.text}",
+                    reply.remote_mta,
+                )
+        return Attempt(outcome, reply, stage, connection_lost=lost)
+
+    def _drop(self) -> None:
+        if self.smtp is not None:
+            smtp, self.smtp = self.smtp, None
+            _quietly_close(smtp)
+
+
+def _outcome(code: int | None) -> Outcome:
+    if code is not None and 500 <= code < 600:
+        return "permanent"
+    return "temporary"
+
+
+def _xtext(value: str) -> str:
+    """RFC 3461 xtext: '+', '=' and anything outside printable ASCII as +HH."""
+    return "".join(c if "!" <= c <= "~" and c not in "+=" else f"+{ord(c):02X}" for c in value)
+
+
+def _quietly_close(smtp: smtplib.SMTP) -> None:
+    with contextlib.suppress(OSError):
+        smtp.close()

@@ -1,0 +1,233 @@
+"""Sending one claimed batch of deliveries and recording what became of each.
+
+For each delivery, in order:
+
+1. past its expiry → failed as `expired` (with the last temporary error);
+2. its email could not be built → failed as `invalid` (internal error);
+3. its address is not an address → failed as `invalid` (5.1.3, with the reason);
+4. its address is suppressed → failed as `suppressed`, with the original reason and
+   codes, and nothing is sent;
+5. otherwise one SMTP envelope from its signed return path to its address: accepted
+   → handed off; 5xx → failed with the answer; 4xx or a dropped connection →
+   deferred with back-off (a drop before any answer is first retried once on a
+   fresh connection).
+
+Hand-offs are recorded in small groups (group commit: at most FLUSH_MAX messages or
+FLUSH_SECONDS of sending), so a fast relay is not slowed by one database commit per
+message; a worker killed in between re-sends at most that group after its lease
+expires (at-least-once, with the same Message-ID). Failures and deferrals are
+recorded at once. Nothing about one delivery can stop the others: an unexpected
+error defers that delivery and is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Protocol
+
+from django.utils import timezone
+
+from buzon.deliveries.classify import classify
+from buzon.deliveries.models import Delivery, EmailNotification, FailureSource, Suppression
+from buzon.deliveries.recording import (
+    Failure,
+    Reply,
+    record_deferral,
+    record_expired,
+    record_failure,
+    record_handoffs,
+)
+from buzon.deliveries.suppression import active_suppressions
+from buzon.mail.addresses import InvalidAddress, check_address
+from buzon.mail.relay import Attempt, RelayUnavailable
+from buzon.mail.verp import return_path
+
+log = logging.getLogger("buzon.mail.sending")
+
+FLUSH_MAX = 50
+FLUSH_SECONDS = 0.1
+
+
+class Transport(Protocol):
+    name: str
+
+    def open(self) -> None: ...
+    def close(self) -> None: ...
+    def send(self, sender: str, recipient: str, message: bytes, envid: str = "") -> Attempt: ...
+
+
+class BatchSender:
+    def __init__(
+        self,
+        transport: Transport,
+        worker_id: str,
+        *,
+        on_flush: Callable[[], None] | None = None,
+    ) -> None:
+        self.transport = transport
+        self.worker_id = worker_id
+        self.on_flush = on_flush
+        self.pending: list[tuple[Delivery, Reply]] = []
+        self.pending_since = 0.0
+        self.tally: Counter[str] = Counter()
+
+    def send_batch(
+        self,
+        deliveries: list[Delivery],
+        emails: dict[int, EmailNotification],
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> list[Delivery]:
+        """Send a claimed batch, recording each outcome. Returns the deliveries left
+        untouched because `should_stop` said so (the caller releases them); when the
+        relay cannot be reached, the rest of the batch is deferred instead."""
+        suppressed = active_suppressions([d.email for d in deliveries])
+        raw: dict[int, bytes] = {}
+        try:
+            for i, delivery in enumerate(deliveries):
+                if should_stop():
+                    return deliveries[i:]
+                email = emails.get(delivery.email_notification_id)
+                try:
+                    self._one(delivery, email, suppressed, raw)
+                except RelayUnavailable as exc:
+                    log.error(
+                        "relay unavailable, deferring %d deliveries: %s", len(deliveries) - i, exc
+                    )
+                    for rest in deliveries[i:]:
+                        self._defer(rest, exc.reply)
+                    return []
+                except Exception as exc:  # never let one delivery stop the batch
+                    log.exception("delivery %s: unexpected error; deferring it", delivery.pk)
+                    self._defer(
+                        delivery, Reply(None, "", f"internal error: {type(exc).__name__}: {exc}")
+                    )
+                self._maybe_flush()
+        finally:
+            self.flush()
+        return []
+
+    # ------------------------------------------------------------ one delivery
+
+    def _one(
+        self,
+        d: Delivery,
+        email: EmailNotification | None,
+        suppressed: dict[str, Suppression],
+        raw: dict[int, bytes],
+    ) -> None:
+        now = timezone.now()
+        if now >= d.expires_at:
+            self._count("expired", record_expired(d))
+            return
+        if email is None or email.build_error or not email.raw_message:
+            why = email.build_error if email is not None else "the email notification is missing"
+            self._fail(d, FailureSource.INVALID, f"Not sent: the email could not be built ({why}).")
+            return
+        try:
+            address = check_address(d.email)
+        except InvalidAddress as exc:
+            text = f"Not sent: {d.email!r} is not a valid email address: {exc}."
+            self._fail(
+                d, FailureSource.INVALID, text, status="5.1.3", reason="userunknown", hard=True
+            )
+            return
+        suppression = suppressed.get(d.email.strip().lower())
+        if suppression is not None:
+            codes = [str(c) for c in (suppression.reply_code, suppression.enhanced_status) if c]
+            text = (
+                f"Not sent: {d.email} is suppressed since {suppression.created_at:%Y-%m-%d} "
+                f"({', '.join([suppression.reason, *codes])}): {suppression.diagnostic}"
+            )
+            self._fail(
+                d,
+                FailureSource.SUPPRESSED,
+                text,
+                code=suppression.reply_code,
+                status=suppression.enhanced_status,
+                reason=suppression.reason,
+            )
+            return
+        if email.pk not in raw:
+            raw[email.pk] = email.raw_message.encode("ascii")
+        attempt = self._send(return_path(d.return_token), address, raw[email.pk], d.return_token)
+        reply = attempt.reply
+        if attempt.outcome == "accepted":
+            if not self.pending:
+                self.pending_since = time.monotonic()
+            self.pending.append((d, replace(reply, at=now)))
+        elif attempt.outcome == "permanent":
+            reason, hard = classify(
+                reply.enhanced_status, reply.code, reply.text, reply.remote_mta, attempt.stage
+            )
+            self._fail(
+                d,
+                reply.source,
+                reply.text,
+                code=reply.code,
+                status=reply.enhanced_status,
+                reason=reason,
+                hard=hard,
+                remote_mta=reply.remote_mta,
+            )
+        else:
+            self._defer(d, reply)
+
+    def _send(self, sender: str, recipient: str, message: bytes, envid: str) -> Attempt:
+        attempt = self.transport.send(sender, recipient, message, envid)
+        if attempt.connection_lost and attempt.outcome == "temporary":
+            # Dropped (or 421) before the message was accepted: once more on a fresh
+            # connection. RelayUnavailable if the relay is gone.
+            log.warning("relay connection lost (%s); reconnecting", attempt.reply)
+            self.transport.open()
+            attempt = self.transport.send(sender, recipient, message, envid)
+        return attempt
+
+    # ----------------------------------------------------------------- records
+
+    def _fail(
+        self,
+        d: Delivery,
+        source: str,
+        diagnostic: str,
+        *,
+        code: int | None = None,
+        status: str = "",
+        reason: str = "undefined",
+        hard: bool = False,
+        remote_mta: str = "",
+    ) -> None:
+        failure = Failure(source, code, status, diagnostic, remote_mta, reason, hard)
+        kind = source if source in ("suppressed", "invalid") else "failed"
+        self._count(kind, record_failure(d, failure))
+
+    def _defer(self, d: Delivery, reply: Reply) -> None:
+        state = record_deferral(d, reply, claimed_by=self.worker_id)
+        self._count("expired" if state == "failed" else "deferred", bool(state))
+
+    def _count(self, what: str, applied: bool) -> None:
+        if applied:
+            self.tally[what] += 1
+
+    def _maybe_flush(self) -> None:
+        if self.pending and (
+            len(self.pending) >= FLUSH_MAX or time.monotonic() - self.pending_since >= FLUSH_SECONDS
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Record the pending hand-offs (one transaction)."""
+        if self.pending:
+            pending, self.pending = self.pending, []
+            applied = record_handoffs(pending, claimed_by=self.worker_id)
+            self.tally["handed_off"] += applied
+            if applied < len(pending):
+                log.warning(
+                    "%d hand-offs not recorded: this worker's lease on them was lost",
+                    len(pending) - applied,
+                )
+        if self.on_flush is not None:
+            self.on_flush()

@@ -1,0 +1,289 @@
+"""The outbound worker: claims due deliveries and sends them (`buzon worker`).
+
+The contract (docs/outbound.md, "The worker"):
+
+- Claim: in one short transaction, up to BATCH deliveries that are `queued` or
+  `deferred` with `next_attempt_at <= now`, or `sending` with an expired lease, are
+  selected with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL) and marked
+  `sending`, `claimed_by` = this worker, leased until now + LEASE (their
+  `next_attempt_at` is set to the lease's end, so one index serves both cases).
+  Rows another worker is claiming are skipped, never waited for: any number of
+  workers on any number of machines never claim the same delivery.
+- Send: the batch goes out over one relay connection, reused across batches while
+  there is work. Outcomes are recorded only for deliveries still claimed by this
+  worker; a long batch renews its lease.
+- Crash: a worker that dies leaves its claimed deliveries `sending`; once the lease
+  runs out they are claimable again and are sent (again, if the relay had already
+  accepted them before the outcome was recorded: at-least-once, same Message-ID).
+- Stop (SIGTERM/SIGINT): finishes the message in flight, records, releases the rest
+  of the batch for immediate pick-up, says QUIT and exits 0.
+- SQLite: SKIP LOCKED does not exist there, so one worker per database is the rule,
+  enforced with a lock file next to the database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Case, Value, When
+from django.utils import timezone
+
+from buzon.deliveries.models import CLAIMABLE_STATES, Delivery, DeliveryState, EmailNotification
+from buzon.deliveries.recording import relax_durability, settle_stale_delays
+from buzon.deliveries.suppression import expire_suppressions
+from buzon.mail.relay import RelayConfig, RelayUnavailable, SmtpRelay
+from buzon.mail.sending import BatchSender, Transport
+
+log = logging.getLogger("buzon.mail.worker")
+
+HOUSEKEEPING_EVERY = 60.0
+
+
+class WorkerLockError(RuntimeError):
+    """Another worker already runs against this SQLite database."""
+
+
+def make_transport() -> Transport:
+    """The relay (BUZON_RELAY_*) or, when BUZON_OUTBOUND_BACKEND names one, an ESP."""
+    backend = settings.OUTBOUND_BACKEND.strip()
+    if backend in ("", "smtp"):
+        return SmtpRelay(RelayConfig.from_settings())
+    from buzon.mail.esp import EspRelay
+
+    return EspRelay(backend)
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        batch_size: int | None = None,
+        lease: float | None = None,
+        poll: float | None = None,
+        transport: Transport | None = None,
+        worker_id: str | None = None,
+        relay_wait: float | None = None,
+    ) -> None:
+        self.batch_size = batch_size or settings.WORKER_BATCH
+        self.lease = lease or settings.WORKER_LEASE
+        self.poll = poll or settings.WORKER_POLL
+        self.transport = transport or make_transport()
+        self.relay_wait = settings.WORKER_RELAY_WAIT if relay_wait is None else relay_wait
+        self.id = worker_id or f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.sender = BatchSender(self.transport, self.id, on_flush=self._renew_if_due)
+        self.stopping = False
+        self._wake = threading.Event()
+        self._renewed_at = 0.0
+        self._housekept_at = 0.0
+        self._lock_file: Any = None
+
+    @property
+    def tally(self) -> Counter[str]:
+        return self.sender.tally
+
+    # ------------------------------------------------------------------- claim
+
+    def claim(self) -> list[Delivery]:
+        now = timezone.now()
+        lease_end = now + timedelta(seconds=self.lease)
+        with transaction.atomic():
+            relax_durability()  # a forgotten claim is only claimed again
+            ids = list(
+                Delivery.objects.select_for_update(skip_locked=True)
+                .filter(state__in=CLAIMABLE_STATES, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")
+                .values_list("pk", flat=True)[: self.batch_size]
+            )
+            if not ids:
+                return []
+            Delivery.objects.filter(pk__in=ids).update(
+                state=DeliveryState.SENDING,
+                claimed_by=self.id,
+                lease_expires_at=lease_end,
+                next_attempt_at=lease_end,
+                updated_at=now,
+            )
+        self._renewed_at = time.monotonic()
+        return list(Delivery.objects.filter(pk__in=ids, claimed_by=self.id).order_by("id"))
+
+    def _renew_if_due(self) -> None:
+        if time.monotonic() - self._renewed_at < self.lease / 3:
+            return
+        lease_end = timezone.now() + timedelta(seconds=self.lease)
+        Delivery.objects.filter(claimed_by=self.id, state=DeliveryState.SENDING).update(
+            lease_expires_at=lease_end, next_attempt_at=lease_end
+        )
+        self._renewed_at = time.monotonic()
+
+    def release(self, deliveries: list[Delivery]) -> int:
+        """Give claimed, unsent deliveries back, due now (for a stopping worker)."""
+        if not deliveries:
+            return 0
+        now = timezone.now()
+        return Delivery.objects.filter(
+            pk__in=[d.pk for d in deliveries], claimed_by=self.id, state=DeliveryState.SENDING
+        ).update(
+            state=Case(
+                When(attempts=0, then=Value(DeliveryState.QUEUED)),
+                default=Value(DeliveryState.DEFERRED),
+            ),
+            claimed_by="",
+            lease_expires_at=None,
+            next_attempt_at=now,
+            updated_at=now,
+        )
+
+    # -------------------------------------------------------------------- loop
+
+    def run_once(self) -> int:
+        """Claim one batch and send it; the number of deliveries claimed."""
+        deliveries = self.claim()
+        if not deliveries:
+            return 0
+        emails = EmailNotification.objects.in_bulk({d.email_notification_id for d in deliveries})
+        before = Counter(self.tally)
+        left = self.sender.send_batch(deliveries, emails, should_stop=lambda: self.stopping)
+        released = self.release(left)
+        done = self.tally - before
+        log.info(
+            "batch of %d: %s%s",
+            len(deliveries),
+            ", ".join(f"{n} {what}" for what, n in sorted(done.items())) or "nothing recorded",
+            f", {released} released" if released else "",
+        )
+        return len(deliveries)
+
+    def pending(self) -> bool:
+        """Is anything still to be sent by some worker, now or later?"""
+        return Delivery.objects.filter(
+            state__in=CLAIMABLE_STATES, next_attempt_at__isnull=False
+        ).exists()
+
+    def run(
+        self,
+        *,
+        once: bool = False,
+        until_idle: bool = False,
+        until_done: bool = False,
+        max_seconds: float | None = None,
+    ) -> Counter[str]:
+        """The loop. `once`: one batch. `until_idle`: stop when nothing is due now.
+        `until_done`: stop when nothing is pending at all (waits for retries).
+        Otherwise runs until SIGTERM/SIGINT."""
+        self._install_signal_handlers()
+        self._acquire_single_worker_lock()
+        started = time.monotonic()
+        failures = 0
+        try:
+            self._wait_for_relay()
+            while not self.stopping:
+                if max_seconds is not None and time.monotonic() - started > max_seconds:
+                    log.info("stopping after %.0f seconds", max_seconds)
+                    break
+                try:
+                    self._housekeeping()
+                    claimed = self.run_once()
+                    failures = 0
+                except Exception:
+                    failures += 1
+                    log.exception("worker loop error (%d in a row); retrying", failures)
+                    self.transport.close()
+                    self._refresh_db_connection(force=True)
+                    self._sleep(min(self.poll * 2**failures, 30.0))
+                    continue
+                if once:
+                    break
+                if claimed:
+                    continue
+                self.transport.close()  # idle: do not hold the relay's connection
+                if until_idle or (until_done and not self.pending()):
+                    break
+                self._refresh_db_connection()
+                self._sleep(self.poll)
+        finally:
+            self.transport.close()
+            self._release_single_worker_lock()
+        return self.tally
+
+    @staticmethod
+    def _refresh_db_connection(force: bool = False) -> None:
+        """Drop a broken or too old database connection (Django does this per request;
+        a worker has no requests). Not inside a transaction (tests run us in one)."""
+        if connection.in_atomic_block:
+            return
+        if force:
+            connection.close()
+        else:
+            close_old_connections()
+
+    def stop(self, *args: Any) -> None:
+        self.stopping = True
+        self._wake.set()
+
+    def _sleep(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+
+    def _wait_for_relay(self) -> None:
+        """At start, give the relay a moment to come up (under `buzon run` the sandbox
+        starts alongside the worker) rather than defer everything at once. After
+        `relay_wait` seconds the worker goes on: deliveries are then deferred."""
+        deadline = time.monotonic() + self.relay_wait
+        while not self.stopping:
+            try:
+                self.transport.open()
+                return
+            except RelayUnavailable as exc:
+                if time.monotonic() >= deadline:
+                    log.warning("relay unavailable (%s); deliveries will be deferred", exc)
+                    return
+                log.info("waiting for the relay: %s", exc)
+                self._sleep(min(0.5, self.relay_wait))
+
+    def _housekeeping(self) -> None:
+        if time.monotonic() - self._housekept_at < HOUSEKEEPING_EVERY:
+            return
+        self._housekept_at = time.monotonic()
+        expired = expire_suppressions()
+        settled = settle_stale_delays()
+        if expired or settled:
+            log.info("housekeeping: %d suppressions expired, %d delays settled", expired, settled)
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+
+    def _acquire_single_worker_lock(self) -> None:
+        if connection.vendor != "sqlite":
+            return
+        path = Path(f"{connection.settings_dict['NAME']}.worker.lock")
+        handle = path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise WorkerLockError(
+                f"another worker is already running on the SQLite database "
+                f"{connection.settings_dict['NAME']}. SQLite allows one worker; to run "
+                "several, use PostgreSQL (DATABASE_URL)."
+            ) from None
+        self._lock_file = handle
+
+    def _release_single_worker_lock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None

@@ -1,0 +1,40 @@
+"""The fallback classifier gives the right reason class to common SMTP answers."""
+
+import pytest
+
+from buzon.deliveries.classify import REASONS, classify
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "text", "command", "reason", "hard"),
+    [
+        ("5.1.1", 550, "User unknown in virtual mailbox table", "RCPT", "userunknown", True),
+        ("", 550, "No such user here", "RCPT", "userunknown", True),
+        ("5.1.10", 556, "Domain has null MX", "RCPT", "notaccept", True),
+        ("", 521, "does not accept mail", "RCPT", "notaccept", True),
+        ("5.2.2", 552, "Mailbox full", "RCPT", "mailboxfull", False),
+        ("4.2.2", 452, "Mailbox over quota", "RCPT", "mailboxfull", False),
+        ("5.3.4", 552, "Message size exceeds fixed maximum", "DATA", "mesgtoobig", False),
+        ("", 552, "Error: message size exceeds fixed maximum message size", "MAIL",
+         "mesgtoobig", False),
+        ("5.7.1", 550, "Message rejected as spam by content filter", "DATA", "spamdetected",
+         False),
+        ("5.7.1", 554, "Client host rejected: listed at zen.spamhaus.org", "RCPT",
+         "blocked", False),
+        ("5.7.1", 550, "Relay access denied", "RCPT", "norelaying", False),
+        ("5.7.1", 550, "Access denied", "RCPT", "blocked", False),
+        ("4.7.1", 451, "Greylisted, please try again later", "RCPT", "speeding", False),
+        ("5.7.26", 550, "Unauthenticated email is not accepted (DMARC)", "DATA",
+         "authfailure", False),
+        ("", 421, "Too many connections", "CONNECT", "toomanyconn", False),
+        ("", 501, "Syntax error in parameters", "RCPT", "syntaxerror", False),
+        ("", 599, "something odd", "DATA", "undefined", False),
+    ],
+)  # fmt: skip
+def test_common_answers_get_their_reason(status, code, text, command, reason, hard):
+    assert classify(status, code, text, None, command) == (reason, hard)
+    assert reason in REASONS
+
+
+def test_a_temporary_answer_is_never_hard():
+    assert classify("4.1.1", 450, "user unknown (temporarily)", None, "RCPT")[1] is False

@@ -1,0 +1,45 @@
+"""Signed return paths: each copy's bounce address names it, and cannot be forged."""
+
+from buzon.mail.verp import new_return_token, return_path, verify_return_path
+
+
+def test_a_return_path_carries_a_random_token_signed_with_the_secret_key(settings):
+    token = new_return_token()
+    address = return_path(token)
+    local, _, domain = address.partition("@")
+    assert local.startswith("bounces+") and domain == settings.BOUNCE_DOMAIN
+    assert len(local) <= 64
+    assert verify_return_path(address) == token
+    assert verify_return_path(f"<{address.upper()}>") == token  # case changed on the way
+    assert verify_return_path(address, domain=settings.BOUNCE_DOMAIN) == token
+    assert verify_return_path(address, domain="other.example") is None
+
+
+def test_tokens_are_random_and_reveal_nothing():
+    tokens = {new_return_token() for _ in range(1000)}
+    assert len(tokens) == 1000
+    assert all(len(t) == 16 and t.isalnum() and t.islower() for t in tokens)
+
+
+def test_a_forged_or_tampered_return_path_is_refused(settings):
+    token = new_return_token()
+    good = return_path(token)
+    local, _, domain = good.partition("@")
+    signature = local.rsplit("-", 1)[1]
+    other = new_return_token()
+    assert verify_return_path(f"bounces+{other}-{signature}@{domain}") is None
+    flipped = signature[:-1] + ("a" if signature[-1] != "a" else "b")
+    assert verify_return_path(f"bounces+{token}-{flipped}@{domain}") is None
+    for junk in ("", "bounces@x", f"bounces+{token}@{domain}", "ana@example.com"):
+        assert verify_return_path(junk) is None
+    settings.SECRET_KEY = "another-key-entirely-0123456789-abcdefghijklmnop"
+    assert verify_return_path(good) is None
+
+
+def test_signatures_made_before_a_key_rotation_still_verify(settings):
+    token = new_return_token()
+    old = return_path(token)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "the-new-key-after-rotation-0123456789-abcdefghijk"
+    assert verify_return_path(old) == token
+    assert return_path(token) != old
