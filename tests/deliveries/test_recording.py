@@ -84,7 +84,7 @@ def test_a_failure_records_the_codes_the_zendesk_status_and_the_history(ticket):
     assert (delivery.zendesk_status_id, delivery.zendesk_status_name) == (39, "USER_DOES_NOT_EXIST")
     assert delivery.zendesk_status_code == "550 5.1.1"
     assert delivery.next_attempt_at is None and delivery.attempts == 1
-    assert delivery.status_message("es").startswith("El buzón no existe")
+    assert delivery.status_message("es").startswith("La dirección de correo no existe")
     event = delivery.events.get(kind="failed")
     assert (event.source, event.reply_code, event.enhanced_status) == ("smtp", 550, "5.1.1")
 

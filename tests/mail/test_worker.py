@@ -79,7 +79,7 @@ def test_every_answer_is_recorded_per_recipient(sandbox, people):
         "llena@example.net": ("failed", 552, "5.2.2", "mailboxfull", False, 31),
         "pedro@gmial.com": ("failed", 556, "5.1.10", "notaccept", True, 35),
         "spam@example.org": ("failed", 550, "5.7.1", "spamdetected", False, 29),
-        "grande@example.org": ("failed", 552, "5.3.4", "mesgtoobig", False, 42),
+        "grande@example.org": ("failed", 552, "5.3.4", "mesgtoobig", False, 34),  # MESSAGE_TOO_BIG
     }
     assert rows["nadie@invalid.example"].diagnostic == (
         "<nadie@invalid.example>: Recipient address rejected: User unknown in virtual mailbox table"

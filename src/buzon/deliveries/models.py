@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from buzon.deliveries.zendesk_status import status_message
+from buzon.smtpcodes import zendesk_status_by_id
 from buzon.tickets.models import (
     AppendOnlyModel,
     Comment,
@@ -204,7 +204,8 @@ class Delivery(models.Model):
 
     def status_message(self, locale: str = "en") -> str:
         """Our own explanation of the Zendesk delivery status, in English or Spanish."""
-        return status_message(self.zendesk_status_id, locale)
+        status = zendesk_status_by_id(self.zendesk_status_id) or zendesk_status_by_id(2)
+        return status.message(locale)
 
 
 class DeliveryEvent(AppendOnlyModel):

@@ -23,12 +23,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from buzon.deliveries import zendesk_status as zd
 from buzon.deliveries.models import (
     Delivery,
     DeliveryEvent,
@@ -38,8 +37,11 @@ from buzon.deliveries.models import (
 )
 from buzon.deliveries.suppression import suppress
 from buzon.rules.standard import FAILURE_TAG
-from buzon.tickets.models import DeliverableState, EventType, Notification, User, UserIdentity
+from buzon.smtpcodes import ZendeskStatus, zendesk_status, zendesk_status_by_id
+from buzon.tickets.models import DeliverableState, EventType, Notification, UserIdentity
 from buzon.tickets.services import EventInput, system_user, update_ticket
+
+DELIVERED = zendesk_status_by_id(5)
 
 log = logging.getLogger("buzon.deliveries")
 
@@ -71,7 +73,7 @@ class Failure:
     enhanced_status: str
     diagnostic: str
     remote_mta: str
-    reason: str  # a reason class (deliveries.classify.REASONS)
+    reason: str  # a reason class from the bounce-reasons vocabulary
     hard: bool
     dedupe_key: str | None = None
     occurred_at: datetime | None = None
@@ -139,7 +141,11 @@ def record_failure(delivery: Delivery, failure: Failure, *, audit: bool = True) 
         d.remote_mta = clean_text(failure.remote_mta, 255)
         d.reason = failure.reason
         d.hard = failure.hard
-        d.zendesk_status_id, d.zendesk_status_name, d.zendesk_status_code = status
+        d.zendesk_status_id, d.zendesk_status_name, d.zendesk_status_code = (
+            status.id,
+            status.name,
+            status.code,
+        )
         d.next_attempt_at = None
         d.lease_expires_at = None
         d.claimed_by = ""
@@ -175,12 +181,12 @@ def record_failure(delivery: Delivery, failure: Failure, *, audit: bool = True) 
     return True
 
 
-def _status_for(failure: Failure) -> zd.ZendeskStatus:
+def _status_for(failure: Failure) -> ZendeskStatus:
     if failure.source == FailureSource.INVALID and not (
         failure.reply_code or failure.enhanced_status
     ):
-        return zd.INTERNAL_ERROR
-    return zd.zendesk_status(failure.reply_code, failure.enhanced_status)
+        return zendesk_status_by_id(1)  # UNRECOGNIZED_INTERNAL_ERROR: our own fault
+    return zendesk_status(failure.reply_code, failure.enhanced_status)
 
 
 def _event_kind(source: str) -> str:
@@ -230,7 +236,7 @@ def failure_depth(notification: Notification) -> int:
     return depth if isinstance(depth, int) else 0
 
 
-def _audit_failure(d: Delivery, failure: Failure, status: zd.ZendeskStatus, at: datetime) -> None:
+def _audit_failure(d: Delivery, failure: Failure, status: ZendeskStatus, at: datetime) -> None:
     email = d.email_notification
     notification = Notification.objects.select_related("event__audit").get(pk=email.notification_id)
     data = {
@@ -253,29 +259,20 @@ def _audit_failure(d: Delivery, failure: Failure, status: zd.ZendeskStatus, at: 
             "name": status.name,
             "code": status.code,
             "message": {
-                "en": zd.status_message(status.id, "en"),
-                "es": zd.status_message(status.id, "es"),
+                "en": status.message("en"),
+                "es": status.message("es"),
             },
         },
         "occurred_at": at.isoformat(),
     }
     update_ticket(
         d.ticket,
-        actor=_system_user(),
+        actor=system_user(),
         via="system",
         fields={"additional_tags": [FAILURE_TAG]},
         metadata={"delivery_failure_depth": failure_depth(notification) + 1},
         events=[EventInput(EventType.DELIVERY_FAILURE, data)],
     )
-
-
-def _system_user() -> User:
-    # Two workers may create the system user at once on a fresh database.
-    try:
-        with transaction.atomic():
-            return system_user()
-    except IntegrityError:
-        return system_user()
 
 
 # ---------------------------------------------------------------------------- success
@@ -322,9 +319,9 @@ def record_handoffs(items: list[tuple[Delivery, Reply]], *, claimed_by: str | No
             lease_expires_at=None,
             claimed_by="",
             last_error="",
-            zendesk_status_id=zd.DELIVERED.id,
-            zendesk_status_name=zd.DELIVERED.name,
-            zendesk_status_code=zd.DELIVERED.code,
+            zendesk_status_id=DELIVERED.id,
+            zendesk_status_name=DELIVERED.name,
+            zendesk_status_code=DELIVERED.code,
             updated_at=now,
         )
         if not applied:

@@ -31,7 +31,7 @@ from typing import Protocol
 
 from django.utils import timezone
 
-from buzon.deliveries.classify import classify
+from buzon.bounces import classify
 from buzon.deliveries.models import Delivery, EmailNotification, FailureSource, Suppression
 from buzon.deliveries.recording import (
     Failure,

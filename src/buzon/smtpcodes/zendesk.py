@@ -50,6 +50,7 @@ EC_ERROR = 48
 
 _ROW_BY_STATUS: dict[str, int] = {
     "X.1.1": 39,  # bad destination mailbox -> USER_DOES_NOT_EXIST
+    "X.1.3": 17,  # bad destination mailbox address syntax -> RECIPIENT_EMAIL_ADDRESS_INVALID
     "X.1.10": 35,  # recipient domain has null MX -> DOMAIN_DOES_NOT_ACCEPT_MAIL
     "X.2.1": 40,  # mailbox disabled -> RECIPIENT_IS_INACTIVE
     "X.2.2": 31,  # mailbox full -> MAILBOX_FULL

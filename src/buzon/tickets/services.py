@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from buzon.rules.engine import run_triggers
@@ -150,9 +150,15 @@ def system_user() -> User:
     emailed (inactive users are skipped), and triggers see it as an agent.
     """
     user = User.objects.filter(email=SYSTEM_EMAIL).first()
-    if user is None:
-        user = User.objects.create_user(SYSTEM_EMAIL, "Buzón", role=Role.AGENT, is_active=False)
-    return user
+    if user is not None:
+        return user
+    try:
+        # Two processes may get here at once: the loser's savepoint rolls back and it
+        # reads the winner's row.
+        with transaction.atomic():
+            return User.objects.create_user(SYSTEM_EMAIL, "Buzón", role=Role.AGENT, is_active=False)
+    except IntegrityError:
+        return User.objects.get(email=SYSTEM_EMAIL)
 
 
 def _valid_via(via: str) -> str:

@@ -8,6 +8,7 @@ code, and the diagnostic text matched against the rule tables in a fixed order.
 
 from __future__ import annotations
 
+import re
 from importlib import import_module
 
 from ._rule import Rule
@@ -292,9 +293,16 @@ _USER_UNKNOWN_ANYWHERE = (
 )
 
 
+# Block-list operators whose names contain "spam": a listing there refuses the sending
+# host (blocked), it says nothing about the message's content.
+_BLOCKLIST_NAMES = re.compile(r"spamhaus|spamcop|spamrats|spam-?eating|uceprotect")
+
+
 def _probe(name: str, status: str, text: str, command: str) -> bool:
     by_status = STATUS_REASON.get(status, "")
     rule = RULES[name]
+    if name == "spamdetected" and by_status != name:
+        return rule.matches(_BLOCKLIST_NAMES.sub(" ", text))
     if name in ("userunknown", "hostunknown") and status.startswith("4"):
         return False  # a temporary failure cannot be a hard bounce
     if name == "userunknown":
