@@ -91,25 +91,44 @@ def reference_code(recipient: RecipientStatus) -> str:
     return recipient.enhanced_status or str(recipient.reply_code or "")
 
 
-@register.simple_tag
-def failure_message(recipient: RecipientStatus) -> str:
-    """The one-line reason for a failure, from the code reference when it knows the codes."""
+def explanation_for(recipient: RecipientStatus) -> Any:
+    """The code reference's explanation of a failure's codes, or None."""
     from buzon.workspace.views.codes import smtpcodes
 
     library = smtpcodes()
-    if library is not None and (recipient.reply_code or recipient.enhanced_status):
-        try:
-            explanation = library.explain(
-                recipient.reply_code or None,
-                recipient.enhanced_status or None,
-                (get_language() or "en")[:2],
-            )
-        except (ValueError, KeyError, TypeError):
-            explanation = None
-        message = getattr(explanation, "message", "") if explanation else ""
-        if message and not recipient.reason:
-            return str(message)
-    return labels.reason_label(recipient.reason)
+    if library is None or not (recipient.reply_code or recipient.enhanced_status):
+        return None
+    try:
+        reply = int(recipient.reply_code) if str(recipient.reply_code).isdigit() else None
+        return library.explain(reply, recipient.enhanced_status or None, current_lang())
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def current_lang() -> str:
+    return (get_language() or "en")[:2]
+
+
+@register.simple_tag
+def failure_message(recipient: RecipientStatus) -> str:
+    """The short reason for a failure: our reason class, else the code reference's words."""
+    if recipient.reason or recipient.failure_source in ("suppressed", "expired", "invalid"):
+        reason = recipient.reason or {"suppressed": "suppressed", "expired": "expired"}.get(
+            recipient.failure_source, "undefined"
+        )
+        return labels.reason_label(reason)
+    explanation = explanation_for(recipient)
+    if explanation is not None and explanation.status is not None:
+        return str(explanation.status.title)
+    if explanation is not None and explanation.reply is not None:
+        return str(explanation.reply.title)
+    return labels.reason_label("undefined")
+
+
+@register.simple_tag
+def plain_explanation(recipient: RecipientStatus) -> str:
+    explanation = explanation_for(recipient)
+    return str(explanation.message) if explanation is not None else ""
 
 
 @register.simple_tag
