@@ -1,7 +1,6 @@
 """Sign-in, sign-out, who may use the workspace, and per-user language and time zone."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from buzon.tickets.models import Role, User

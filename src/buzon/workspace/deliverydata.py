@@ -121,8 +121,8 @@ def recipients_by_comment(comment_ids: Iterable[int]) -> dict[int, list[Recipien
 
 def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
     """For each address we should not send to now: why ("undeliverable" or "suppressed")."""
-    wanted = {a.lower() for a in addresses if a}
-    if not wanted:
+    addresses = [a for a in addresses if a]
+    if not addresses:
         return {}
     reasons: dict[str, str] = {}
     for value in UserIdentity.objects.filter(
@@ -141,7 +141,8 @@ def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
 
 
 def active_suppressions(addresses: Iterable[str]) -> dict[str, Any]:
-    if not available():
+    addresses = list(addresses)
+    if not available() or not addresses:
         return {}
     Suppression = _model("Suppression")
     now = timezone.now()
