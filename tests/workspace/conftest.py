@@ -39,3 +39,74 @@ def spanish_agent_client(db) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# --- Browser tests ------------------------------------------------------------------
+# Chromium from Debian (never `playwright install`), the real server in a subprocess.
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT_DIR_ENV = "BUZON_SCREENSHOTS"
+
+
+@pytest.fixture(scope="session")
+def browser_server(tmp_path_factory):
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"!! BROWSER TESTS SKIPPED: {CHROMIUM} is missing. Run `make test` as root "
+            "(scripts/system-packages.sh installs Debian's chromium)."
+        )
+    from workspace.browser_server import running_server
+
+    with running_server(tmp_path_factory.mktemp("browser-server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, browser_server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.base = browser_server.url  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    page.js_errors = errors  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def sign_in(page, email: str = "agent@helpdesk.test") -> None:
+    from workspace.browser_seed import PASSWORD as BROWSER_PASSWORD
+
+    page.goto(page.base + "/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", BROWSER_PASSWORD)
+    page.click("button[type=submit]")
+
+
+def screenshot(page, name: str, **kwargs) -> None:
+    """Save a screenshot; into docs/screenshots/ when BUZON_SCREENSHOTS=docs."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get(SCREENSHOT_DIR_ENV) == "docs":
+        target = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    else:
+        target = Path(os.environ.get("TMPDIR", "/tmp")) / "buzon-screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target / f"{name}.png"), **kwargs)

@@ -135,7 +135,9 @@ def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
         active = Suppression.objects.filter(lifted_at__isnull=True).filter(
             Q(expires_at__isnull=True) | Q(expires_at__gt=now)
         )
-        for address in active.filter(address__in=list(addresses)).values_list("address", flat=True):
+        for address in active.filter(address__in=[a.lower() for a in addresses]).values_list(
+            "address", flat=True
+        ):
             reasons[address.lower()] = "suppressed"
     return reasons
 
@@ -147,7 +149,9 @@ def active_suppressions(addresses: Iterable[str]) -> dict[str, Any]:
     Suppression = _model("Suppression")
     now = timezone.now()
     rows = (
-        Suppression.objects.filter(address__in=list(addresses), lifted_at__isnull=True)
+        Suppression.objects.filter(
+            address__in=[a.lower() for a in addresses], lifted_at__isnull=True
+        )
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .order_by("address")
     )
@@ -158,13 +162,8 @@ def lift_suppression(address: str, by: Any) -> bool:
     """Lift an active suppression through the deliveries app; False when there is none."""
     if not available():
         return False
-    from buzon.deliveries import models as delivery_models  # type: ignore[import-not-found]
+    from buzon.deliveries.suppression import lift_suppression as lift
 
-    lift = getattr(delivery_models, "lift_suppression", None)
-    if lift is None:
-        import buzon.deliveries as deliveries  # type: ignore[import-not-found]
-
-        lift = deliveries.lift_suppression
     return bool(lift(address, by))
 
 

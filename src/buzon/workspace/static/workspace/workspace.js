@@ -46,14 +46,13 @@
     }
   });
 
-  // The conversation / events toggle keeps aria-pressed right after an htmx swap.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "log") {
-      var shown = document.getElementById("log").classList.contains("events-log") ? "events" : "conversation";
-      document.querySelectorAll(".log-toggle [data-log]").forEach(function (a) {
-        a.setAttribute("aria-pressed", a.dataset.log === shown ? "true" : "false");
-      });
-    }
+  // The conversation / events toggle: mark the chosen one pressed (htmx swaps the log).
+  document.addEventListener("click", function (event) {
+    var chosen = event.target.closest && event.target.closest(".log-toggle [data-log]");
+    if (!chosen) return;
+    document.querySelectorAll(".log-toggle [data-log]").forEach(function (a) {
+      a.setAttribute("aria-pressed", a === chosen ? "true" : "false");
+    });
   });
 
   // Keyboard shortcuts.

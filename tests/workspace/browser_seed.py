@@ -1,0 +1,79 @@
+"""Data for the browser tests, created through the real services in the server's database.
+
+Run in a subprocess against the browser server's database (see browser_server.py).
+The addresses follow the sandbox mail server's rules (see buzon.core.demo): the
+`@invalid.example` ones do not exist (550 5.1.1), so once outbound mail is installed
+the real worker and sandbox turn these tickets into the seed's three variants.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+PASSWORD = "browser-test-pass"
+
+
+def seed() -> dict[str, int]:
+    from buzon.tickets.models import Role, User, Via
+    from buzon.tickets.services import CommentInput, create_ticket, update_ticket
+
+    agent = User.objects.create_user(
+        "agent@helpdesk.test", "Alicia Agente", password=PASSWORD, role=Role.AGENT
+    )
+    User.objects.create_user("eve@example.com", "Eve Enduser", password=PASSWORD)
+
+    def person(email: str, name: str) -> User:
+        return User.objects.create_user(email, name)
+
+    ana = person("ana@example.com", "Ana García")
+    nadie = person("nadie@invalid.example", "Nadie Existe")
+    gone = person("gone@invalid.example", "Gone Away")
+    nobody = person("nobody@invalid.example", "Nobody Home")
+    pedro = person("pedro@gmial.com", "Pedro Typo")
+    hostile = person("mallory@example.org", '<img src=x onerror="window.__xss=1">Mallory')
+
+    def proactive(subject: str, requester: User, ccs: list[User], body: str):
+        return create_ticket(
+            actor=agent,
+            via=Via.WEB,
+            fields={
+                "subject": subject,
+                "requester_id": requester.pk,
+                "email_cc_ids": [u.pk for u in ccs],
+                "status": "open",
+            },
+            comment=CommentInput(body=body),
+        )
+
+    ids = {
+        "one": proactive("One recipient fails", nadie, [], "Hola Nadie.").pk,
+        "all": proactive("Every recipient fails", gone, [nobody], "Hola a todos.").pk,
+        "some": proactive("Some recipients fail", ana, [nadie], "Hola Ana y Nadie.").pk,
+        "typo": proactive("Order 4411 shipped", pedro, [], "Hola Pedro, tu pedido sale hoy.").pk,
+    }
+    xss = proactive(
+        '<script>window.__xss=1</script>Hostile <img src=x onerror="window.__xss=1">',
+        hostile,
+        [],
+        "Body",
+    )
+    update_ticket(
+        xss,
+        actor=agent,
+        via=Via.WEB,
+        comment=CommentInput(
+            html_body='<p>Hi<script>window.__xss=1</script><img src=x onerror="window.__xss=1"></p>'
+        ),
+    )
+    ids["xss"] = xss.pk
+    ids["pedro"] = pedro.pk
+    ids["agent"] = agent.pk
+    return ids
+
+
+if __name__ == "__main__":
+    import django
+
+    django.setup()
+    json.dump(seed(), sys.stdout)
