@@ -27,10 +27,14 @@ def seed() -> dict[str, int]:
         return User.objects.create_user(email, name)
 
     ana = person("ana@example.com", "Ana García")
-    nadie = person("nadie@invalid.example", "Nadie Existe")
-    gone = person("gone@invalid.example", "Gone Away")
-    nobody = person("nobody@invalid.example", "Nobody Home")
-    pedro = person("pedro@gmial.com", "Pedro Typo")
+    # Each failing address is used once, so that no failure is a suppression of an
+    # address that failed just before (suppression is per address).
+    nadie = person("nadie@invalid.example", "Nadie Existe")  # sandbox: 550 5.1.1
+    nobody = person("nobody@invalid.example", "Nobody Home")  # sandbox: 550 5.1.1
+    full = person("llena@example.net", "Lucía Buzónlleno")  # sandbox: 552 5.2.2
+    void = person("nobody@void.example", "Nobody Void")  # sandbox: 550 5.1.1
+    pedro = person("pedro@gmial.com", "Pedro Typo")  # sandbox: 556 5.1.10
+    tom = person("tom@yaho.com", "Tom Typo")
     hostile = person("mallory@example.org", '<img src=x onerror="window.__xss=1">Mallory')
 
     def proactive(subject: str, requester: User, ccs: list[User], body: str):
@@ -48,9 +52,10 @@ def seed() -> dict[str, int]:
 
     ids = {
         "one": proactive("One recipient fails", nadie, [], "Hola Nadie.").pk,
-        "all": proactive("Every recipient fails", gone, [nobody], "Hola a todos.").pk,
-        "some": proactive("Some recipients fail", ana, [nadie], "Hola Ana y Nadie.").pk,
+        "all": proactive("Every recipient fails", nobody, [full], "Hola a todos.").pk,
+        "some": proactive("Some recipients fail", ana, [void], "Hola Ana y Nadie.").pk,
         "typo": proactive("Order 4411 shipped", pedro, [], "Hola Pedro, tu pedido sale hoy.").pk,
+        "typo2": proactive("Invoice 77", tom, [], "Hi Tom, here is your invoice.").pk,
     }
     xss = proactive(
         '<script>window.__xss=1</script>Hostile <img src=x onerror="window.__xss=1">',
@@ -68,6 +73,7 @@ def seed() -> dict[str, int]:
     )
     ids["xss"] = xss.pk
     ids["pedro"] = pedro.pk
+    ids["tom"] = tom.pk
     ids["agent"] = agent.pk
     return ids
 
