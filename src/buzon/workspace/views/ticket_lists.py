@@ -18,6 +18,8 @@ PAGE_SIZE = 30
 
 @dataclass(frozen=True)
 class Page:
+    """One page of a list whose total is known (search results)."""
+
     number: int
     size: int
     total: int
@@ -45,6 +47,41 @@ class Page:
     @property
     def next(self) -> int | None:
         return self.number + 1 if self.number < self.pages else None
+
+
+@dataclass(frozen=True)
+class OpenPage:
+    """One page of a view: no total is counted (the sidebar shows it, loaded apart),
+    the page fetches one row more than it shows to know whether a next page exists."""
+
+    number: int
+    size: int
+    shown: int
+    more: bool
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def first_shown(self) -> int:
+        return self.start + 1 if self.shown else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.start + self.shown
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.more else None
+
+    @property
+    def total(self) -> None:
+        return None
 
 
 def page_number(request: HttpRequest) -> int:
@@ -76,11 +113,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @agent_required
 def view_tickets(request: HttpRequest, view_id: int) -> HttpResponse:
-    sidebar = views_with_counts(request.user.pk)
-    view = next((v for v, _ in sidebar if v.pk == view_id), None)
+    """A view's tickets. The sidebar's counts load in a second request (htmx), so that
+    this page never waits for counting every view over the whole ticket table."""
+    views = active_views()
+    view = next((v for v in views if v.pk == view_id), None)
     if view is None:
         raise Http404("no such view")
-    total = next(n for v, n in sidebar if v.pk == view_id)
     sort = request.GET.get("sort", view.sort_by)
     if sort not in SORTABLE:
         sort = view.sort_by
@@ -90,15 +128,17 @@ def view_tickets(request: HttpRequest, view_id: int) -> HttpResponse:
     tickets = view.tickets(request.user.pk).order_by(
         sort if order == "asc" else f"-{sort}", "-id" if order == "desc" else "id"
     )
-    page = Page(min(page_number(request), max(1, math.ceil(total / PAGE_SIZE))), PAGE_SIZE, total)
-    rows = list(with_related(tickets)[page.start : page.start + page.size])
+    number = page_number(request)
+    start = (number - 1) * PAGE_SIZE
+    rows = list(with_related(tickets)[start : start + PAGE_SIZE + 1])
+    page = OpenPage(number, PAGE_SIZE, min(len(rows), PAGE_SIZE), len(rows) > PAGE_SIZE)
     return render(
         request,
         "workspace/view.html",
         {
-            "sidebar": sidebar,
+            "sidebar": [(v, None) for v in views],
             "view": view,
-            "tickets": rows,
+            "tickets": rows[:PAGE_SIZE],
             "columns": view.columns,
             "sortable": SORTABLE,
             "sort": sort,
@@ -115,5 +155,9 @@ def view_counts(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workspace/partials/sidebar.html",
-        {"sidebar": views_with_counts(request.user.pk), "current_view_id": current},
+        {
+            "sidebar": views_with_counts(request.user.pk),
+            "current_view_id": current,
+            "counted": True,
+        },
     )
