@@ -97,7 +97,8 @@ def generate(tickets: int, per_ticket: int) -> None:
             c.execute(
                 f"""
                 INSERT INTO tickets_ticket (subject, description, status, priority, type,
-                    requester_id, submitter_id, assignee_id, via, encoded_id, created_at, updated_at)
+                    requester_id, submitter_id, assignee_id, via, encoded_id,
+                    created_at, updated_at)
                 SELECT 'Generated ticket ' || n, 'x', {statuses}, '', '',
                     {first_user} + (n %% 1000), {agent.pk},
                     CASE WHEN n %% 3 = 0 THEN {agent.pk} ELSE NULL END, 'web', {encoded},
@@ -175,7 +176,7 @@ def run(requests: int) -> None:
             assert response.status_code == 200, (name, response.status_code)
             queries = max(queries, len(captured))
         times.sort()
-        p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+        p95 = times[max(0, round(0.95 * len(times)) - 1)]
         print(f"{name:26} {statistics.median(times):10.1f} {p95:8.1f} {queries:8d}")
 
 
