@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "buzon.tickets",
     "buzon.rules",
+    "buzon.search",
     "buzon.core",
     "buzon.workspace",
 ]

@@ -1,0 +1,49 @@
+"""PostgreSQL only: full-text search uses the GIN indexes of migration 0001."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from django.db import connection
+
+from buzon.search import compile_tickets
+from buzon.tickets.models import Comment, Via
+from buzon.tickets.services import CommentInput, update_ticket
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search"),
+]
+
+
+def test_the_indexes_exist():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["search_%"])
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {"search_ticket_subject_fts", "search_comment_body_fts"}
+
+
+@pytest.mark.parametrize("text", ["quokka", '"dos veces"', "quok*"])
+def test_free_text_can_use_the_indexes(ticket, agent, text):
+    with connection.cursor() as cursor:
+        # On a handful of rows a sequential scan is cheaper; forbid it to see that
+        # the indexes match the expressions the compiler writes.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = compile_tickets(text, user=agent).explain()
+    assert "search_comment_body_fts" in plan
+    assert "search_ticket_subject_fts" in plan
+
+
+def test_a_huge_comment_can_still_be_saved_and_found(ticket, agent):
+    # About 1.7 MB of distinct words: more than a tsvector holds, had the index
+    # covered the whole body.
+    body = "quokka " + " ".join(secrets.token_hex(8) for _ in range(100_000))
+    update_ticket(ticket, actor=agent, via=Via.WEB, comment=CommentInput(body=body))
+    assert Comment.objects.filter(ticket=ticket).count() == 2
+    assert list(compile_tickets("quokka", user=agent)) == [ticket]
+
+
+@pytest.mark.parametrize("text", ["it's*", "a\\b*", "a&b|c*", "(x)*", "!!!", "'*", ":*"])
+def test_awkward_words_do_not_break_tsquery(ticket, agent, text):
+    list(compile_tickets(text, user=agent))
