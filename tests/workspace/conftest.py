@@ -96,7 +96,9 @@ def sign_in(page, email: str = "agent@helpdesk.test") -> None:
     page.goto(page.base + "/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", BROWSER_PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.wait_for_load_state("load")
 
 
 def screenshot(page, name: str, **kwargs) -> None:

@@ -22,6 +22,8 @@ def test_sign_in_and_see_the_views_with_counts(page):
     expect(sidebar.locator("a", has_text="All unsolved tickets").locator(".count")).to_have_text(
         re.compile(r"^\d+$")
     )
+    sidebar.get_by_role("link", name=re.compile("All unsolved tickets")).click()
+    expect(page.locator("table.tickets tbody tr").first).to_be_visible()
     screenshot(page, "views")
 
 
@@ -112,8 +114,7 @@ def test_keyboard_shortcuts(page):
     sign_in(page)
     page.keyboard.press("/")
     expect(page.locator("#search-box")).to_be_focused()
-    page.locator("#search-box").press("Escape")
-    page.locator("body").click()
+    page.evaluate("document.activeElement.blur()")
     page.keyboard.press("g")
     page.keyboard.press("h")
     expect(page).to_have_url(re.compile(r"/health/$"))
@@ -130,3 +131,29 @@ def test_the_code_reference_and_health_pages(page):
     page.goto(page.base + "/health/")
     expect(page.locator("h1")).to_contain_text("Delivery health")
     screenshot(page, "health", full_page=True)
+
+
+def test_search_from_the_top_bar(page, browser_server):
+    sign_in(page)
+    page.keyboard.press("/")
+    page.keyboard.type("requester:ana@example.com")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=requester"))
+    rows = page.locator("table.tickets tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Some recipients fail")
+    screenshot(page, "search")
+    page.goto(page.base + "/search/?q=stauts:open")
+    expect(page.get_by_role("alert")).to_contain_text("stauts")
+
+
+def test_ticket_and_profile_pages_for_the_docs(page, browser_server):
+    sign_in(page)
+    page.goto(f"{page.base}/tickets/{browser_server.ids['some']}/")
+    expect(page.locator("h1")).to_be_visible()
+    screenshot(page, "ticket", full_page=True)
+    page.goto(f"{page.base}/users/{browser_server.ids['pedro']}/")
+    expect(page.locator("h1")).to_contain_text("Pedro Typo")
+    screenshot(page, "profile", full_page=True)
+    page.goto(page.base + "/codes/?q=mailbox")
+    screenshot(page, "code-reference")
