@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 
 from buzon.workspace import labels
 from buzon.workspace.delivery_summary import RecipientStatus, advice_for, shows_warning_icon
-from buzon.workspace.typos import suggest_address
+from buzon.workspace.typos import suggest_address, suggest_domain
 
 register = template.Library()
 
@@ -78,6 +78,11 @@ def warning_icon(recipient: RecipientStatus) -> bool:
 @register.filter
 def typo_suggestion(address: str) -> str | None:
     return suggest_address(address or "")
+
+
+@register.filter
+def domain_typo(domain: str) -> str | None:
+    return suggest_domain(domain or "")
 
 
 @register.filter
