@@ -21,6 +21,9 @@ def seed() -> dict[str, int]:
     agent = User.objects.create_user(
         "agent@helpdesk.test", "Alicia Agente", password=PASSWORD, role=Role.AGENT
     )
+    User.objects.create_user(
+        "lucia@helpdesk.test", "Lucía Agente", password=PASSWORD, role=Role.AGENT
+    )
     User.objects.create_user("eve@example.com", "Eve Enduser", password=PASSWORD)
 
     def person(email: str, name: str) -> User:
@@ -72,10 +75,44 @@ def seed() -> dict[str, int]:
         ),
     )
     ids["xss"] = xss.pk
+    ids.update(hostile_bounce(agent, proactive, person))
     ids["pedro"] = pedro.pk
     ids["tom"] = tom.pk
     ids["agent"] = agent.pk
     return ids
+
+
+HOSTILE_DIAGNOSTIC = (
+    '550 5.1.1 <script>window.__xss=1</script><img src=x onerror="window.__xss=1"> unknown'
+)
+
+
+def hostile_bounce(agent, proactive, person) -> dict[str, int]:
+    """A failure whose remote text is hostile, recorded through the deliveries app (as an
+    ESP webhook would) before the worker starts, so it never reaches the sandbox."""
+    from django.apps import apps
+
+    if not apps.is_installed("buzon.deliveries"):
+        return {}
+    from buzon.deliveries.models import Delivery
+    from buzon.deliveries.recording import Failure, record_failure
+
+    target = person("hostile-bounce@example.org", "Hostile Bounce")
+    ticket = proactive("Hostile bounce text", target, [], "Hola.")
+    delivery = Delivery.objects.get(ticket=ticket, email=target.email)
+    record_failure(
+        delivery,
+        Failure(
+            source="webhook",
+            reply_code=550,
+            enhanced_status="5.1.1",
+            diagnostic=HOSTILE_DIAGNOSTIC,
+            remote_mta='mx.example.org"><script>window.__xss=1</script>',
+            reason="userunknown",
+            hard=True,
+        ),
+    )
+    return {"hostile_bounce": ticket.pk, "hostile_bounce_user": target.pk}
 
 
 if __name__ == "__main__":

@@ -65,6 +65,8 @@ def running_server(tmp: Path) -> Iterator[Server]:
         "BUZON_SMTPD_PORT": str(free_port()),
         "BUZON_SANDBOX_PORT": str(free_port()),
         "BUZON_BASE_URL": f"http://127.0.0.1:{port}",
+        # A deferred first attempt is retried within seconds, not the default 30 s.
+        "BUZON_RETRY_BASE": "2",
         "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
     }
     env["BUZON_RELAY_PORT"] = env["BUZON_SANDBOX_PORT"]

@@ -201,9 +201,9 @@ def test_the_page_makes_a_bounded_number_of_queries(
         update_ticket(
             ticket, actor=agent, via=Via.WEB, comment=CommentInput(body=f"c{i}", public=i % 2 == 0)
         )
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         assert agent_client.get(f"/tickets/{ticket.pk}/").status_code == 200
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         assert agent_client.get(f"/tickets/{ticket.pk}/?log=events").status_code == 200
 
 
