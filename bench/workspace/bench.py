@@ -129,13 +129,63 @@ def generate(tickets: int, per_ticket: int) -> None:
                 """,
                 [FAILURE_TAG],
             )
+            notifications = add_notifications(c, agent.pk)
         print(
-            f"generated {tickets} tickets and {tickets * per_ticket} comments "
-            f"in {time.monotonic() - started:.0f}s"
+            f"generated {tickets} tickets, {tickets * per_ticket} comments and "
+            f"{notifications} notifications in {time.monotonic() - started:.0f}s"
         )
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
             c.execute("ANALYZE")
+
+
+def add_notifications(c, agent_id: int) -> int:
+    """An audit, a Notification event and a notification to the requester for every public
+    comment of the tagged tickets, so their ticket pages show recipient lines."""
+    from django.db import connection
+
+    metadata = """'{"bench_comment": ' || cm.id || '}'"""
+    if connection.vendor == "postgresql":
+        comment_of = "(a.metadata->>'bench_comment')::bigint"
+        metadata = f"({metadata})::jsonb"
+    else:
+        comment_of = "CAST(json_extract(a.metadata, '$.bench_comment') AS INTEGER)"
+    c.execute(
+        f"""
+        INSERT INTO tickets_audit (ticket_id, author_id, via, metadata, created_at)
+        SELECT cm.ticket_id, cm.author_id, 'web', {metadata}, cm.created_at
+        FROM tickets_comment cm JOIN tickets_tickettag tg ON tg.ticket_id = cm.ticket_id
+        WHERE cm.public
+        """
+    )
+    c.execute(
+        f"""
+        INSERT INTO tickets_auditevent (audit_id, type, field_name, comment_id, data)
+        SELECT a.id, 'Notification', '', NULL, '{{}}' FROM tickets_audit a
+        WHERE {comment_of} IS NOT NULL
+        """
+    )
+    c.execute(
+        f"""
+        INSERT INTO tickets_notification (ticket_id, event_id, comment_id, trigger_id,
+            trigger_title, author_id, subject, body, created_at)
+        SELECT a.ticket_id, e.id, {comment_of}, NULL,
+            'Notify requester and CCs of comment update', {agent_id}, 'Re: generated', 'x',
+            a.created_at
+        FROM tickets_auditevent e JOIN tickets_audit a ON a.id = e.audit_id
+        WHERE e.type = 'Notification' AND {comment_of} IS NOT NULL
+        """
+    )
+    c.execute(
+        """
+        INSERT INTO tickets_notificationrecipient (notification_id, user_id, name, email, kind)
+        SELECT n.id, u.id, u.name, u.email, 'to'
+        FROM tickets_notification n JOIN tickets_ticket t ON t.id = n.ticket_id
+        JOIN tickets_user u ON u.id = t.requester_id
+        """
+    )
+    c.execute("SELECT count(*) FROM tickets_notification")
+    return c.fetchone()[0]
 
 
 def run(requests: int) -> None:
@@ -152,9 +202,11 @@ def run(requests: int) -> None:
     low = Ticket.objects.order_by("id").values_list("id", flat=True).first()
     high = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
     failures = View.objects.get(title="Tickets with email delivery failures")
+    tagged = list(failures.tickets().values_list("id", flat=True)[:500])
     rng = random.Random(7)
     pages = {
         "ticket page": lambda: f"/tickets/{rng.randint(low, high)}/",
+        "ticket page, notified": lambda: f"/tickets/{rng.choice(tagged)}/",
         "ticket events log": lambda: f"/tickets/{rng.randint(low, high)}/?log=events",
         "failures view": lambda: f"/views/{failures.pk}/",
         "failures view, page 20": lambda: f"/views/{failures.pk}/?page=20",
@@ -162,6 +214,7 @@ def run(requests: int) -> None:
     }
     print(f"database: {connection.vendor}; {requests} requests per page")
     print(f"{'page':26} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    assert tagged, "no tagged tickets"
     for name, url in pages.items():
         for _ in range(5):  # warm caches and connections
             client.get(url())
