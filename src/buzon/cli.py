@@ -8,6 +8,7 @@ library's command line works without a database or settings.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 
@@ -16,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) > 1 and argv[1] == "bounce":
         from buzon.bounces.cli import main as bounce_main
 
+        # A filter's output piped into `head` must end quietly, as Unix tools do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         return bounce_main(argv[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "buzon.settings")
     from django.core.management import execute_from_command_line

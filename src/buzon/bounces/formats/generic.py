@@ -1,0 +1,190 @@
+"""Text-only bounces from MTAs with no module of their own.
+
+It looks for the lines that name a failed recipient in the ways MTAs commonly do
+(`<addr>:`, an address alone on a line, "could not be delivered to: addr", ...) and
+takes the text that follows each as its diagnostic.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import address, reasons
+from ..mail import Mail
+from ._base import _HEADERISH_RE, Fact, original_recipient, split_by_recipient, squash
+
+NAME = "generic"
+
+_BOUNCE_SENDER_RE = re.compile(
+    r"(?i)mailer-daemon|postmaster|mail delivery|mail-daemon|maildaemon|mail administrator|"
+    r"system administrator|mdaemon|delivery subsystem|\bmailer\b|ndr|no-?reply"
+)
+_BOUNCE_SUBJECT_WORDS = (
+    r"undeliver",
+    r"delivery (?:status notification|failure|failed|problem|report|notification)",
+    r"failure notice",
+    r"failed delivery",
+    r"returned mail",
+    r"returning message",
+    r"mail delivery",
+    r"non[- ]?remis",
+    r"unzustellbar",
+    r"nicht zustellbar",
+    r"could not be delivered",
+    r"delivery has failed",
+    r"not delivered",
+    r"mail system error",
+    r"message delivery",
+    r"error sending",
+    r"rejected",
+    r"bounce",
+    r"nondeliverable",
+    r"no entregado",
+    r"non recapitato",
+    r"error",
+    r"failure",
+    r"warning: could not send",
+    r"delayed",
+    r"エラー",
+    r"不達",
+    r"配信",
+)
+_BOUNCE_SUBJECT_RE = re.compile("(?i)" + "|".join(_BOUNCE_SUBJECT_WORDS))
+
+# A line that starts with the failed address: "<addr>:", "addr ... reason", "addr on DATE".
+_RECIPIENT_RE = re.compile(
+    r"(?i)^\s{0,12}(?:[*\-•]\s*)?[<\"]?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\":]{1,254}?)[>\"]?"
+    r"\s*(?::|\.\.\.|$|\[|\(|\s+on\s|\s+(?=[A-Za-z]))"
+)
+# Sentences that introduce the failed address somewhere in a line.
+_INTRO_PHRASES = (
+    r"could not be delivered to",
+    r"unable to deliver (?:the )?(?:message )?to",
+    r"delivery to",
+    r"failed to deliver to",
+    r"not delivered to",
+    r"rejected recipient",
+    r"failed recipient",
+    r"recipient address",
+    r"the following (?:address|recipient)[^:\n]{0,40}:",
+    r"original-recipient",
+    r"unknown user",
+    r"delivery failed for",
+    r"delivery failed \d+ attempts",
+    r"undeliverable to",
+    r"no such user",
+    r"user unknown",
+    r"error delivering your mail to",
+    r"could not deliver to",
+    r"rcpt to",
+    r"mailbox is full",
+)
+_ADDRESS_AFTER = r"\s*[:\-]?\s*<?(?P<addr>[^\s<>\"()\[\]]{1,254}@[^\s<>\"()\[\],;]{1,254})"
+_INTRO_RE = re.compile("(?i)(?:" + "|".join(_INTRO_PHRASES) + ")" + _ADDRESS_AFTER)
+# Last resort: an address in angle brackets anywhere in the notification.
+_BRACKETED_RE = re.compile(r"<(?P<addr>[^\s<>\"()\[\]]{1,254}@[^\s<>\"()\[\],;]{1,254})>")
+
+
+def looks_like_bounce(mail: Mail) -> bool:
+    return (
+        bool(_BOUNCE_SENDER_RE.search(mail.sender))
+        and bool(_BOUNCE_SUBJECT_RE.search(mail.subject))
+    ) or bool(mail.header("x-failed-recipients"))
+
+
+def detect(mail: Mail) -> bool:
+    return looks_like_bounce(mail)
+
+
+_QUOTE_RE = re.compile(r"(?m)^> ?")
+
+
+def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
+    """Recipients and their diagnostics from the text; `trust_user_unknown` is for formats
+    known to say "user unknown" only of missing mailboxes."""
+    text = mail.notification
+    if text.count("\n>") > 5:  # a bounce forwarded inline by a person
+        text = _QUOTE_RE.sub("", text)
+    excluded = _excluded(mail)
+    pairs = _first_per_address(
+        [(a, d) for a, d in split_by_recipient(text, _RECIPIENT_RE) if a.lower() not in excluded]
+    )
+    if not pairs:
+        found = []
+        for count, match in enumerate(_INTRO_RE.finditer(text[:20_000])):
+            if count > 200:
+                break
+            value = address.clean(match.group("addr"))
+            if value and value.lower() not in excluded and value not in [f for f, _ in found]:
+                tail = text[match.end() : match.end() + 600].split("\n\n")[0]
+                found.append((value, squash(tail)))
+        pairs = found
+    if not pairs:
+        pairs = _bracketed(text, excluded)
+    if len(pairs) == 1 and len(pairs[0][1]) < 40:
+        pairs = [(pairs[0][0], "")]  # a fragment says less than the whole notification
+    failed_header = [address.clean(v) for v in mail.header("x-failed-recipients").split(",")]
+    failed_header = [v for v in failed_header if v]
+    if failed_header:
+        known = {a.lower() for a, _ in pairs}
+        pairs = [
+            (a, d) for a, d in pairs if a.lower() in {f.lower() for f in failed_header}
+        ] or pairs
+        for value in failed_header:
+            if value.lower() not in known and not pairs:
+                pairs.append((value, ""))
+    if not pairs:
+        recipient = original_recipient(mail)
+        if not recipient or recipient.lower() in excluded:
+            return []
+        pairs = [(recipient, "")]
+    whole = ""
+    facts = []
+    for recipient, diagnostic in pairs:
+        if not diagnostic:
+            whole = whole or squash(text[:20_000])[:1000]
+            diagnostic = whole
+        # An unknown MTA's "user unknown" may be a filter's answer after DATA: leave that
+        # one to the classifier, which weighs it with the SMTP command.
+        preset = reasons.match_text(diagnostic)
+        if preset == "userunknown" and not trust_user_unknown:
+            preset = ""
+        facts.append(
+            Fact(recipient=recipient, diagnostic=diagnostic[:2000], reason=preset, format=NAME)
+        )
+    return facts
+
+
+def _bracketed(text: str, excluded: set[str]) -> list[tuple[str, str]]:
+    found: dict[str, tuple[str, str]] = {}
+    for count, match in enumerate(_BRACKETED_RE.finditer(text[:20_000])):
+        if count > 50:
+            break
+        value = address.clean(match.group("addr"))
+        if value and value.lower() not in excluded and value.lower() not in found:
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            if _HEADERISH_RE.match(text[line_start : match.start()]):
+                continue
+            tail = text[line_start : match.end() + 600].split("\n\n")[0]
+            found[value.lower()] = (value, squash(tail))
+    return list(found.values())
+
+
+def _first_per_address(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[str, tuple[str, str]] = {}
+    for found, diagnostic in pairs:
+        key = found.lower()
+        if key not in seen or (not seen[key][1] and diagnostic):
+            seen[key] = (found, diagnostic)
+    return list(seen.values())
+
+
+def _excluded(mail: Mail) -> set[str]:
+    """Addresses that are the bounce's own parties, not failed recipients."""
+    out = set()
+    for name in ("from", "to", "reply-to", "sender", "return-path"):
+        for found in address.find_all(mail.header(name)):
+            out.add(found.lower())
+    for found in address.find_all(mail.original_header("from")):
+        out.add(found.lower())
+    return {a for a in out if a} | {a for a in out if address.is_daemon(a)}

@@ -1,0 +1,94 @@
+"""Provider-specific readings of refusal text, keyed by remote host or recipient domain.
+
+Large receivers word their refusals their own way (and some reuse the same status code
+for unrelated causes); these tables say what their sentences and codes mean.
+"""
+
+from __future__ import annotations
+
+from . import (
+    apple,
+    cox,
+    godaddy,
+    google,
+    japan,
+    microsoft,
+    orange,
+    others,
+    spectrum,
+    tencent,
+    yahoo,
+)
+from ._provider import Provider
+
+PROVIDERS: tuple[Provider, ...] = (
+    google.PROVIDER,
+    microsoft.PROVIDER,
+    yahoo.PROVIDER,
+    apple.PROVIDER,
+    godaddy.PROVIDER,
+    cox.PROVIDER,
+    spectrum.PROVIDER,
+    orange.PROVIDER,
+    tencent.PROVIDER,
+    japan.PROVIDER,
+    japan.DOCOMO,
+    others.IUA,
+    others.MIMECAST,
+    others.MESSAGELABS,
+    others.FACEBOOK,
+)
+
+
+def _index(attribute: str) -> dict[str, tuple[Provider, ...]]:
+    index: dict[str, list[Provider]] = {}
+    for provider in PROVIDERS:
+        for suffix in getattr(provider, attribute):
+            index.setdefault(suffix.lstrip("."), []).append(provider)
+    return {suffix: tuple(found) for suffix, found in index.items()}
+
+
+_BY_HOST = _index("hosts")
+_BY_DOMAIN = _index("domains")
+_ORDER = {provider.name: position for position, provider in enumerate(PROVIDERS)}
+
+
+def _matching(name: str, index: dict[str, tuple[Provider, ...]]) -> list[Provider]:
+    """Providers with a suffix of `name` in `index` ("mx.mail.example.com" -> ...)."""
+    found: list[Provider] = []
+    labels = name.split(".")
+    for start in range(len(labels) - 1):
+        found.extend(index.get(".".join(labels[start:]), ()))
+    return found
+
+
+def reason_for(
+    remote_host: str,
+    recipient_domain: str,
+    diagnostic: str,
+    reporting_host: str = "",
+    status: str = "",
+    command: str = "",
+) -> str:
+    """The reason a known provider's wording stands for, or "" if none applies.
+
+    The provider is recognised by the remote host or the recipient's domain; failing
+    those, by the host that wrote the bounce (a provider's gateway relaying a refusal
+    in its own words).
+    """
+    if not diagnostic:
+        return ""
+    host = remote_host.lower().strip("[]. ")
+    domain = recipient_domain.lower()
+    candidates = set(_matching(host, _BY_HOST)) | set(_matching(domain, _BY_DOMAIN))
+    for provider in sorted(candidates, key=lambda p: _ORDER[p.name]):
+        reason = provider.reason(diagnostic, status, command)
+        if reason:
+            return reason
+    reporting = reporting_host.lower().strip("[]. ")
+    if reporting and reporting != host:
+        for provider in sorted(set(_matching(reporting, _BY_HOST)), key=lambda p: _ORDER[p.name]):
+            reason = provider.reason(diagnostic, status, command)
+            if reason:
+                return reason
+    return ""

@@ -1,0 +1,64 @@
+"""The shape of a provider rule set: who it applies to and what its wording means."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+
+class Provider:
+    """Reasons keyed by how one receiving provider words its refusals.
+
+    `hosts` are suffixes of the remote MTA's host name; `domains` are suffixes of the
+    recipient's domain. `rules` are (reason, lower-case phrases) pairs tried in order;
+    `codes` map a provider's own error codes (found anywhere in the text) to reasons.
+    `by_command` are (SMTP command, pattern, reason) triples for providers whose same
+    words mean different things at different commands; they only apply when the status
+    code says nothing specific (none, or x.0.0).
+    """
+
+    __slots__ = ("by_command", "codes", "domains", "hosts", "name", "rules")
+
+    def __init__(
+        self,
+        name: str,
+        hosts: Sequence[str] = (),
+        domains: Sequence[str] = (),
+        rules: Sequence[tuple[str, Sequence[str]]] = (),
+        codes: Sequence[tuple[str, str]] = (),
+        by_command: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
+        self.name = name
+        self.hosts = tuple(h.lower() for h in hosts)
+        self.domains = tuple(d.lower() for d in domains)
+        self.rules = tuple((reason, tuple(phrases)) for reason, phrases in rules)
+        self.codes = tuple((re.compile(pattern), reason) for pattern, reason in codes)
+        self.by_command = tuple((c, re.compile(p), r) for c, p, r in by_command)
+
+    def applies(self, remote_host: str, recipient_domain: str) -> bool:
+        if remote_host and any(_suffix(remote_host, h) for h in self.hosts):
+            return True
+        return bool(recipient_domain) and any(_suffix(recipient_domain, d) for d in self.domains)
+
+    def reason(self, diagnostic: str, status: str = "", command: str = "") -> str:
+        text = diagnostic.lower()
+        if self.by_command and (not status or status.endswith(".0.0")):
+            for at, pattern, reason in self.by_command:
+                if at == command and pattern.search(text):
+                    return reason
+        for pattern, reason in self.codes:
+            if pattern.search(text):
+                return reason
+        for reason, phrases in self.rules:
+            for phrase in phrases:
+                if phrase in text:
+                    return reason
+        return ""
+
+
+def _suffix(name: str, suffix: str) -> bool:
+    return (
+        name == suffix
+        or name.endswith("." + suffix)
+        or (suffix.startswith(".") and name.endswith(suffix))
+    )

@@ -1,0 +1,35 @@
+"""Japanese mobile carriers (NTT docomo, KDDI au): they word every refusal alike."""
+
+from ._provider import Provider
+
+# docomo answers "550 Unknown user" both for missing users and for its reception filter
+# (which refuses senders a subscriber has blocked); a refusal after DATA is the filter
+# refusing the sender, at RCPT it is the address.
+DOCOMO = Provider(
+    "nttdocomo",
+    hosts=("docomo.ne.jp",),
+    domains=("docomo.ne.jp",),
+    by_command=(
+        ("DATA", r"\b550 unknown user", "rejected"),
+        ("RCPT", r"\b550 unknown user", "userunknown"),
+    ),
+    rules=(
+        ("mailboxfull", ("552 too much mail data",)),
+        ("toomanyconn", ("552 too many recipients",)),
+        ("syntaxerror", ("503 bad sequence of commands", "504 command parameter not implemented")),
+    ),
+)
+
+PROVIDER = Provider(
+    "kddi",
+    hosts=("ezweb.ne.jp", "au.com", "kddi.com"),
+    domains=("ezweb.ne.jp", "au.com"),
+    # au answers "550 : User unknown", with no address, when its content filter refuses
+    # a message after DATA; an unknown user is refused at RCPT with the address named.
+    codes=((r"\b550 : user unknown", "filtered"),),
+    rules=(
+        ("userunknown", ("user unknown",)),
+        ("filtered", ("filtered",)),
+        ("mailboxfull", ("mailbox full", "as their mailbox is full")),
+    ),
+)

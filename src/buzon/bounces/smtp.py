@@ -1,0 +1,153 @@
+"""Reading SMTP facts out of free text: reply codes, enhanced status codes, commands."""
+
+from __future__ import annotations
+
+import re
+
+STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
+# A reply code where one is expected: at the start, after "said:", or before a status.
+_REPLY_AT_START_RE = re.compile(r"^\W{0,3}([245][0-7]\d)(?:[ \-]|$)")
+_REPLY_ANYWHERE_RE = re.compile(
+    r"(?:^|[\s:(\[\"'#=])([245][0-7]\d)(?:[ \-](?:[245]\.\d{1,3}\.\d{1,3}|[A-Za-z<#\[(\"'])|$|\s*$)"
+)
+_REPLY_SAID_RE = re.compile(
+    r"(?i)(?:said|returned|response|responded|reply|replied|error|code|with|status|failed)"
+    r"[^0-9\n]{0,20}?(?<!\d)([245][0-7]\d)(?!\d|\.\d)"
+)
+
+# (command, words one of which the text must contain, patterns); all matched against
+# the lower-cased text, the cheap substring test first.
+_COMMAND_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    (
+        "DATA",
+        ("data",),
+        re.compile(
+            "|".join(
+                (
+                    r"\bafter (?:end of )?data\b",
+                    r"\bin reply to (?:end of )?data\b",
+                    r"final data",
+                    r"\bdata command\b",
+                    r"\[data\]",
+                    r"\bdata\W+(?:response|command)",
+                )
+            )
+        ),
+    ),
+    ("RCPT", ("rcpt",), re.compile(r"rcpt to|\brcpt\b|\[rcpt_to\]")),
+    ("MAIL", ("mail",), re.compile(r"mail from|\bmail\b command|in reply to mail|\[mail_from\]")),
+    ("EHLO", ("ehlo", "helo", "greeting"), re.compile(r"\behlo\b|\bhelo\b|greeting")),
+    ("STARTTLS", ("starttls",), re.compile(r"\bstarttls\b")),
+    (
+        "CONN",
+        ("connection", "refused to talk", "banner"),
+        re.compile(r"initial connection|refused to talk to me|connection refused|banner"),
+    ),
+)
+
+# "after RCPT TO", "in reply to end of DATA", ...: a command word after a lead-in.
+_COMMAND_WORD_RE = re.compile(
+    r"\s(rcpt to|rcpt|mail from|mail|data|ehlo|helo|starttls|auth|bdat)\b"
+)
+_COMMAND_LEAD_RE = re.compile(
+    r"(?:after|in reply to|response to|following|for|to|in|error|at)\s+"
+    r"(?:the\s+)?(?:end of\s+)?$"
+)
+_COMMAND_NORMAL = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "HELO": "EHLO", "BDAT": "DATA"}
+
+
+_STATUS_AFTER_REPLY_RE = re.compile(
+    r"(?<!\d)[245]\d\d[ \-]['\"(]?([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)"
+)
+
+
+def find_status(text: str) -> str:
+    """The enhanced status code in `text` (e.g. "5.1.1"), or "".
+
+    One that follows a reply code ("550 5.1.1", "550-'5.7.1") is preferred: a bare one
+    may be the reporting MTA's own summary.
+    """
+    head = text[:8000]
+    for match in _STATUS_AFTER_REPLY_RE.finditer(head):
+        klass, subject, detail = match.groups()
+        if int(subject) <= 7 and int(detail) <= 999:
+            return f"{klass}.{int(subject)}.{int(detail)}"
+    for match in STATUS_RE.finditer(head):
+        klass, subject, detail = match.groups()
+        if int(subject) <= 7 and int(detail) <= 999:
+            return f"{klass}.{int(subject)}.{int(detail)}"
+    return ""
+
+
+def find_statuses(text: str) -> list[str]:
+    found = []
+    for match in STATUS_RE.finditer(text[:8000]):
+        klass, subject, detail = match.groups()
+        if int(subject) <= 7:
+            found.append(f"{klass}.{int(subject)}.{int(detail)}")
+    return found
+
+
+def find_reply_code(text: str) -> str:
+    """The SMTP reply code the diagnostic text quotes, or ""."""
+    head = text[:8000].strip()
+    if not head:
+        return ""
+    match = _REPLY_AT_START_RE.match(head)
+    if match:
+        return match.group(1)
+    match = _REPLY_ANYWHERE_RE.search(head)
+    if match:
+        return match.group(1)
+    match = _REPLY_SAID_RE.search(head)
+    if match:
+        return match.group(1)
+    return ""
+
+
+def find_command(text: str) -> str:
+    """The SMTP command a diagnostic says the failure happened at, or ""."""
+    head = text[:4000].lower()
+    for match in _COMMAND_WORD_RE.finditer(head):
+        if _COMMAND_LEAD_RE.search(head, max(0, match.start() - 30), match.start() + 1):
+            word = match.group(1).upper()
+            return _COMMAND_NORMAL.get(word, word)
+    for name, words, pattern in _COMMAND_PATTERNS:
+        if any(word in head for word in words) and pattern.search(head):
+            return name
+    return ""
+
+
+def unwrap_reply(text: str, reply_code: str) -> str:
+    """A multi-line reply joined into one sentence, for matching wordings.
+
+    "550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: header 550 5.7.1 are
+    not accepted." loses the repeated "550-5.7.1" / "550 5.7.1" / "550-" prefixes of its
+    continuation lines (the first one stays), so that a phrase split across lines matches.
+    """
+    if not reply_code or text.count(reply_code) < 2:
+        return text
+    head, sep, rest = text.partition(reply_code)
+    pattern = _continuation_re(reply_code)
+    return head + sep + pattern.sub(" ", rest)
+
+
+_CONTINUATION: dict[str, re.Pattern[str]] = {}
+
+
+def _continuation_re(reply_code: str) -> re.Pattern[str]:
+    found = _CONTINUATION.get(reply_code)
+    if found is None:
+        found = re.compile(rf"\s{reply_code}(?:[ -][245]\.\d{{1,3}}\.\d{{1,3}})?(?:-|\s+|$)")
+        _CONTINUATION[reply_code] = found
+    return found
+
+
+def status_class(status: str) -> str:
+    return status[:1] if status[:1] in ("2", "4", "5") else ""
+
+
+def is_placeholder(status: str) -> bool:
+    """Sisimai-style `x.0.9xx` statuses stand for a reason, not for a real code."""
+    parts = status.split(".")
+    return len(parts) == 3 and parts[1] == "0" and len(parts[2]) == 3 and parts[2].startswith("9")

@@ -1,0 +1,161 @@
+"""The public API as a caller uses it: parse, BounceRecord, classify, is_auto_reply."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+from pathlib import Path
+
+import pytest
+
+from buzon.bounces import BounceRecord, classify, is_auto_reply, parse
+
+EML = Path(__file__).parent / "corpus" / "sisimai" / "eml"
+
+POSTFIX_DSN = b"""From: MAILER-DAEMON@mx.sender.test (Mail Delivery System)
+To: alice@sender.test
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+<bob@receiver.test>: host mx.receiver.test[192.0.2.1] said: 550 5.1.1
+    <bob@receiver.test>: Recipient address rejected: User unknown in local
+    recipient table (in reply to RCPT TO command)
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.sender.test
+Original-Envelope-Id: ENV-42
+
+Final-Recipient: rfc822; bob@receiver.test
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; mx.receiver.test
+Diagnostic-Code: smtp; 550 5.1.1 <bob@receiver.test>: Recipient address
+    rejected: User unknown in local recipient table
+
+Final-Recipient: rfc822; carol@receiver.test
+Action: delayed
+Status: 4.2.2
+Diagnostic-Code: smtp; 452 4.2.2 <carol@receiver.test>: Mailbox full
+
+--B
+Content-Type: message/rfc822
+
+From: Alice <alice@sender.test>
+To: bob@receiver.test
+Subject: Hello there
+Message-ID: <m1@sender.test>
+
+hi
+--B--
+"""
+
+
+def test_parse_reads_every_recipient_of_a_standard_dsn() -> None:
+    records = parse(POSTFIX_DSN)
+    assert [r.recipient for r in records] == ["bob@receiver.test", "carol@receiver.test"]
+    bob, carol = records
+    assert (bob.action, bob.status, bob.reply_code, bob.reason, bob.hard) == (
+        "failed",
+        "5.1.1",
+        "550",
+        "userunknown",
+        True,
+    )
+    assert bob.command == "RCPT"
+    assert bob.remote_mta == "mx.receiver.test"
+    assert bob.reporting_mta == "mx.sender.test"
+    assert bob.original_message_id == "<m1@sender.test>"
+    assert bob.original_subject == "Hello there"
+    assert bob.envelope_id == "ENV-42"
+    assert (carol.action, carol.reason, carol.hard, carol.status) == (
+        "delayed",
+        "mailboxfull",
+        False,
+        "4.2.2",
+    )
+
+
+def test_parse_accepts_an_email_message_object() -> None:
+    message = email.message_from_bytes(POSTFIX_DSN)
+    assert [r.recipient for r in parse(message)] == ["bob@receiver.test", "carol@receiver.test"]
+
+
+def test_record_is_frozen() -> None:
+    record = parse(POSTFIX_DSN)[0]
+    assert isinstance(record, BounceRecord)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.reason = "other"  # type: ignore[misc]
+
+
+def test_an_ordinary_message_is_not_a_bounce() -> None:
+    plain = b"From: a@b.test\nTo: c@d.test\nSubject: lunch?\n\nSee you at noon.\n"
+    assert parse(plain) == []
+    assert not is_auto_reply(plain)
+
+
+def test_auto_reply_gives_a_vacation_record() -> None:
+    raw = (EML / "rfc3834-02.eml").read_bytes()
+    assert is_auto_reply(raw)
+    records = parse(raw)
+    assert [(r.recipient, r.reason, r.hard) for r in records] == [
+        ("nekonyaan@example.org", "vacation", False)
+    ]
+
+
+def test_a_bounce_is_not_an_auto_reply() -> None:
+    assert not is_auto_reply(POSTFIX_DSN)
+
+
+def test_arf_complaint_gives_a_feedback_record() -> None:
+    records = parse((EML / "arf-01.eml").read_bytes())
+    assert records and all(r.reason == "feedback" and r.feedback_type == "abuse" for r in records)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            (
+                "5.1.1",
+                550,
+                "5.1.1 <x@y.test>: Recipient address rejected: User unknown",
+                None,
+                "RCPT",
+            ),
+            ("userunknown", True),
+        ),
+        ((None, "452", "4.2.2 Mailbox full", None, "RCPT"), ("mailboxfull", False)),
+        (
+            (
+                "5.7.26",
+                550,
+                "Unauthenticated email from a.test is not accepted due to domain's DMARC policy",
+                "gmail-smtp-in.l.google.com",
+                "DATA",
+            ),
+            ("authfailure", False),
+        ),
+        (("5.1.2", 550, "Host or domain name not found", None, "RCPT"), ("hostunknown", True)),
+        ((None, 421, "Too many connections from your host", None, "CONN"), ("toomanyconn", False)),
+        (("5.7.1", 554, "Relay access denied", None, "RCPT"), ("norelaying", False)),
+    ],
+)
+def test_classify_synchronous_failures(args, expected) -> None:
+    assert classify(*args) == expected
+
+
+def test_classify_takes_a_provider_s_wording_into_account() -> None:
+    reason, hard = classify(
+        "5.2.1",
+        550,
+        "The email account that you tried to reach is disabled.",
+        remote_host="gmail-smtp-in.l.google.com",
+        command="RCPT",
+    )
+    assert (reason, hard) == ("suspend", False)
