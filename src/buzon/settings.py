@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "buzon.rules",
     "buzon.search",
     "buzon.core",
+    "buzon.api",
     "buzon.workspace",
 ]
 
@@ -151,6 +152,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+
+# API: requests per minute per token (0 = unlimited). Counted in Django's cache, i.e.
+# per web process with the default local-memory cache (see buzon.api.ratelimit).
+API_RATE_LIMIT = env_int("BUZON_API_RATE_LIMIT", 700)
 
 LOGGING = {
     "version": 1,

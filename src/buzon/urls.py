@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from buzon.api.urls import api_patterns, ui_patterns
 from buzon.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v2/", include(api_patterns)),
+    *ui_patterns,
     path("", include("buzon.workspace.urls")),
 ]

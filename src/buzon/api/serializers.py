@@ -1,0 +1,314 @@
+"""Models as Zendesk's JSON: one small function per resource.
+
+Each `*_json` reads only what its `*_queryset` helper loaded (prefetches and
+annotations), so a page of 100 costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+
+from buzon.api import types as t
+from buzon.api.router import Call
+from buzon.rules.models import Trigger, View
+from buzon.tickets.models import (
+    Audit,
+    AuditEvent,
+    Comment,
+    EventType,
+    Ticket,
+    TicketTag,
+    User,
+    UserIdentity,
+)
+
+ZENDESK_LOCALE_IDS = {"en": 1, "es": 2}
+LOCALE_NAMES = {"en": "en-US", "es": "es"}
+
+
+def stamp(value: datetime | None) -> str | None:
+    """Zendesk's timestamps: UTC, whole seconds, `Z`."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def via_json(channel: str, source: dict[str, Any] | None = None) -> t.Via:
+    return {"channel": channel, "source": source or {"from": {}, "to": {}, "rel": None}}
+
+
+# -------------------------------------------------------------------------- tickets
+
+
+@dataclass
+class TicketExtras:
+    """What a ticket's JSON needs from other tables, for a whole page at once (plain
+    value queries: no model instances or related managers per ticket)."""
+
+    tags: dict[int, list[str]] = field(default_factory=dict)
+    cc_ids: dict[int, list[int]] = field(default_factory=dict)
+    follower_ids: dict[int, list[int]] = field(default_factory=dict)
+    public: set[int] = field(default_factory=set)
+
+
+def ticket_extras(ids: list[int]) -> TicketExtras:
+    extras = TicketExtras()
+    if not ids:
+        return extras
+    tags = TicketTag.objects.filter(ticket_id__in=ids).order_by("name")
+    for ticket_id, name in tags.values_list("ticket_id", "name"):
+        extras.tags.setdefault(ticket_id, []).append(name)
+    for through, target in (
+        (Ticket.email_ccs.through, extras.cc_ids),
+        (Ticket.followers.through, extras.follower_ids),
+    ):
+        rows = through.objects.filter(ticket_id__in=ids).order_by("user_id")
+        for ticket_id, user_id in rows.values_list("ticket_id", "user_id"):
+            target.setdefault(ticket_id, []).append(user_id)
+    public = Comment.objects.filter(ticket_id__in=ids, public=True).order_by()
+    extras.public = set(public.values_list("ticket_id", flat=True).distinct())
+    return extras
+
+
+def tickets_json(call: Call, tickets: Iterable[Ticket]) -> list[t.Ticket]:
+    """A page of tickets as JSON: the page's query plus four, however many tickets."""
+    tickets = list(tickets)
+    extras = ticket_extras([x.pk for x in tickets])
+    return [ticket_json(call, x, extras) for x in tickets]
+
+
+def ticket_json(call: Call, ticket: Ticket, extras: TicketExtras | None = None) -> t.Ticket:
+    """`is_public` is Zendesk's: whether any comment is public."""
+    if extras is None:
+        extras = ticket_extras([ticket.pk])
+    cc_ids = extras.cc_ids.get(ticket.pk, [])
+    follower_ids = extras.follower_ids.get(ticket.pk, [])
+    return {
+        "id": ticket.pk,
+        "url": call.url(f"tickets/{ticket.pk}"),
+        "external_id": None,
+        "via": via_json(ticket.via),
+        "created_at": stamp(ticket.created_at),
+        "updated_at": stamp(ticket.updated_at),
+        "type": ticket.type or None,
+        "subject": ticket.subject,
+        "raw_subject": ticket.subject,
+        "description": ticket.description,
+        "priority": ticket.priority or None,
+        "status": ticket.status,
+        "recipient": None,
+        "requester_id": ticket.requester_id,
+        "submitter_id": ticket.submitter_id,
+        "assignee_id": ticket.assignee_id,
+        "organization_id": ticket.organization_id,
+        "group_id": ticket.group_id,
+        "collaborator_ids": sorted(set(cc_ids) | set(follower_ids)),
+        "follower_ids": follower_ids,
+        "email_cc_ids": cc_ids,
+        "has_incidents": False,
+        "is_public": ticket.pk in extras.public,
+        "due_at": None,
+        "tags": extras.tags.get(ticket.pk, []),
+        "custom_fields": [],
+        "fields": [],
+        "satisfaction_rating": None,
+        "sharing_agreement_ids": [],
+        "followup_ids": [],
+        "problem_id": None,
+        "brand_id": None,
+        "allow_channelback": False,
+        "allow_attachments": True,
+        "from_messaging_channel": False,
+        "encoded_id": ticket.encoded_id,
+    }  # type: ignore[typeddict-item]
+
+
+def comment_queryset(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    audit_id = AuditEvent.objects.filter(comment_id=OuterRef("pk")).values("audit_id")[:1]
+    return comments.annotate(audit_id=Subquery(audit_id))
+
+
+def comment_json(comment: Comment) -> t.Comment:
+    return {
+        "id": comment.pk,
+        "type": "Comment",
+        "author_id": comment.author_id,
+        "body": comment.body,
+        "html_body": comment.html_body,
+        "plain_body": comment.body,
+        "public": comment.public,
+        "attachments": list(comment.attachments or []),
+        "audit_id": getattr(comment, "audit_id", None),
+        "via": via_json(comment.via),
+        "metadata": {"system": {}, "custom": dict(comment.metadata or {})},
+        "created_at": stamp(comment.created_at),
+    }  # type: ignore[typeddict-item]
+
+
+def audit_queryset(
+    audits: QuerySet[Audit], event_types: list[str] | None = None
+) -> QuerySet[Audit]:
+    events = AuditEvent.objects.select_related("comment").order_by("id")
+    if event_types:
+        events = events.filter(type__in=event_types)
+        audits = audits.filter(
+            Exists(AuditEvent.objects.filter(audit=OuterRef("pk"), type__in=event_types))
+        )
+    return audits.prefetch_related(Prefetch("events", queryset=events))
+
+
+def audit_json(audit: Audit) -> t.Audit:
+    return {
+        "id": audit.pk,
+        "ticket_id": audit.ticket_id,
+        "created_at": stamp(audit.created_at),
+        "author_id": audit.author_id,
+        "metadata": {"system": {}, "custom": dict(audit.metadata or {})},
+        "via": via_json(audit.via),
+        "events": [event_json(event) for event in audit.events.all()],
+    }  # type: ignore[typeddict-item]
+
+
+def event_json(event: AuditEvent) -> t.AuditEvent:
+    data: dict[str, Any] = dict(event.data or {})
+    body: dict[str, Any] = {"id": event.pk, "type": event.type}
+    source = data.pop("via", None)
+    if event.type in (EventType.CREATE, EventType.CHANGE):
+        body["field_name"] = event.field_name
+        body["value"] = event.value
+        if event.type == EventType.CHANGE:
+            body["previous_value"] = event.previous_value
+    elif event.type == EventType.COMMENT and event.comment is not None:
+        comment = event.comment
+        body.update(
+            author_id=comment.author_id,
+            body=comment.body,
+            html_body=comment.html_body,
+            plain_body=comment.body,
+            public=comment.public,
+            attachments=list(comment.attachments or []),
+            audit_id=event.audit_id,
+        )
+    else:
+        body = {**data, "id": event.pk, "type": event.type}
+    if isinstance(source, dict) and "channel" in source:
+        body["via"] = via_json(source["channel"], source.get("source"))
+    return body  # type: ignore[return-value]
+
+
+# -------------------------------------------------------------------------- users
+
+
+def user_queryset(users: QuerySet[User]) -> QuerySet[User]:
+    return users.annotate(
+        any_verified=Exists(UserIdentity.objects.filter(user=OuterRef("pk"), verified=True))
+    )
+
+
+def user_json(call: Call, user: User) -> t.User:
+    return {
+        "id": user.pk,
+        "url": call.url(f"users/{user.pk}"),
+        "name": user.name,
+        "email": user.email,
+        "created_at": stamp(user.created_at),
+        "updated_at": stamp(user.updated_at),
+        "time_zone": user.time_zone,
+        "iana_time_zone": user.time_zone,
+        "phone": None,
+        "photo": None,
+        "locale_id": ZENDESK_LOCALE_IDS.get(user.locale, 1),
+        "locale": LOCALE_NAMES.get(user.locale, user.locale),
+        "organization_id": user.organization_id,
+        "role": user.role,
+        "verified": bool(getattr(user, "any_verified", False)),
+        "external_id": None,
+        "tags": [],
+        "alias": "",
+        "active": user.is_active,
+        "shared": False,
+        "shared_agent": False,
+        "last_login_at": stamp(user.last_login),
+        "signature": None,
+        "details": "",
+        "notes": user.notes,
+        "moderator": user.is_agent,
+        "ticket_restriction": None if user.is_agent else "requested",
+        "only_private_comments": False,
+        "restricted_agent": False,
+        "suspended": False,
+        "default_group_id": None,
+        "user_fields": {},
+    }  # type: ignore[typeddict-item]
+
+
+def identity_json(call: Call, identity: UserIdentity) -> t.Identity:
+    return {
+        "id": identity.pk,
+        "url": call.url(f"users/{identity.user_id}/identities/{identity.pk}"),
+        "user_id": identity.user_id,
+        "type": "email",
+        "value": identity.value,
+        "verified": identity.verified,
+        "primary": identity.primary,
+        "deliverable_state": identity.deliverable_state,
+        "undeliverable_count": identity.undeliverable_count,
+        "created_at": stamp(identity.created_at),
+        "updated_at": stamp(identity.updated_at),
+    }  # type: ignore[typeddict-item]
+
+
+# -------------------------------------------------------------------------- rules
+
+
+def conditions_json(conditions: dict[str, Any] | None) -> t.Conditions:
+    conditions = conditions or {}
+    return {"all": list(conditions.get("all") or []), "any": list(conditions.get("any") or [])}
+
+
+def view_json(call: Call, view: View) -> t.View:
+    columns = view.columns or []
+    return {
+        "id": view.pk,
+        "url": call.url(f"views/{view.pk}"),
+        "title": view.title,
+        "raw_title": view.title,
+        "description": None,
+        "active": view.active,
+        "position": view.position,
+        "default": False,
+        "restriction": None,
+        "conditions": conditions_json(view.conditions),
+        "execution": {
+            "sort_by": view.sort_by,
+            "sort_order": view.sort_order,
+            "group_by": None,
+            "group_order": None,
+            "columns": [{"id": c, "title": c.replace("_", " ").capitalize()} for c in columns],
+        },
+        "created_at": stamp(view.created_at),
+        "updated_at": stamp(view.updated_at),
+    }  # type: ignore[typeddict-item]
+
+
+def trigger_json(call: Call, trigger: Trigger) -> t.Trigger:
+    return {
+        "id": trigger.pk,
+        "url": call.url(f"triggers/{trigger.pk}"),
+        "title": trigger.title,
+        "raw_title": trigger.title,
+        "description": trigger.description,
+        "active": trigger.active,
+        "position": trigger.position,
+        "default": False,
+        "category_id": None,
+        "conditions": conditions_json(trigger.conditions),
+        "actions": list(trigger.actions or []),
+        "created_at": stamp(trigger.created_at),
+        "updated_at": stamp(trigger.updated_at),
+    }  # type: ignore[typeddict-item]
