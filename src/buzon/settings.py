@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "buzon.mail",
     "buzon.core",
     "buzon.api",
+    "buzon.workspace",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "buzon.workspace.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

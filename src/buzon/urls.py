@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v2/", include(api_patterns)),
     *ui_patterns,
+    path("", include("buzon.workspace.urls")),
 ]

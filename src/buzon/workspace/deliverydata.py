@@ -1,0 +1,247 @@
+"""Every query the workspace makes about outbound deliveries, in one place.
+
+The delivery records belong to `buzon.deliveries` (the outbound issue). When that
+app is not installed, the workspace still shows who each notification went to
+(from `tickets.NotificationRecipient`) but no delivery state. Each function makes
+a fixed number of queries whatever the number of comments or recipients.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, F, Max, Q, Value
+from django.db.models.functions import Lower, StrIndex, Substr, TruncDate
+from django.utils import timezone
+
+from buzon.tickets.models import DeliverableState, NotificationRecipient, UserIdentity
+from buzon.workspace.delivery_summary import RecipientStatus
+
+DELIVERIES_APP = "buzon.deliveries"
+
+
+def available() -> bool:
+    return apps.is_installed(DELIVERIES_APP)
+
+
+def _model(name: str) -> Any:
+    return apps.get_model("deliveries", name)
+
+
+def _status_from_delivery(d: Any, name: str = "", kind: str = "") -> RecipientStatus:
+    return RecipientStatus(
+        email=d.email,
+        name=d.name or name,
+        kind=d.kind or kind or "to",
+        state=d.state,
+        user_id=d.user_id,
+        delivery_id=d.pk,
+        attempts=d.attempts or 0,
+        reply_code=str(d.reply_code or ""),
+        enhanced_status=d.enhanced_status or "",
+        reason=d.reason or "",
+        diagnostic=d.diagnostic or "",
+        remote_mta=d.remote_mta or "",
+        failure_source=d.failure_source or "",
+        hard=bool(d.hard),
+        last_error=d.last_error or "",
+        failed_at=d.failed_at,
+        handed_off_at=d.handed_off_at,
+        next_attempt_at=d.next_attempt_at,
+        expires_at=d.expires_at,
+    )
+
+
+def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
+    """Recipients (with delivery state when known) of these notifications.
+
+    Two queries: the notification recipients, and their deliveries.
+    """
+    ids = list(notification_ids)
+    if not ids:
+        return {}
+    rows = list(
+        NotificationRecipient.objects.filter(notification_id__in=ids)
+        .order_by("notification_id", "id")
+        .values("notification_id", "user_id", "name", "email", "kind")
+    )
+    deliveries: dict[tuple[int, str], Any] = {}
+    extra: dict[int, list[Any]] = defaultdict(list)
+    if available():
+        Delivery = _model("Delivery")
+        for d in Delivery.objects.filter(email_notification__notification_id__in=ids).annotate(
+            notification_pk=F("email_notification__notification_id")
+        ):
+            deliveries[(d.notification_pk, d.email.lower())] = d
+    result: dict[int, list[RecipientStatus]] = defaultdict(list)
+    seen: set[tuple[int, str]] = set()
+    for row in rows:
+        key = (row["notification_id"], row["email"].lower())
+        seen.add(key)
+        d = deliveries.get(key)
+        if d is not None:
+            result[key[0]].append(_status_from_delivery(d, row["name"], row["kind"]))
+        else:
+            result[key[0]].append(
+                RecipientStatus(
+                    email=row["email"], name=row["name"], kind=row["kind"], user_id=row["user_id"]
+                )
+            )
+    # A delivery with no recipient row (should not happen) is still shown.
+    for key, d in deliveries.items():
+        if key not in seen:
+            extra[key[0]].append(_status_from_delivery(d))
+    for notification_id, items in extra.items():
+        result[notification_id].extend(items)
+    return dict(result)
+
+
+def recipients_by_comment(comment_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
+    """All recipients of the notifications sent for each comment."""
+    ids = list(comment_ids)
+    if not ids:
+        return {}
+    from buzon.tickets.models import Notification
+
+    comment_of = dict(
+        Notification.objects.filter(comment_id__in=ids).values_list("id", "comment_id")
+    )
+    if not comment_of:
+        return {}
+    by_notification = recipients_by_notification(comment_of)
+    result: dict[int, list[RecipientStatus]] = defaultdict(list)
+    for notification_id, recipients in by_notification.items():
+        result[comment_of[notification_id]].extend(recipients)
+    return dict(result)
+
+
+def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
+    """For each address we should not send to now: why ("undeliverable" or "suppressed")."""
+    addresses = [a for a in addresses if a]
+    if not addresses:
+        return {}
+    reasons: dict[str, str] = {}
+    for value in UserIdentity.objects.filter(
+        value__in=list(addresses), deliverable_state=DeliverableState.UNDELIVERABLE
+    ).values_list("value", flat=True):
+        reasons[value.lower()] = "undeliverable"
+    if available():
+        Suppression = _model("Suppression")
+        now = timezone.now()
+        active = Suppression.objects.filter(lifted_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+        for address in active.filter(address__in=[a.lower() for a in addresses]).values_list(
+            "address", flat=True
+        ):
+            reasons[address.lower()] = "suppressed"
+    return reasons
+
+
+def active_suppressions(addresses: Iterable[str]) -> dict[str, Any]:
+    addresses = list(addresses)
+    if not available() or not addresses:
+        return {}
+    Suppression = _model("Suppression")
+    now = timezone.now()
+    rows = (
+        Suppression.objects.filter(
+            address__in=[a.lower() for a in addresses], lifted_at__isnull=True
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("address")
+    )
+    return {s.address.lower(): s for s in rows}
+
+
+def lift_suppression(address: str, by: Any) -> bool:
+    """Lift an active suppression through the deliveries app; False when there is none."""
+    if not available():
+        return False
+    from buzon.deliveries.suppression import lift_suppression as lift
+
+    return bool(lift(address, by))
+
+
+def failures_for_addresses(addresses: Iterable[str], limit: int = 50) -> list[Any]:
+    """Failed deliveries to these addresses, newest first (for the profile page)."""
+    if not available():
+        return []
+    Delivery = _model("Delivery")
+    return list(
+        Delivery.objects.filter(email__in=list(addresses), state="failed")
+        .select_related("ticket")
+        .order_by("-failed_at", "-id")[:limit]
+    )
+
+
+def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
+    if not available():
+        return {}
+    Delivery = _model("Delivery")
+    rows = (
+        Delivery.objects.filter(email__in=list(addresses), state="failed")
+        .values("email")
+        .annotate(last=Max("failed_at"))
+    )
+    return {r["email"].lower(): r["last"] for r in rows}
+
+
+# --- Delivery health ---------------------------------------------------------
+
+
+def failures_by_day_and_reason(since: datetime) -> list[dict[str, Any]]:
+    if not available():
+        return []
+    Delivery = _model("Delivery")
+    return list(
+        Delivery.objects.filter(state="failed", failed_at__gte=since)
+        .annotate(day=TruncDate("failed_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "reason")
+        .annotate(n=Count("id"))
+        .order_by("day", "reason")
+    )
+
+
+def top_failing_domains(since: datetime, limit: int = 10) -> list[dict[str, Any]]:
+    if not available():
+        return []
+    Delivery = _model("Delivery")
+    domain = Lower(Substr("email", StrIndex("email", Value("@")) + 1))
+    return list(
+        Delivery.objects.filter(state="failed", failed_at__gte=since)
+        .annotate(domain=domain)
+        .values("domain")
+        .annotate(n=Count("id"), addresses=Count("email", distinct=True), last=Max("failed_at"))
+        .order_by("-n", "domain")[:limit]
+    )
+
+
+def deferred_queue(limit: int = 50) -> tuple[int, list[Any]]:
+    if not available():
+        return 0, []
+    Delivery = _model("Delivery")
+    queue = Delivery.objects.filter(state="deferred")
+    return queue.count(), list(
+        queue.select_related("ticket").order_by("next_attempt_at", "id")[:limit]
+    )
+
+
+def queue_counts() -> dict[str, int]:
+    if not available():
+        return {}
+    Delivery = _model("Delivery")
+    rows = Delivery.objects.values("state").annotate(n=Count("id"))
+    return {r["state"]: r["n"] for r in rows}
+
+
+def unmatched_bounce_model() -> Any | None:
+    """The model holding bounces we could not match to a delivery, once one exists."""
+    for model in apps.get_models():
+        if model.__name__.lower() in {"unmatchedbounce", "unmatchedbounces"}:
+            return model
+    return None

@@ -1,0 +1,155 @@
+"""Translated labels for values stored untranslated (statuses, reasons, sources)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+STATUS_LABELS = {
+    "new": pgettext_lazy("ticket status", "New"),
+    "open": pgettext_lazy("ticket status", "Open"),
+    "pending": pgettext_lazy("ticket status", "Pending"),
+    "hold": pgettext_lazy("ticket status", "On-hold"),
+    "solved": pgettext_lazy("ticket status", "Solved"),
+    "closed": pgettext_lazy("ticket status", "Closed"),
+}
+
+PRIORITY_LABELS = {
+    "": "—",
+    "low": pgettext_lazy("priority", "Low"),
+    "normal": pgettext_lazy("priority", "Normal"),
+    "high": pgettext_lazy("priority", "High"),
+    "urgent": pgettext_lazy("priority", "Urgent"),
+}
+
+TYPE_LABELS = {
+    "": "—",
+    "question": pgettext_lazy("ticket type", "Question"),
+    "incident": pgettext_lazy("ticket type", "Incident"),
+    "problem": pgettext_lazy("ticket type", "Problem"),
+    "task": pgettext_lazy("ticket type", "Task"),
+}
+
+ROLE_LABELS = {
+    "end-user": _("End user"),
+    "agent": _("Agent"),
+    "admin": _("Admin"),
+}
+
+VIA_LABELS = {
+    "web": _("Web"),
+    "email": _("Email"),
+    "api": _("API"),
+    "rule": _("Trigger"),
+    "system": _("System"),
+}
+
+COLUMN_LABELS = {
+    "id": _("ID"),
+    "subject": _("Subject"),
+    "requester": _("Requester"),
+    "assignee": _("Assignee"),
+    "group": _("Group"),
+    "status": _("Status"),
+    "priority": _("Priority"),
+    "type": _("Type"),
+    "created_at": _("Requested"),
+    "updated_at": _("Updated"),
+    "tags": _("Tags"),
+}
+
+FIELD_LABELS = {
+    "subject": _("Subject"),
+    "status": _("Status"),
+    "priority": _("Priority"),
+    "type": _("Type"),
+    "requester_id": _("Requester"),
+    "assignee_id": _("Assignee"),
+    "group_id": _("Group"),
+    "organization_id": _("Organization"),
+    "tags": _("Tags"),
+    "follower_ids": _("Followers"),
+}
+
+# Delivery states. "handed_off" is what Zendesk calls "delivered": the next mail
+# server accepted the message; we say both so nobody reads it as "read by the user".
+DELIVERY_STATE_LABELS = {
+    "": _("Not tracked"),
+    "queued": _("Queued"),
+    "sending": _("Sending"),
+    "deferred": _("Delayed, retrying"),
+    "handed_off": _("Delivered (accepted by the receiving server)"),
+    "delivered": _("Delivered"),
+    "failed": _("Not delivered"),
+}
+
+FAILURE_SOURCE_LABELS = {
+    "smtp": _("SMTP: the receiving server refused the message while we sent it"),
+    "dsn": _("Bounce: a delivery status notification returned to us"),
+    "webhook": _("Email provider: reported by the sending provider"),
+    "suppressed": _("Not sent: the address is suppressed after earlier failures"),
+    "expired": _("Gave up: temporary failures went on until the retry period ended"),
+    "invalid": _("Not sent: the address is not a valid email address"),
+}
+
+FAILURE_SOURCE_SHORT = {
+    "smtp": _("SMTP"),
+    "dsn": _("Bounce"),
+    "webhook": _("Provider"),
+    "suppressed": _("Suppressed"),
+    "expired": _("Expired"),
+    "invalid": _("Invalid"),
+}
+
+# Reason classes (Sisimai's vocabulary, see shared reference/bounce-reasons.tsv).
+REASON_LABELS = {
+    "userunknown": _("The address does not exist"),
+    "hostunknown": _("The domain does not exist"),
+    "hasmoved": _("The recipient has moved to another address"),
+    "notaccept": _("The domain does not accept email"),
+    "mailboxfull": _("The mailbox is full"),
+    "suspend": _("The mailbox is disabled or suspended"),
+    "exceedlimit": _("The message exceeds the mailbox's limit"),
+    "mesgtoobig": _("The message is too large"),
+    "spamdetected": _("Rejected as spam"),
+    "virusdetected": _("Rejected: a virus was detected"),
+    "filtered": _("Rejected by the recipient's filters"),
+    "policyviolation": _("Rejected by the receiving server's policy"),
+    "blocked": _("Our sending server is blocked"),
+    "badreputation": _("Rejected because of our sending reputation"),
+    "requireptr": _("Our sending server has no valid reverse DNS"),
+    "authfailure": _("Rejected: sender authentication (SPF, DKIM, DMARC) failed"),
+    "notcompliantrfc": _("Rejected: the message does not follow the email standards"),
+    "securityerror": _("Rejected for a security reason"),
+    "failedstarttls": _("An encrypted connection could not be established"),
+    "norelaying": _("The receiving server refused to relay the message"),
+    "rejected": _("The sender address was rejected"),
+    "syntaxerror": _("The mail conversation failed (syntax error)"),
+    "speeding": _("Too many messages too fast; the server asked us to slow down"),
+    "toomanyconn": _("Too many connections to the receiving server"),
+    "systemerror": _("The receiving server had an internal error"),
+    "systemfull": _("The receiving server is out of space"),
+    "networkerror": _("The receiving server could not be reached"),
+    "expired": _("Delivery kept failing until we gave up"),
+    "mailererror": _("The receiving mail program failed"),
+    "contenterror": _("The message content was rejected"),
+    "onhold": _("Held by the receiving server"),
+    "undefined": _("Delivery failed for an unknown reason"),
+    "suppressed": _("Not sent: the address is suppressed"),
+    "vacation": _("An automatic reply, not a failure"),
+}
+
+
+def reason_label(reason: str) -> str:
+    return str(REASON_LABELS.get(reason or "undefined", REASON_LABELS["undefined"]))
+
+
+# Titles of the standard views and triggers (rules.standard), so the .po has them;
+# templates translate a title with `{% translate view.title %}`.
+STANDARD_TITLES = [
+    _("Your unsolved tickets"),
+    _("Unassigned tickets"),
+    _("All unsolved tickets"),
+    _("Tickets with email delivery failures"),
+    _("Recently solved tickets"),
+]

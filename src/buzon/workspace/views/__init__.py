@@ -1,0 +1,1 @@
+"""Workspace pages, one module per feature; each view is a small function."""

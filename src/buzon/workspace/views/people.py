@@ -1,0 +1,140 @@
+"""End-user profile: email identities, deliverability, failures; fix and re-enable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from buzon.tickets.models import DeliverableState, Ticket, User, UserIdentity
+from buzon.workspace import deliverydata, identities
+from buzon.workspace.access import agent_required
+from buzon.workspace.forms import AddressForm
+from buzon.workspace.typos import suggest_address
+
+
+@dataclass
+class IdentityRow:
+    identity: UserIdentity
+    suggestion: str | None
+    last_failure: datetime | None
+    suppression: Any
+
+    @property
+    def undeliverable(self) -> bool:
+        return (
+            self.identity.deliverable_state == DeliverableState.UNDELIVERABLE
+            or self.suppression is not None
+        )
+
+
+def profile_context(person: User, add_form: AddressForm | None = None) -> dict[str, Any]:
+    rows = list(person.identities.all())
+    addresses = [i.value for i in rows]
+    last = deliverydata.last_failure_by_address(addresses)
+    suppressions = deliverydata.active_suppressions(addresses)
+    return {
+        "person": person,
+        "identities": [
+            IdentityRow(
+                i,
+                suggest_address(i.value),
+                last.get(i.value.lower()),
+                suppressions.get(i.value.lower()),
+            )
+            for i in rows
+        ],
+        "failures": deliverydata.failures_for_addresses(addresses),
+        "deliveries_tracked": deliverydata.available(),
+        "requested": list(
+            Ticket.objects.filter(requester=person).order_by("-updated_at", "-id")[:20]
+        ),
+        "add_form": add_form or AddressForm(),
+    }
+
+
+@agent_required
+def profile(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(User.objects.select_related("organization"), pk=user_id)
+    return render(request, "workspace/profile.html", profile_context(person))
+
+
+def _identity(user_id: int, identity_id: int) -> UserIdentity:
+    return get_object_or_404(UserIdentity, pk=identity_id, user_id=user_id)
+
+
+def _back(user_id: int) -> HttpResponse:
+    return redirect("workspace:profile", user_id=user_id)
+
+
+@agent_required
+@require_POST
+def identity_edit(request: HttpRequest, user_id: int, identity_id: int) -> HttpResponse:
+    identity = _identity(user_id, identity_id)
+    form = AddressForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That is not a valid email address."))
+        return _back(user_id)
+    previous = identity.value
+    try:
+        identity = identities.change_address(identity, form.cleaned_data["address"])
+    except identities.IdentityError as exc:
+        messages.error(request, str(exc))
+        return _back(user_id)
+    if identity.value != previous:
+        messages.success(
+            request,
+            _("Address changed from %(old)s to %(new)s. Add a public comment to re-send.")
+            % {"old": previous, "new": identity.value},
+        )
+    return _back(user_id)
+
+
+@agent_required
+@require_POST
+def identity_add(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=user_id)
+    form = AddressForm(request.POST)
+    if not form.is_valid():
+        return render(request, "workspace/profile.html", profile_context(person, form), status=400)
+    try:
+        identities.add_address(person, form.cleaned_data["address"])
+    except identities.IdentityError as exc:
+        form.add_error("address", str(exc))
+        return render(request, "workspace/profile.html", profile_context(person, form), status=400)
+    messages.success(request, _("Address added."))
+    return _back(user_id)
+
+
+@agent_required
+@require_POST
+def identity_make_primary(request: HttpRequest, user_id: int, identity_id: int) -> HttpResponse:
+    identity = _identity(user_id, identity_id)
+    try:
+        identities.make_primary(identity)
+    except Exception:  # the unique e-mail of User: someone else already has it
+        messages.error(request, _("Another user already has this address."))
+        return _back(user_id)
+    messages.success(
+        request, _("%(address)s is now the primary address.") % {"address": identity.value}
+    )
+    return _back(user_id)
+
+
+@agent_required
+@require_POST
+def identity_mark_deliverable(request: HttpRequest, user_id: int, identity_id: int) -> HttpResponse:
+    identity = _identity(user_id, identity_id)
+    identities.mark_deliverable(identity, request.user)
+    messages.success(
+        request,
+        _("%(address)s is marked as deliverable; new notifications will be sent to it.")
+        % {"address": identity.value},
+    )
+    return _back(user_id)

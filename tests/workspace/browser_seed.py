@@ -1,0 +1,122 @@
+"""Data for the browser tests, created through the real services in the server's database.
+
+Run in a subprocess against the browser server's database (see browser_server.py).
+The addresses follow the sandbox mail server's rules (see buzon.core.demo): the
+`@invalid.example` ones do not exist (550 5.1.1), so once outbound mail is installed
+the real worker and sandbox turn these tickets into the seed's three variants.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+PASSWORD = "browser-test-pass"
+
+
+def seed() -> dict[str, int]:
+    from buzon.tickets.models import Role, User, Via
+    from buzon.tickets.services import CommentInput, create_ticket, update_ticket
+
+    agent = User.objects.create_user(
+        "agent@helpdesk.test", "Alicia Agente", password=PASSWORD, role=Role.AGENT
+    )
+    User.objects.create_user(
+        "lucia@helpdesk.test", "Lucía Agente", password=PASSWORD, role=Role.AGENT
+    )
+    User.objects.create_user("eve@example.com", "Eve Enduser", password=PASSWORD)
+
+    def person(email: str, name: str) -> User:
+        return User.objects.create_user(email, name)
+
+    ana = person("ana@example.com", "Ana García")
+    # Each failing address is used once, so that no failure is a suppression of an
+    # address that failed just before (suppression is per address).
+    nadie = person("nadie@invalid.example", "Nadie Existe")  # sandbox: 550 5.1.1
+    nobody = person("nobody@invalid.example", "Nobody Home")  # sandbox: 550 5.1.1
+    full = person("llena@example.net", "Lucía Buzónlleno")  # sandbox: 552 5.2.2
+    void = person("nobody@void.example", "Nobody Void")  # sandbox: 550 5.1.1
+    pedro = person("pedro@gmial.com", "Pedro Typo")  # sandbox: 556 5.1.10
+    tom = person("tom@yaho.com", "Tom Typo")
+    hostile = person("mallory@example.org", '<img src=x onerror="window.__xss=1">Mallory')
+
+    def proactive(subject: str, requester: User, ccs: list[User], body: str):
+        return create_ticket(
+            actor=agent,
+            via=Via.WEB,
+            fields={
+                "subject": subject,
+                "requester_id": requester.pk,
+                "email_cc_ids": [u.pk for u in ccs],
+                "status": "open",
+            },
+            comment=CommentInput(body=body),
+        )
+
+    ids = {
+        "one": proactive("One recipient fails", nadie, [], "Hola Nadie.").pk,
+        "all": proactive("Every recipient fails", nobody, [full], "Hola a todos.").pk,
+        "some": proactive("Some recipients fail", ana, [void], "Hola Ana y Nadie.").pk,
+        "typo": proactive("Order 4411 shipped", pedro, [], "Hola Pedro, tu pedido sale hoy.").pk,
+        "typo2": proactive("Invoice 77", tom, [], "Hi Tom, here is your invoice.").pk,
+    }
+    xss = proactive(
+        '<script>window.__xss=1</script>Hostile <img src=x onerror="window.__xss=1">',
+        hostile,
+        [],
+        "Body",
+    )
+    update_ticket(
+        xss,
+        actor=agent,
+        via=Via.WEB,
+        comment=CommentInput(
+            html_body='<p>Hi<script>window.__xss=1</script><img src=x onerror="window.__xss=1"></p>'
+        ),
+    )
+    ids["xss"] = xss.pk
+    ids.update(hostile_bounce(agent, proactive, person))
+    ids["pedro"] = pedro.pk
+    ids["tom"] = tom.pk
+    ids["agent"] = agent.pk
+    return ids
+
+
+HOSTILE_DIAGNOSTIC = (
+    '550 5.1.1 <script>window.__xss=1</script><img src=x onerror="window.__xss=1"> unknown'
+)
+
+
+def hostile_bounce(agent, proactive, person) -> dict[str, int]:
+    """A failure whose remote text is hostile, recorded through the deliveries app (as an
+    ESP webhook would) before the worker starts, so it never reaches the sandbox."""
+    from django.apps import apps
+
+    if not apps.is_installed("buzon.deliveries"):
+        return {}
+    from buzon.deliveries.models import Delivery
+    from buzon.deliveries.recording import Failure, record_failure
+
+    target = person("hostile-bounce@example.org", "Hostile Bounce")
+    ticket = proactive("Hostile bounce text", target, [], "Hola.")
+    delivery = Delivery.objects.get(ticket=ticket, email=target.email)
+    record_failure(
+        delivery,
+        Failure(
+            source="webhook",
+            reply_code=550,
+            enhanced_status="5.1.1",
+            diagnostic=HOSTILE_DIAGNOSTIC,
+            remote_mta='mx.example.org"><script>window.__xss=1</script>',
+            reason="userunknown",
+            hard=True,
+        ),
+    )
+    return {"hostile_bounce": ticket.pk, "hostile_bounce_user": target.pk}
+
+
+if __name__ == "__main__":
+    import django
+
+    django.setup()
+    json.dump(seed(), sys.stdout)
