@@ -8,8 +8,8 @@ VENV=${VENV:-.venv}
 
 scripts/system-packages.sh || echo "!! could not install system packages; browser and MTA tests will skip"
 
-"$VENV/bin/ruff" check .
-"$VENV/bin/ruff" format --check .
+"$VENV/bin/ruff" check --no-cache .
+"$VENV/bin/ruff" format --no-cache --check .
 
 pg_url=${DATABASE_URL:-}
 echo "== test suite on SQLite"
