@@ -3,7 +3,10 @@ process, the sandbox mail server over real sockets, the real database."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from mailhelpers import live_db, start_worker
 
 from buzon.deliveries.models import Delivery
@@ -86,8 +89,7 @@ def test_a_public_comment_to_three_recipients_one_unknown(sandbox):
     assert tag_changes(ticket).count() == 1
 
 
-def test_a_451_is_retried_and_accepted_and_a_permanent_4xx_expires(sandbox, settings):
-    settings.DELIVERY_LIFETIME = 3  # seconds, for the deliveries created below
+def test_a_451_is_retried_and_accepted_and_a_permanent_4xx_expires(sandbox):
     agent = User.objects.create_user("alicia@helpdesk.test", "Alicia Agente", role=Role.AGENT)
     slow = User.objects.create_user("lento@example.org", "Servidor Lento")
     full = User.objects.create_user("casillena@example.org", "Casi Llena")
@@ -96,6 +98,17 @@ def test_a_451_is_retried_and_accepted_and_a_permanent_4xx_expires(sandbox, sett
         via=Via.WEB,
         fields={"subject": "Reintentos", "requester_id": slow.pk, "email_cc_ids": [full.pk]},
         comment=CommentInput(body="Hola"),
+    )
+    # First attempts: both answered 4xx and deferred.
+    run_worker_process(sandbox, "--once", BUZON_RETRY_BASE="0.3")
+    assert sorted(Delivery.objects.values_list("state", "attempts")) == [
+        ("deferred", 1),
+        ("deferred", 1),
+    ]
+    # Shorten the full mailbox's lifetime, counted from now (not from when a worker
+    # process happened to start on a loaded machine), then let retries run.
+    Delivery.objects.filter(email="casillena@example.org").update(
+        expires_at=timezone.now() + timedelta(seconds=15)
     )
     run_worker_process(sandbox, "--until-done", "--max-seconds", "60", BUZON_RETRY_BASE="0.3")
     slow_delivery = Delivery.objects.get(email="lento@example.org")
