@@ -8,9 +8,9 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from buzon.deliveries.typos import suggest_address, suggest_domain
 from buzon.workspace import labels
 from buzon.workspace.delivery_summary import RecipientStatus, advice_for, shows_warning_icon
-from buzon.workspace.typos import suggest_address, suggest_domain
 
 register = template.Library()
 
