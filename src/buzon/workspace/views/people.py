@@ -51,7 +51,6 @@ def profile_context(person: User, add_form: AddressForm | None = None) -> dict[s
             for i in rows
         ],
         "failures": deliverydata.failures_for_addresses(addresses),
-        "deliveries_tracked": deliverydata.available(),
         "requested": list(
             Ticket.objects.filter(requester=person).order_by("-updated_at", "-id")[:20]
         ),

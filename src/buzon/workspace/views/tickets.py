@@ -100,7 +100,6 @@ def ticket_context(request: HttpRequest, ticket: Ticket, form: ReplyForm | None 
         "form": form or ReplyForm(),
         "reply_recipients": recipients,
         "undeliverable_recipients": [r for r in recipients if r.undeliverable],
-        "deliveries_tracked": deliverydata.available(),
         "log": request.GET.get("log", "conversation"),
     }
 
