@@ -11,7 +11,7 @@ rate limiting, the view, JSON), with Django's test client, so the figures are wh
 a client sees minus the network. The data is made once with bulk inserts (the
 services would take hours for 100,000 tickets) and kept, so later runs only time:
 1 % of the tickets carry the failure tag; a third have an email notification with
-three recipients, one of which failed (when `buzon.deliveries` is installed).
+three recipients, one of which failed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import statistics
 import sys
 import time
@@ -33,7 +34,6 @@ import django
 
 django.setup()
 
-from django.apps import apps  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -41,7 +41,9 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from buzon.api.models import ApiToken  # noqa: E402
+from buzon.deliveries.models import Delivery, EmailNotification  # noqa: E402
 from buzon.rules.standard import FAILURE_TAG  # noqa: E402
+from buzon.smtpcodes import zendesk_status  # noqa: E402
 from buzon.tickets.models import (  # noqa: E402
     Audit,
     AuditEvent,
@@ -80,23 +82,16 @@ def main() -> None:
     _, token = ApiToken.create_for(agent, "benchmark")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
-    # A ticket with the failure tag and an email notification (when there are any).
+    # A ticket with the failure tag and an email notification.
     notified = Notification.objects.filter(ticket__tags__name=FAILURE_TAG).order_by("id")
     failing = Ticket.objects.get(pk=notified.values_list("ticket_id", flat=True)[:1].get())
     requests = [
         (f"search?query={SEARCH}", f"/api/v2/search.json?query={SEARCH}"),
         (f"search/count?query={SEARCH}", f"/api/v2/search/count.json?query={SEARCH}"),
-    ]
-    if apps.is_installed("buzon.deliveries"):
-        requests.append(
-            (
-                "email_notifications?filter[ticket_id]=…",
-                f"/api/v2/email_notifications.json?filter[ticket_id]={failing.pk}",
-            )
-        )
-    else:
-        print("(buzon.deliveries is not installed: email notifications are not timed)")
-    requests += [
+        (
+            "email_notifications?filter[ticket_id]=…",
+            f"/api/v2/email_notifications.json?filter[ticket_id]={failing.pk}",
+        ),
         ("tickets/{id}", f"/api/v2/tickets/{failing.pk}.json"),
         ("tickets?page[size]=100", "/api/v2/tickets.json?page[size]=100"),
     ]
@@ -147,7 +142,6 @@ def generate(tickets: int) -> None:
             User.objects.create_user(f"customer{i}@example.com", f"Customer {i}")
             for i in range(1000)
         ]
-    with_email = apps.is_installed("buzon.deliveries")
     for offset in range(Ticket.objects.count(), tickets, BATCH):
         size = min(BATCH, tickets - offset)
         with transaction.atomic():
@@ -161,12 +155,12 @@ def generate(tickets: int) -> None:
                 [fake_comment(rng, t, agents, customers) for t in created for _ in range(2)]
             )
             notify = [c for c in comments[::2] if rng.random() < 0.33]
-            add_notifications(rng, notify, customers, with_email)
+            add_notifications(rng, notify, customers)
         print(f"  {offset + size:,}", end="\r", flush=True)
     print()
 
 
-def add_notifications(rng, comments, customers, with_email: bool) -> None:
+def add_notifications(rng, comments, customers) -> None:
     audits = Audit.objects.bulk_create(
         [Audit(ticket_id=c.ticket_id, author_id=c.author_id, via=Via.WEB) for c in comments]
     )
@@ -192,16 +186,10 @@ def add_notifications(rng, comments, customers, with_email: bool) -> None:
             for i, u in enumerate(rng.sample(customers, 3))
         ]
     )
-    if with_email:
-        add_deliveries(rng, notifications, recipients)
+    add_deliveries(rng, notifications, recipients)
 
 
 def add_deliveries(rng, notifications, recipients) -> None:
-    import secrets
-
-    from buzon.deliveries.models import Delivery, EmailNotification
-    from buzon.smtpcodes import zendesk_status
-
     failed = zendesk_status(550, "5.1.1")
     delivered = zendesk_status(250)
     emails = EmailNotification.objects.bulk_create(

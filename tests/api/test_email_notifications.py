@@ -1,22 +1,17 @@
 """Email notifications, as Zendesk's Email Notifications API, with each recipient's
 delivery status from Zendesk's table — and Buzón's richer account beside it.
-
-Needs the outbound apps (`buzon.deliveries`, `buzon.mail`): skipped without them.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.apps import apps
-
-from buzon.rules.standard import FAILURE_TAG
-from buzon.tickets.models import Notification
-
-if not (apps.is_installed("buzon.deliveries") and apps.is_installed("buzon.mail")):
-    pytest.skip("needs buzon.deliveries and buzon.mail (outbound mail)", allow_module_level=True)
 
 from buzon.deliveries.models import Delivery, EmailNotification
+from buzon.mail.sandbox import Sandbox, SandboxHandler
+from buzon.mail.worker import Worker
+from buzon.rules.standard import FAILURE_TAG
 from buzon.smtpcodes import zendesk_status
+from buzon.tickets.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -156,18 +151,12 @@ def test_contract_sandbox_rejects_one_recipient(api, settings, request):
     through the sandbox (which refuses nadie@invalid.example with 550 5.1.1), read the
     email notifications and the per-recipient status, search the failure tag, run the
     failures view."""
-    sandbox_module = pytest.importorskip("buzon.mail.sandbox")
-    worker_module = pytest.importorskip("buzon.mail.worker")
     from helpers import free_port
 
-    sink = sandbox_module.Sandbox(
-        "127.0.0.1", free_port(), sandbox_module.SandboxHandler(sink=True)
-    )
+    sink = Sandbox("127.0.0.1", free_port(), SandboxHandler(sink=True))
     sink.__enter__()
     request.addfinalizer(lambda: sink.__exit__(None, None, None))
-    server = sandbox_module.Sandbox(
-        "127.0.0.1", free_port(), sandbox_module.SandboxHandler(dsn_port=sink.port)
-    )
+    server = Sandbox("127.0.0.1", free_port(), SandboxHandler(dsn_port=sink.port))
     server.__enter__()
     request.addfinalizer(lambda: server.__exit__(None, None, None))
     settings.RELAY_HOST, settings.RELAY_PORT = "127.0.0.1", server.port
@@ -187,7 +176,7 @@ def test_contract_sandbox_rejects_one_recipient(api, settings, request):
         "Notify requester and CCs of comment update"
     )
 
-    worker_module.Worker(poll=0.05).run(until_idle=True)
+    Worker(poll=0.05).run(until_idle=True)
 
     body = api.get(f"email_notifications.json?filter[ticket_id]={ticket_id}").json()
     assert len(body["email_notifications"]) == 2

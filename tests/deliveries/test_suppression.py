@@ -6,7 +6,13 @@ from django.utils import timezone
 
 from buzon.deliveries.models import Delivery, Suppression
 from buzon.deliveries.recording import Failure, record_failure
-from buzon.deliveries.suppression import active_suppression, expire_suppressions, lift_suppression
+from buzon.deliveries.suppression import (
+    active_suppression,
+    active_suppressions,
+    expire_suppressions,
+    lift_suppression,
+    suppress,
+)
 from buzon.tickets.models import UserIdentity
 
 
@@ -38,6 +44,25 @@ def test_a_suppression_expires_and_housekeeping_makes_the_address_deliverable(ti
     identity = UserIdentity.objects.get(user=requester)
     assert (identity.deliverable_state, identity.undeliverable_count) == ("deliverable", 0)
     assert expire_suppressions() == 0
+
+
+def test_active_suppressions_answers_for_many_addresses_in_one_query(
+    django_assert_num_queries, agent
+):
+    suppress("ana@example.com", reason="userunknown", source="smtp")
+    suppress("carla@example.com", reason="mailboxfull", source="dsn")
+    suppress("lifted@example.com", reason="userunknown", source="smtp")
+    lift_suppression("lifted@example.com", by=agent)
+    expired = suppress("old@example.com", reason="userunknown", source="smtp")
+    Suppression.objects.filter(pk=expired.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    asked = [" ANA@example.com", "carla@example.com", "lifted@example.com", "old@example.com"]
+    with django_assert_num_queries(1):
+        found = active_suppressions([*asked, "never@example.com"])
+    assert sorted(found) == ["ana@example.com", "carla@example.com"]
+    assert found["carla@example.com"].reason == "mailboxfull"
+    assert active_suppressions([]) == {}
 
 
 def test_the_suppression_period_is_configurable(ticket, requester, settings):

@@ -2,8 +2,8 @@
 
 Run in a subprocess against the browser server's database (see browser_server.py).
 The addresses follow the sandbox mail server's rules (see buzon.core.demo): the
-`@invalid.example` ones do not exist (550 5.1.1), so once outbound mail is installed
-the real worker and sandbox turn these tickets into the seed's three variants.
+`@invalid.example` ones do not exist (550 5.1.1), so the real worker and sandbox turn
+these tickets into the seed's three variants.
 """
 
 from __future__ import annotations
@@ -90,10 +90,6 @@ HOSTILE_DIAGNOSTIC = (
 def hostile_bounce(agent, proactive, person) -> dict[str, int]:
     """A failure whose remote text is hostile, recorded through the deliveries app (as an
     ESP webhook would) before the worker starts, so it never reaches the sandbox."""
-    from django.apps import apps
-
-    if not apps.is_installed("buzon.deliveries"):
-        return {}
     from buzon.deliveries.models import Delivery
     from buzon.deliveries.recording import Failure, record_failure
 

@@ -1,7 +1,7 @@
 """The real Buzón, started for the browser tests: `buzon run` in a subprocess.
 
-`buzon run` starts gunicorn and, when they exist on this branch, the worker and the
-sandbox mail server, so failures happen end to end. The database is a fresh SQLite
+`buzon run` starts gunicorn, the worker and the sandbox mail server, so failures
+happen end to end. The database is a fresh SQLite
 file, or a fresh PostgreSQL database when DATABASE_URL points at PostgreSQL.
 """
 

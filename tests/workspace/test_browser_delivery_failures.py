@@ -1,27 +1,16 @@
 """Delivery failures end to end: the real worker sends through the sandbox mail server,
 which refuses some addresses; the browser checks what the agent sees.
-
-These need `buzon.deliveries` and the outbound worker (the outbound issue) and skip,
-saying so, until that app is installed. The search test also needs `buzon.search`.
 """
 
 import re
 import time
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from workspace.conftest import screenshot, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not apps.is_installed("buzon.deliveries"),
-        reason="buzon.deliveries and the outbound worker (the outbound issue) are not on "
-        "this branch yet",
-    ),
-]
+pytestmark = pytest.mark.browser
 
 # The worker may defer a first attempt (e.g. a busy relay) and retry it shortly after.
 SETTLE_SECONDS = 120
@@ -120,7 +109,6 @@ def test_the_tag_the_view_count_and_the_events_log(page, browser_server):
     expect(link.locator(".count")).to_have_text("5")
 
 
-@pytest.mark.skipif(not apps.is_installed("buzon.search"), reason="buzon.search not installed")
 def test_search_finds_exactly_the_failing_tickets(page, browser_server):
     sign_in(page)
     for key in ("one", "all", "some"):

@@ -54,7 +54,6 @@ def test_the_page_renders_a_chart_domains_and_the_deferred_queue(agent, rf):
     html = render_to_string(
         "workspace/health.html",
         {
-            "available": True,
             "chart": failure_chart(rows, today=date(2026, 3, 12)),
             "days": 30,
             "domains": [

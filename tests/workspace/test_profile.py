@@ -114,7 +114,6 @@ def test_the_failure_history_renders_escaped(agent, rf, requester):
     from buzon.workspace.views.people import profile_context
 
     context = profile_context(requester)
-    context["deliveries_tracked"] = True
     context["failures"] = [
         SimpleNamespace(
             failed_at=datetime(2026, 3, 11, tzinfo=UTC), email="ana@example.com",

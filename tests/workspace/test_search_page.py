@@ -1,16 +1,10 @@
-"""The search page, on the `buzon.search` query language (skips until that app is installed)."""
+"""The search page, on the `buzon.search` query language."""
 
 import pytest
-from django.apps import apps
 
 from buzon.rules.standard import FAILURE_TAG
 from buzon.tickets.models import Via
 from buzon.tickets.services import CommentInput, create_ticket
-
-needs_search = pytest.mark.skipif(
-    not apps.is_installed("buzon.search"),
-    reason="buzon.search (the search issue) is not on this branch yet",
-)
 
 
 def test_the_search_page_without_a_query(agent_client):
@@ -19,13 +13,6 @@ def test_the_search_page_without_a_query(agent_client):
     assert "tags:system_email_notification_failure" in response.content.decode()
 
 
-@pytest.mark.skipif(apps.is_installed("buzon.search"), reason="search is installed")
-def test_without_the_search_app_the_page_says_so(agent_client):
-    html = agent_client.get("/search/?q=status<solved").content.decode()
-    assert "Search is not installed" in html
-
-
-@needs_search
 def test_search_finds_exactly_the_failing_tickets(agent, agent_client, requester):
     failing = create_ticket(
         actor=agent,
@@ -43,7 +30,6 @@ def test_search_finds_exactly_the_failing_tickets(agent, agent_client, requester
     assert [t.pk for t in response.context["tickets"]] == [failing.pk]
 
 
-@needs_search
 @pytest.mark.parametrize(
     "query", ["status<solved", "requester:ana@example.com", "type:ticket factura"]
 )
@@ -51,7 +37,6 @@ def test_the_examples_run(agent_client, ticket, query):
     assert agent_client.get("/search/", {"q": query}).status_code == 200
 
 
-@needs_search
 def test_a_bad_query_points_at_the_mistake(agent_client):
     response = agent_client.get("/search/", {"q": "stauts:open"})
     assert response.status_code == 400

@@ -23,7 +23,7 @@ from datetime import datetime
 QUEUED, SENDING, DEFERRED, HANDED_OFF, DELIVERED, FAILED = (
     "queued", "sending", "deferred", "handed_off", "delivered", "failed",
 )  # fmt: skip
-UNKNOWN = ""  # no delivery record (e.g. outbound mail is not installed)
+UNKNOWN = ""  # no delivery record (the outbox makes one per recipient)
 PENDING_STATES = frozenset({QUEUED, SENDING})
 
 # When one address appears in two notifications of the same comment, the worst wins.

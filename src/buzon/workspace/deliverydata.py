@@ -1,9 +1,8 @@
 """Every query the workspace makes about outbound deliveries, in one place.
 
-The delivery records belong to `buzon.deliveries` (the outbound issue). When that
-app is not installed, the workspace still shows who each notification went to
-(from `tickets.NotificationRecipient`) but no delivery state. Each function makes
-a fixed number of queries whatever the number of comments or recipients.
+The delivery records belong to `buzon.deliveries`; which suppressions are in force
+comes from `buzon.deliveries.suppression`. Each function makes a fixed number of
+queries whatever the number of comments or recipients.
 """
 
 from __future__ import annotations
@@ -14,25 +13,17 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, F, Max, Q, Value
+from django.db.models import Count, F, Max, Value
 from django.db.models.functions import Lower, StrIndex, Substr, TruncDate
 from django.utils import timezone
 
-from buzon.tickets.models import DeliverableState, NotificationRecipient, UserIdentity
+from buzon.deliveries import suppression
+from buzon.deliveries.models import Delivery, Suppression
+from buzon.tickets.models import DeliverableState, Notification, NotificationRecipient, UserIdentity
 from buzon.workspace.delivery_summary import RecipientStatus
 
-DELIVERIES_APP = "buzon.deliveries"
 
-
-def available() -> bool:
-    return apps.is_installed(DELIVERIES_APP)
-
-
-def _model(name: str) -> Any:
-    return apps.get_model("deliveries", name)
-
-
-def _status_from_delivery(d: Any, name: str = "", kind: str = "") -> RecipientStatus:
+def _status_from_delivery(d: Delivery, name: str = "", kind: str = "") -> RecipientStatus:
     return RecipientStatus(
         email=d.email,
         name=d.name or name,
@@ -69,14 +60,12 @@ def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, lis
         .order_by("notification_id", "id")
         .values("notification_id", "user_id", "name", "email", "kind")
     )
-    deliveries: dict[tuple[int, str], Any] = {}
-    extra: dict[int, list[Any]] = defaultdict(list)
-    if available():
-        Delivery = _model("Delivery")
-        for d in Delivery.objects.filter(email_notification__notification_id__in=ids).annotate(
-            notification_pk=F("email_notification__notification_id")
-        ):
-            deliveries[(d.notification_pk, d.email.lower())] = d
+    deliveries: dict[tuple[int, str], Delivery] = {}
+    extra: dict[int, list[RecipientStatus]] = defaultdict(list)
+    for d in Delivery.objects.filter(email_notification__notification_id__in=ids).annotate(
+        notification_pk=F("email_notification__notification_id")
+    ):
+        deliveries[(d.notification_pk, d.email.lower())] = d
     result: dict[int, list[RecipientStatus]] = defaultdict(list)
     seen: set[tuple[int, str]] = set()
     for row in rows:
@@ -105,8 +94,6 @@ def recipients_by_comment(comment_ids: Iterable[int]) -> dict[int, list[Recipien
     ids = list(comment_ids)
     if not ids:
         return {}
-    from buzon.tickets.models import Notification
-
     comment_of = dict(
         Notification.objects.filter(comment_id__in=ids).values_list("id", "comment_id")
     )
@@ -129,49 +116,18 @@ def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
         value__in=list(addresses), deliverable_state=DeliverableState.UNDELIVERABLE
     ).values_list("value", flat=True):
         reasons[value.lower()] = "undeliverable"
-    if available():
-        Suppression = _model("Suppression")
-        now = timezone.now()
-        active = Suppression.objects.filter(lifted_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-        )
-        for address in active.filter(address__in=[a.lower() for a in addresses]).values_list(
-            "address", flat=True
-        ):
-            reasons[address.lower()] = "suppressed"
+    for address in suppression.active_suppressions(addresses):
+        reasons[address] = "suppressed"
     return reasons
 
 
-def active_suppressions(addresses: Iterable[str]) -> dict[str, Any]:
-    addresses = list(addresses)
-    if not available() or not addresses:
-        return {}
-    Suppression = _model("Suppression")
-    now = timezone.now()
-    rows = (
-        Suppression.objects.filter(
-            address__in=[a.lower() for a in addresses], lifted_at__isnull=True
-        )
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .order_by("address")
-    )
-    return {s.address.lower(): s for s in rows}
+def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
+    """{lower-cased address: the suppression in force} for these addresses."""
+    return suppression.active_suppressions(list(addresses))
 
 
-def lift_suppression(address: str, by: Any) -> bool:
-    """Lift an active suppression through the deliveries app; False when there is none."""
-    if not available():
-        return False
-    from buzon.deliveries.suppression import lift_suppression as lift
-
-    return bool(lift(address, by))
-
-
-def failures_for_addresses(addresses: Iterable[str], limit: int = 50) -> list[Any]:
+def failures_for_addresses(addresses: Iterable[str], limit: int = 50) -> list[Delivery]:
     """Failed deliveries to these addresses, newest first (for the profile page)."""
-    if not available():
-        return []
-    Delivery = _model("Delivery")
     return list(
         Delivery.objects.filter(email__in=list(addresses), state="failed")
         .select_related("ticket")
@@ -180,9 +136,6 @@ def failures_for_addresses(addresses: Iterable[str], limit: int = 50) -> list[An
 
 
 def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
-    if not available():
-        return {}
-    Delivery = _model("Delivery")
     rows = (
         Delivery.objects.filter(email__in=list(addresses), state="failed")
         .values("email")
@@ -195,9 +148,6 @@ def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
 
 
 def failures_by_day_and_reason(since: datetime) -> list[dict[str, Any]]:
-    if not available():
-        return []
-    Delivery = _model("Delivery")
     return list(
         Delivery.objects.filter(state="failed", failed_at__gte=since)
         .annotate(day=TruncDate("failed_at", tzinfo=timezone.get_current_timezone()))
@@ -208,9 +158,6 @@ def failures_by_day_and_reason(since: datetime) -> list[dict[str, Any]]:
 
 
 def top_failing_domains(since: datetime, limit: int = 10) -> list[dict[str, Any]]:
-    if not available():
-        return []
-    Delivery = _model("Delivery")
     domain = Lower(Substr("email", StrIndex("email", Value("@")) + 1))
     return list(
         Delivery.objects.filter(state="failed", failed_at__gte=since)
@@ -221,10 +168,7 @@ def top_failing_domains(since: datetime, limit: int = 10) -> list[dict[str, Any]
     )
 
 
-def deferred_queue(limit: int = 50) -> tuple[int, list[Any]]:
-    if not available():
-        return 0, []
-    Delivery = _model("Delivery")
+def deferred_queue(limit: int = 50) -> tuple[int, list[Delivery]]:
     queue = Delivery.objects.filter(state="deferred")
     return queue.count(), list(
         queue.select_related("ticket").order_by("next_attempt_at", "id")[:limit]
@@ -232,9 +176,6 @@ def deferred_queue(limit: int = 50) -> tuple[int, list[Any]]:
 
 
 def queue_counts() -> dict[str, int]:
-    if not available():
-        return {}
-    Delivery = _model("Delivery")
     rows = Delivery.objects.values("state").annotate(n=Count("id"))
     return {r["state"]: r["n"] for r in rows}
 

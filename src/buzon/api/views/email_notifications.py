@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Prefetch, QuerySet
 
 from buzon.api import types as t
@@ -19,6 +18,7 @@ from buzon.api.errors import bad_request, not_found
 from buzon.api.pagination import CURSOR_PARAMS, OFFSET_PARAMS, paginate
 from buzon.api.router import Call, Param, api, page_of
 from buzon.api.serializers import stamp
+from buzon.deliveries.models import Delivery, EmailNotification
 from buzon.smtpcodes import zendesk_status_by_id
 
 TAG = "Email notifications"
@@ -28,19 +28,13 @@ EmailNotificationsPage = page_of(
 FILTERS = ("ticket_id", "comment_id", "notification_id")
 
 
-def installed() -> bool:
-    return apps.is_installed("buzon.deliveries")
-
-
-def email_notifications() -> QuerySet[Any]:
-    from buzon.deliveries.models import Delivery, EmailNotification
-
+def email_notifications() -> QuerySet[EmailNotification]:
     return EmailNotification.objects.select_related("notification").prefetch_related(
         Prefetch("deliveries", queryset=Delivery.objects.order_by("id"))
     )
 
 
-def email_notification_json(call: Call, email: Any) -> t.EmailNotification:
+def email_notification_json(call: Call, email: EmailNotification) -> t.EmailNotification:
     notification = email.notification
     message_id = email.message_id or ""
     trigger = None
@@ -60,7 +54,7 @@ def email_notification_json(call: Call, email: Any) -> t.EmailNotification:
     }  # type: ignore[typeddict-item]
 
 
-def recipient_json(call: Call, delivery: Any) -> t.Recipient:
+def recipient_json(call: Call, delivery: Delivery) -> t.Recipient:
     status = zendesk_status_by_id(delivery.zendesk_status_id)
     message = status.message(call.user.locale) if status is not None else ""
     return {
@@ -123,8 +117,6 @@ def list_email_notifications(call: Call) -> dict[str, Any]:
     if sort not in ("created_at", "-created_at"):
         raise bad_request("sort must be created_at or -created_at", "sort")
     ordering = ["created_at", "id"] if sort == "created_at" else ["-created_at", "-id"]
-    if not installed():
-        return {"email_notifications": [], "next_page": None, "previous_page": None, "count": 0}
     page = paginate(call, email_notifications().filter(**lookups), ordering)
     return {
         "email_notifications": [email_notification_json(call, e) for e in page.items],
@@ -154,8 +146,6 @@ def show_many_email_notifications(call: Call) -> dict[str, Any]:
     if len(given) != 1:
         raise bad_request("give exactly one of ids, comment_ids or ticket_ids", "ids")
     ids = call.ids_param(given[0])
-    if not installed():
-        return {"email_notifications": []}
     found = (
         email_notifications()
         .filter(**{choices[given[0]]: ids})
@@ -171,11 +161,7 @@ def show_many_email_notifications(call: Call) -> dict[str, Any]:
     tag=TAG,
 )
 def show_email_notification(call: Call, notification_id: int) -> t.EmailNotificationResponse:
-    email = (
-        email_notifications().filter(notification_id=notification_id).first()
-        if installed()
-        else None
-    )
+    email = email_notifications().filter(notification_id=notification_id).first()
     if email is None:
         raise not_found()
     return {"email_notification": email_notification_json(call, email)}

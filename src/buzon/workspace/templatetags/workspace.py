@@ -8,9 +8,10 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from buzon.deliveries.typos import suggest_address, suggest_domain
+from buzon.smtpcodes import explain
 from buzon.workspace import labels
 from buzon.workspace.delivery_summary import RecipientStatus, advice_for, shows_warning_icon
-from buzon.workspace.typos import suggest_address, suggest_domain
 
 register = template.Library()
 
@@ -98,14 +99,11 @@ def reference_code(recipient: RecipientStatus) -> str:
 
 def explanation_for(recipient: RecipientStatus) -> Any:
     """The code reference's explanation of a failure's codes, or None."""
-    from buzon.workspace.views.codes import smtpcodes
-
-    library = smtpcodes()
-    if library is None or not (recipient.reply_code or recipient.enhanced_status):
+    if not (recipient.reply_code or recipient.enhanced_status):
         return None
     try:
         reply = int(recipient.reply_code) if str(recipient.reply_code).isdigit() else None
-        return library.explain(reply, recipient.enhanced_status or None, current_lang())
+        return explain(reply, recipient.enhanced_status or None, current_lang())
     except (ValueError, KeyError, TypeError):
         return None
 

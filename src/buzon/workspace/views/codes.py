@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from buzon.smtpcodes import enhanced_codes, lookup, reply_codes, search_codes
 from buzon.workspace.access import agent_required
-
-
-def smtpcodes() -> ModuleType | None:
-    """`buzon.smtpcodes` (the code reference library), or None until it is installed."""
-    try:
-        return importlib.import_module("buzon.smtpcodes")
-    except ImportError:
-        return None
 
 
 def language() -> str:
@@ -27,27 +18,22 @@ def language() -> str:
 
 @agent_required
 def code_reference(request: HttpRequest) -> HttpResponse:
-    library = smtpcodes()
     text = request.GET.get("q", "").strip()
-    context: dict[str, Any] = {"q": text, "available": library is not None}
-    if library is not None:
-        lang = language()
-        if text:
-            found = list(library.search_codes(text, lang))
-            context["reply_codes"] = [c for c in found if c.kind == "reply"]
-            context["enhanced_codes"] = [c for c in found if c.kind != "reply"]
-        else:
-            context["reply_codes"] = list(library.reply_codes(lang))
-            context["enhanced_codes"] = list(library.enhanced_codes(lang))
+    context: dict[str, Any] = {"q": text}
+    lang = language()
+    if text:
+        found = list(search_codes(text, lang))
+        context["reply_codes"] = [c for c in found if c.kind == "reply"]
+        context["enhanced_codes"] = [c for c in found if c.kind != "reply"]
+    else:
+        context["reply_codes"] = list(reply_codes(lang))
+        context["enhanced_codes"] = list(enhanced_codes(lang))
     return render(request, "workspace/codes.html", context)
 
 
 @agent_required
 def code_detail(request: HttpRequest, code: str) -> HttpResponse:
-    library = smtpcodes()
-    if library is None:
-        raise Http404("the code reference is not installed")
-    info = library.lookup(code, language())
+    info = lookup(code, language())
     if info is None:
         raise Http404("unknown code")
     return render(request, "workspace/code_detail.html", {"info": info})

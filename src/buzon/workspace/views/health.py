@@ -96,7 +96,6 @@ def health(request: HttpRequest) -> HttpResponse:
         request,
         "workspace/health.html",
         {
-            "available": deliverydata.available(),
             "chart": failure_chart(rows, today),
             "days": DAYS,
             "domains": deliverydata.top_failing_domains(since),

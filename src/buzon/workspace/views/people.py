@@ -12,11 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from buzon.deliveries.typos import suggest_address
 from buzon.tickets.models import DeliverableState, Ticket, User, UserIdentity
 from buzon.workspace import deliverydata, identities
 from buzon.workspace.access import agent_required
 from buzon.workspace.forms import AddressForm
-from buzon.workspace.typos import suggest_address
 
 
 @dataclass
@@ -51,7 +51,6 @@ def profile_context(person: User, add_form: AddressForm | None = None) -> dict[s
             for i in rows
         ],
         "failures": deliverydata.failures_for_addresses(addresses),
-        "deliveries_tracked": deliverydata.available(),
         "requested": list(
             Ticket.objects.filter(requester=person).order_by("-updated_at", "-id")[:20]
         ),

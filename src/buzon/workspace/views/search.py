@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from buzon.search import QueryError, compile_tickets, compile_users, parse_query
 from buzon.workspace.access import agent_required
 from buzon.workspace.views.ticket_lists import PAGE_SIZE, Page, page_number, with_related
 
@@ -24,23 +24,16 @@ EXAMPLES = [
 RESULT_COLUMNS = ["id", "subject", "requester", "status", "tags", "updated_at"]
 
 
-def search_available() -> bool:
-    return apps.is_installed("buzon.search")
-
-
 @agent_required
 def search_page(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     context: dict[str, Any] = {
         "q": text,
         "examples": EXAMPLES,
-        "available": search_available(),
         "columns": RESULT_COLUMNS,
     }
-    if not text or not context["available"]:
+    if not text:
         return render(request, "workspace/search.html", context)
-    from buzon.search import QueryError, compile_tickets, compile_users, parse_query
-
     try:
         query = parse_query(text)
     except QueryError as exc:

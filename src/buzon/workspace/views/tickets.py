@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from buzon.deliveries.typos import suggest_address
 from buzon.rules.models import Trigger
 from buzon.tickets.changes import TicketChangeError
 from buzon.tickets.models import (
@@ -32,7 +33,6 @@ from buzon.workspace import deliverydata
 from buzon.workspace.access import agent_required
 from buzon.workspace.delivery_summary import DeliverySummary, summarize
 from buzon.workspace.forms import ReplyForm
-from buzon.workspace.typos import suggest_address
 
 # A ticket with more comments than this shows the newest ones and a link to the rest.
 COMMENT_LIMIT = 300
@@ -100,7 +100,6 @@ def ticket_context(request: HttpRequest, ticket: Ticket, form: ReplyForm | None 
         "form": form or ReplyForm(),
         "reply_recipients": recipients,
         "undeliverable_recipients": [r for r in recipients if r.undeliverable],
-        "deliveries_tracked": deliverydata.available(),
         "log": request.GET.get("log", "conversation"),
     }
 

@@ -8,8 +8,8 @@ top-level domains (".con" → ".com"). A domain that is itself a known provider 
 never "corrected", and short provider names only match at distance one, so that
 real small domains are not flagged.
 
-It lives in the workspace because it is only used to advise agents; it has no
-state and can move to the deliveries app unchanged.
+The workspace uses it to advise agents (under a failed delivery, on the profile and
+in the composer); it has no state, so any other part may use it too.
 """
 
 from __future__ import annotations
