@@ -200,7 +200,6 @@ def add_deliveries(rng, notifications, recipients) -> None:
     import secrets
 
     from buzon.deliveries.models import Delivery, EmailNotification
-
     from buzon.smtpcodes import zendesk_status
 
     failed = zendesk_status(550, "5.1.1")

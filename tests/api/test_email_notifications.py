@@ -16,7 +16,6 @@ if not (apps.is_installed("buzon.deliveries") and apps.is_installed("buzon.mail"
     pytest.skip("needs buzon.deliveries and buzon.mail (outbound mail)", allow_module_level=True)
 
 from buzon.deliveries.models import Delivery, EmailNotification
-
 from buzon.smtpcodes import zendesk_status
 
 pytestmark = pytest.mark.django_db
