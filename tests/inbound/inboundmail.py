@@ -67,7 +67,11 @@ def reply(
     headers = {"In-Reply-To": f"<{email.message_id}>", "References": f"<{email.message_id}>"}
     headers.update(kwargs.pop("headers", {}))
     return message(
-        sender=sender, subject="Re: " + email.subject, body=text, headers=headers, **kwargs
+        sender=sender,
+        subject=kwargs.pop("subject", "Re: " + email.subject),
+        body=text,
+        headers=headers,
+        **kwargs,
     )
 
 
