@@ -4,10 +4,14 @@ and storing + processing them as the SMTP server and the worker do."""
 from __future__ import annotations
 
 import secrets
+import time
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
+import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from buzon.deliveries.models import Delivery, EmailNotification
@@ -116,3 +120,30 @@ def process_all(worker_id: str = "test-worker") -> InboundProcessor:
     while processor.run_batch():
         pass
     return processor
+
+
+# --------------------------------------------------------------- real processes
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+# Cross-process tests need committed data (and flush afterwards): keep the seeded
+# standard triggers by restoring the serialized database after each test.
+live_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def database_url() -> str:
+    """The test database, as a URL another process can use."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def wait_until(predicate, timeout: float = 60.0, interval: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

@@ -32,7 +32,7 @@ def make_durable() -> None:
     """On SQLite, make this connection's commits wait for the disk (synchronous=FULL);
     PostgreSQL commits are durable by default. Called by processes that store mail
     before answering 250 (the SMTP server, `buzon ingest`)."""
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=FULL")
 
