@@ -56,7 +56,9 @@ def test_an_auto_reply_to_the_return_path_lands_on_the_delivery_ticket(ticket):
 def test_an_auto_reply_that_matches_no_ticket_opens_none(db):
     from inboundmail import message
 
-    raw = message(sender="x@example.org", subject="Out of office", headers={"Auto-Submitted": "auto-replied"})
+    raw = message(
+        sender="x@example.org", subject="Out of office", headers={"Auto-Submitted": "auto-replied"}
+    )
     row = ingest(raw)
     assert row.outcome == "ignored_auto_reply" and not Ticket.objects.exists()
 

@@ -93,8 +93,9 @@ def test_a_bounce_without_a_token_matches_by_returned_message_id_and_recipient(a
 def test_the_envelope_id_matches_when_the_return_path_is_lost(ana, ticket):
     raw = dsn(ana).replace(
         b"Reporting-MTA: dns; sandbox.buzon.test\r\n",
-        f"Reporting-MTA: dns; sandbox.buzon.test\r\nOriginal-Envelope-Id: {ana.return_token}\r\n"
-        .encode(),
+        b"Reporting-MTA: dns; sandbox.buzon.test\r\nOriginal-Envelope-Id: "
+        + ana.return_token.encode()
+        + b"\r\n",
     )
     raw = raw.replace(email_of(ticket).message_id.encode(), b"someone-else@example.org")
     row = ingest(raw, "", ["postmaster@helpdesk.test"])

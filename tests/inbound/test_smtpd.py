@@ -135,13 +135,13 @@ def test_starttls_with_a_configured_certificate(tmp_path):
          "-out", str(cert), "-days", "2", "-subj", "/CN=localhost"],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
-    with InboundServer("127.0.0.1", free_port(), tls_cert=str(cert), tls_key=str(key)) as server:
-        with client(server) as smtp:
-            smtp.ehlo()
-            assert smtp.has_extn("starttls")
-            context = ssl.create_default_context(cafile=str(cert))
-            context.check_hostname = False
-            smtp.starttls(context=context)
-            smtp.ehlo()
-            assert smtp.sendmail("ana@example.com", ["support@helpdesk.test"], MESSAGE) == {}
+    server = InboundServer("127.0.0.1", free_port(), tls_cert=str(cert), tls_key=str(key))
+    with server, client(server) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("starttls")
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        smtp.starttls(context=context)
+        smtp.ehlo()
+        assert smtp.sendmail("ana@example.com", ["support@helpdesk.test"], MESSAGE) == {}
     assert InboundMessage.objects.count() == 1
