@@ -238,6 +238,8 @@ def _find_fields(esp_event: dict, recipient: str) -> dict:
     """Per-recipient codes in the shapes the ESPs use (SES bouncedRecipients[].status,
     Mailgun delivery-status.code / enhanced-code, SendGrid status)."""
     found: dict[str, Any] = {}
+    if isinstance(esp_event.get("event-data"), dict):  # Mailgun's JSON webhooks
+        esp_event = esp_event["event-data"]
     bounce = esp_event.get("bounce")
     if isinstance(bounce, dict):
         for item in bounce.get("bouncedRecipients") or []:
