@@ -35,6 +35,7 @@ SCRIPT = Path(
         str(Path(__file__).resolve().parents[2] / "scripts" / "postfix-sandbox.sh"),
     )
 )
+SUPPORT = "support@helpdesk.test"
 REASON = (
     "!! SKIPPED: the real-MTA acceptance tests need root and Postfix "
     "(run `make test` as root, which installs it) and scripts/postfix-sandbox.sh"
@@ -95,7 +96,7 @@ def settled(pks: dict[str, int], want: dict[str, str]) -> bool:
 
 
 def test_postfix_dsns_become_failures_on_the_right_recipient_and_a_delay_stays_deferred(mta):
-    relay_port, inbound, remote_mx = mta
+    relay_port, _, _ = mta
     agent = User.objects.create_user("alicia@helpdesk.test", "Alicia", role=Role.AGENT)
     people = {
         e: User.objects.create_user(e, e.split("@")[0].title())
@@ -168,9 +169,9 @@ def test_replies_over_smtp_notify_the_others_through_postfix_but_not_the_sender(
     send_all(relay_port)
     plus = f"support+id{ticket.encoded_id.replace('-', '')}@helpdesk.test"
     mails = [
-        ("ana@example.com", reply(email_of(ticket), "Ana <ana@example.com>"), "support@helpdesk.test"),
+        ("ana@example.com", reply(email_of(ticket), "Ana <ana@example.com>"), SUPPORT),
         ("carla@example.com", message(sender="carla@example.com",
-         subject=f"Re: [{ticket.encoded_id}] Factura", body="Yo también"), "support@helpdesk.test"),
+         subject=f"Re: [{ticket.encoded_id}] Factura", body="Yo también"), SUPPORT),
         ("ana@example.com", message(sender="ana@example.com", subject="Otra cosa",
          body="Una pregunta más", to=plus), plus),
     ]  # fmt: skip
