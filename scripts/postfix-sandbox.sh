@@ -30,6 +30,8 @@
 #   INBOUND_DOMAIN             helpdesk.test   Buzón's bounce domain
 #   MTA_HOSTNAME               mta.sandbox.test
 #   DELAY_WARNING              0h      (off) time before a "delayed" report
+#   HOLD_DELIVERY              no      yes: accept and queue, deliver nothing (for
+#                                      measuring Postfix's accept rate alone)
 #   LOG_FILE                   /var/log/postfix-sandbox.log
 # Needs root (Postfix's own set-up) and Debian's postfix package.
 set -euo pipefail
@@ -41,6 +43,7 @@ set -euo pipefail
 : "${MTA_HOSTNAME:=mta.sandbox.test}"
 : "${DELAY_WARNING:=0h}"
 : "${LOG_FILE:=/var/log/postfix-sandbox.log}"
+: "${HOLD_DELIVERY:=no}"
 CONF=/etc/postfix
 
 need_root() {
@@ -86,6 +89,9 @@ bounce_queue_lifetime = 1d
 maximal_queue_lifetime = 1d
 delay_warning_time = $DELAY_WARNING
 SETTINGS
+  if [ "$HOLD_DELIVERY" = yes ]; then
+    echo "defer_transports = inbound remotemx"
+  fi
 }
 
 configure() {

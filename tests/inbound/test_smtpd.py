@@ -99,7 +99,7 @@ def test_when_it_cannot_store_it_answers_451_and_keeps_nothing(server, monkeypat
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "store", broken)
+    monkeypatch.setattr(store, "store_many", broken)
     with client(server) as smtp:
         smtp.ehlo()
         smtp.mail("ana@example.com")

@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import ssl
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from buzon.mail.inbound import store
 from buzon.mail.inbound.models import InboundSource
@@ -84,15 +85,33 @@ class BuzonSMTP(SMTP):
         await super().push(_REWRITES.get(status, status))
 
 
-class InboundHandler:
-    """aiosmtpd handler: refuse unknown recipients, store, then answer."""
+@dataclass
+class _Pending:
+    data: bytes
+    mail_from: str
+    rcpt_tos: list[str]
+    peer: str
+    future: Future = field(default_factory=Future)
 
-    def __init__(self, addresses: Addresses | None = None, *, threads: int = 4) -> None:
+
+class InboundHandler:
+    """aiosmtpd handler: refuse unknown recipients, store, then answer.
+
+    Storing is done by one writer thread that commits what is waiting together (a
+    group commit, up to GROUP messages per transaction): with several clients sending
+    at once, one flush to disk serves them all. Each session's 250 still waits for
+    the commit that holds its own message."""
+
+    GROUP = 64
+
+    def __init__(self, addresses: Addresses | None = None) -> None:
         self.addresses = addresses or Addresses.from_settings()
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="store")
         self.stored = 0
         self.failed = 0
         self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write_loop, name="store", daemon=True)
+        self._writer.start()
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -109,16 +128,10 @@ class InboundHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data: bytes = envelope.original_content or b""
-        loop = asyncio.get_running_loop()
+        pending = _Pending(data, envelope.mail_from or "", list(envelope.rcpt_tos), _peer(session))
+        self._queue.put(pending)
         try:
-            row_id = await loop.run_in_executor(
-                self.executor,
-                self._store,
-                data,
-                envelope.mail_from or "",
-                list(envelope.rcpt_tos),
-                _peer(session),
-            )
+            row_id = await asyncio.wrap_future(pending.future)
         except Exception:
             log.exception("could not store a message from %s; answered 451", _peer(session))
             with self._lock:
@@ -128,18 +141,47 @@ class InboundHandler:
             self.stored += 1
         return f"250 2.0.0 Ok: stored as {row_id}"
 
-    def _store(self, data: bytes, mail_from: str, rcpt_tos: list[str], peer: str) -> int:
+    def _write_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                break
+            group = [first]
+            while len(group) < self.GROUP:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # stop after this group
+                    break
+                group.append(item)
+            self._write(group)
+        connection.close()
+
+    def _write(self, group: list[_Pending]) -> None:
         try:
             store.make_durable()
-            return store.store(data, mail_from, rcpt_tos, source=InboundSource.SMTP, peer=peer).pk
-        except Exception:
-            connection.close()  # a broken connection is re-opened for the next message
-            raise
-        finally:
-            close_old_connections()
+            rows = store.store_many(
+                [(p.data, p.mail_from, p.rcpt_tos, p.peer) for p in group],
+                source=InboundSource.SMTP,
+            )
+        except Exception as exc:
+            connection.close()  # a broken connection is re-opened for the next group
+            if len(group) > 1:  # one bad message must not cost the others their 250
+                for pending in group:
+                    self._write([pending])
+                return
+            group[0].future.set_exception(exc)
+            return
+        # The writer keeps its connection (opening one per message would cost more than
+        # the write); a broken one is closed above and re-opened on the next group.
+        for pending, row in zip(group, rows, strict=True):
+            pending.future.set_result(row.pk)
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True)
+        self._queue.put(None)
+        self._writer.join(timeout=30)
 
 
 def _peer(session: Any) -> str:

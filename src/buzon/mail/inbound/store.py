@@ -68,6 +68,32 @@ def store(
 ) -> InboundMessage:
     """Commit the message and its envelope; return its row (the existing one for a
     duplicate). Raises on any failure, having kept nothing."""
+    return store_many([(raw, mail_from, rcpt_tos, peer)], source=source)[0]
+
+
+def store_many(
+    items: list[tuple[bytes, str, list[str], str]], *, source: str = InboundSource.SMTP
+) -> list[InboundMessage]:
+    """Commit several messages in one transaction (a group commit: one flush to disk for
+    all of them); their rows, in order. All or nothing: on any failure nothing is kept
+    and the exception propagates."""
+    rows = [_row(raw, mail_from, rcpts, source, peer) for raw, mail_from, rcpts, peer in items]
+    result: list[InboundMessage] = []
+    with transaction.atomic():
+        for row in rows:
+            try:
+                with transaction.atomic():  # a savepoint: a duplicate spoils nothing else
+                    row.save(force_insert=True)
+            except IntegrityError:
+                existing = InboundMessage.objects.filter(dedupe_key=row.dedupe_key).first()
+                if existing is None:
+                    raise
+                row = existing
+            result.append(row)
+    return result
+
+
+def _row(raw: bytes, mail_from: str, rcpt_tos: list[str], source: str, peer: str) -> InboundMessage:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise TypeError("raw must be bytes")
     raw = bytes(raw)
@@ -77,7 +103,7 @@ def store(
     key = hashlib.sha256(
         (digest + "\0" + "\0".join(sorted(r.lower() for r in rcpts))).encode()
     ).hexdigest()
-    row = InboundMessage(
+    return InboundMessage(
         received_at=timezone.now(),
         source=source,
         mail_from=sender,
@@ -89,12 +115,3 @@ def store(
         dedupe_key=key,
         message_id=message_id_of(raw),
     )
-    try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-    except IntegrityError:
-        existing = InboundMessage.objects.filter(dedupe_key=key).first()
-        if existing is None:
-            raise
-        return existing
-    return row
