@@ -107,15 +107,11 @@ def main() -> int:
         postfix_took = None if args.no_postfix else postfix_accept(second)
 
         print(f"\n{'':38}{'msgs/s':>10}{'seconds':>10}")
-        print(f"{'end to end (SMTP → recorded failure)':38}{n / e2e_took:>10.0f}{e2e_took:>10.1f}")
-        print(
-            f"{'  its SMTP accept, worker running':38}{n / accept_took:>10.0f}{accept_took:>10.1f}"
-        )
-        print(f"{'Buzón SMTP accept alone':38}{n / alone_took:>10.0f}{alone_took:>10.1f}")
+        line("end to end (SMTP → recorded failure)", n, e2e_took)
+        line("  its SMTP accept, worker running", n, accept_took)
+        line("Buzón SMTP accept alone", n, alone_took)
         if postfix_took:
-            print(
-                f"{'Postfix accept (same messages)':38}{n / postfix_took:>10.0f}{postfix_took:>10.1f}"
-            )
+            line("Postfix accept (same messages)", n, postfix_took)
             print(
                 f"\nBuzón accept / Postfix accept: {postfix_took / alone_took:.2f}   "
                 f"end to end / Postfix accept: {postfix_took / e2e_took:.2f}"
@@ -129,6 +125,10 @@ def main() -> int:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0
+
+
+def line(what: str, n: int, seconds: float) -> None:
+    print(f"{what:38}{n / seconds:>10.0f}{seconds:>10.1f}")
 
 
 # ----------------------------------------------------------------------- set-up
