@@ -167,3 +167,12 @@ def test_an_arf_complaint_marks_the_address_and_the_ticket_without_failing(ana, 
     event = AuditEvent.objects.get(audit__ticket=ticket, type=EventType.DELIVERY_COMPLAINT)
     assert event.data["feedback_type"] == "abuse"
     assert FAILURE_TAG not in ticket.tag_list
+
+
+def test_the_complaint_shows_in_the_events_log(ana, ticket, agent, client):
+    original = email_of(ticket).raw_message.replace("\r\n", "\n")
+    rp = return_path(ana.return_token)
+    ingest(ARF.format(to=rp, rp=rp, rcpt=ana.email, original=original).encode(), "", [rp])
+    client.force_login(agent)
+    html = client.get(f"/tickets/{ticket.pk}/events/").content.decode()
+    assert "Spam complaint" in html and "ana@example.com" in html

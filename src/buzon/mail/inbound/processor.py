@@ -39,6 +39,11 @@ from buzon.mail.inbound.routing import route
 
 log = logging.getLogger("buzon.mail.inbound")
 
+SAVED_FIELDS = [
+    "state", "kind", "outcome", "detail", "ticket", "comment", "delivery_ids", "error",
+    "sender", "subject", "claimed_by", "lease_expires_at", "next_attempt_at", "processed_at",
+]  # fmt: skip
+
 
 class InboundProcessor:
     def __init__(
@@ -101,7 +106,7 @@ class InboundProcessor:
                 row.delivery_ids = outcome.delivery_ids
                 row.error = ""
                 self._finish(row)
-                row.save()
+                row.save(update_fields=SAVED_FIELDS)  # never rewrites the raw bytes
         except Unreadable as exc:
             return self._fail(pk, f"Unreadable message: {exc}")
         except (OperationalError, InterfaceError) as exc:
