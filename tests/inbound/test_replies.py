@@ -148,3 +148,37 @@ def test_attachments_are_kept_as_metadata(ticket):
     assert latest_comment(ticket).attachments == [
         {"file_name": "factura.pdf", "content_type": "application/pdf", "size": 16}
     ]
+
+
+def test_a_new_request_received_twice_or_replayed_opens_one_ticket(db):
+    from inboundmail import process_all
+
+    from buzon.mail.inbound.processor import replay
+
+    raw = message(sender="nuevo@example.org", subject="Ayuda", body="No puedo entrar.")
+    first = ingest(raw)
+    again = ingest(raw, rcpt_tos=["support+otra@helpdesk.test"])  # another envelope
+    assert first.outcome == "new_ticket" and again.outcome == "duplicate"
+    assert again.ticket_id == first.ticket_id
+    replay([first.pk])
+    process_all()
+    assert Ticket.objects.count() == 1
+
+
+def test_a_replayed_reply_without_message_id_is_not_added_twice(ticket):
+    from inboundmail import process_all
+
+    from buzon.mail.inbound.processor import replay
+
+    raw = b"".join(
+        line + b"\n"
+        for line in reply(email_of(ticket), "ana@example.com").split(b"\n")
+        if not line.lower().startswith(b"message-id")
+    )
+    row = ingest(raw, "ana@example.com")
+    assert row.outcome == "comment"
+    replay([row.pk])
+    process_all()
+    row.refresh_from_db()
+    assert row.outcome == "duplicate"
+    assert ticket.comments.filter(metadata__email__inbound_message_id=row.pk).count() == 1

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
 from buzon.bounces import BounceRecord
 from buzon.bounces import parse as parse_bounce
@@ -191,6 +192,16 @@ def _reply(row: InboundMessage, parsed: parsing.Parsed) -> Outcome:
     if ticket is not None and ticket.status == Status.CLOSED:
         follow_up_of, ticket = ticket, None
     if ticket is None:
+        seen = _already_received(parsed, row)
+        if seen is not None:
+            return Outcome(
+                InboundState.PROCESSED,
+                InboundKind.REPLY,
+                "duplicate",
+                f"Already received: it is a comment on ticket {seen.ticket_id}.",
+                ticket=seen.ticket,
+                comment=seen,
+            )
         return _new_ticket(row, parsed, author, follow_up_of)
     public = _is_participant(ticket, author)
     comment = _add_comment(ticket, author, parsed, row, public=public, matched_by=how)
@@ -261,13 +272,14 @@ def _add_comment(
     auto_reply: str = "",
     run_rules: bool = True,
 ) -> Comment | None:
-    """The comment, or None when this Message-ID is already one on the ticket."""
+    """The comment, or None when this message is already one on the ticket (same
+    Message-ID, or — for mail without one — the same stored message, replayed)."""
     if (
         parsed.message_id
         and MessageReference.objects.filter(
             ticket=ticket, message_id=parsed.message_id, direction=Direction.INBOUND
         ).exists()
-    ):
+    ) or Comment.objects.filter(ticket=ticket, metadata__email__inbound_message_id=row.pk).exists():
         return None
     body, html_body = _bodies(parsed)
     if auto_reply:
@@ -291,6 +303,25 @@ def _add_comment(
     comment = event.comment if event else None
     _thread(ticket, parsed, comment)
     return comment
+
+
+def _already_received(parsed: parsing.Parsed, row: InboundMessage) -> Comment | None:
+    """The comment this message already became (a copy that came twice, a replay)."""
+    if parsed.message_id:
+        ref = (
+            MessageReference.objects.filter(
+                message_id=parsed.message_id, direction=Direction.INBOUND, comment__isnull=False
+            )
+            .select_related("comment__ticket")
+            .first()
+        )
+        if ref is not None:
+            return ref.comment
+    return (
+        Comment.objects.filter(metadata__email__inbound_message_id=row.pk)
+        .select_related("ticket")
+        .first()
+    )
 
 
 def _thread(ticket: Ticket, parsed: parsing.Parsed, comment: Comment | None) -> None:
@@ -362,7 +393,11 @@ def _find_or_create_user(parsed: parsing.Parsed, row: InboundMessage) -> User | 
     if user is not None:
         return user
     name = parsed.from_name.strip() or address.split("@")[0]
-    return User.objects.create_user(address, name[:255], role=Role.END_USER)
+    try:
+        with transaction.atomic():  # another worker may be creating the same person
+            return User.objects.create_user(address, name[:255], role=Role.END_USER)
+    except IntegrityError:
+        return User.objects.get(email__iexact=address)
 
 
 def _no_sender(kind: str) -> Outcome:
