@@ -11,10 +11,10 @@ delivery (`failed 5.1.1`, the original headers attached), addressed to the deliv
 signed return path. Then, with the same client (4 connections in parallel, each
 reusing its connection):
 
-1. end to end: `buzon smtpd` and `buzon worker --queues inbound` running as their own
-   processes; from the first byte sent to the last failure recorded (every delivery
-   `failed`, source dsn, its audit, tag and identity) — also the SMTP accept time of
-   that same run;
+1. end to end: `buzon smtpd` and `buzon worker --queues inbound` (--workers of
+   them; more than one on PostgreSQL only) running as their own processes; from the
+   first byte sent to the last failure recorded (every delivery `failed`, source dsn,
+   its audit, tag and identity) — also the SMTP accept time of that same run;
 2. SMTP accept alone: `buzon smtpd` with no worker (a fresh copy of each DSN), from
    the first byte to the last 250 (each 250 follows a committed, durable row);
 3. Postfix accepting the same messages (its queue files are fsynced too), with
@@ -49,6 +49,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=5000, help="bounces (default 5000)")
     parser.add_argument("--no-postfix", action="store_true", help="skip the Postfix column")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="inbound workers (more than 1: PostgreSQL only)"
+    )
     args = parser.parse_args()
     n = args.n - args.n % 10
 
@@ -75,8 +78,8 @@ def main() -> int:
         started = time.perf_counter()
         tokens = queue_deliveries(n)
         print(
-            f"database: {connection.vendor}   bounces: {n}   set-up: {n} deliveries queued "
-            f"in {time.perf_counter() - started:.1f}s"
+            f"database: {connection.vendor}   bounces: {n}   inbound workers: {args.workers}   "
+            f"set-up: {n} deliveries queued in {time.perf_counter() - started:.1f}s"
         )
         first = build_dsns(tokens)
         connection.close()
@@ -84,7 +87,8 @@ def main() -> int:
         # 1. End to end: the SMTP server and the worker, each its own process.
         port = free_port()
         processes.append(start(env, "smtpd", "--port", str(port)))
-        processes.append(start(env, "worker", "--queues", "inbound", "--poll", "0.05"))
+        for _ in range(args.workers):
+            processes.append(start(env, "worker", "--queues", "inbound", "--poll", "0.05"))
         wait_for_port(port)
         t0 = time.perf_counter()
         accepted = send_all(port, first)
