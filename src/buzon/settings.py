@@ -93,6 +93,9 @@ INBOUND_MAX_SIZE = env_int("BUZON_INBOUND_MAX_SIZE", 25 * 1024 * 1024)
 INBOUND_MAX_HEADER_BYTES = env_int("BUZON_INBOUND_MAX_HEADER_BYTES", 1024 * 1024)
 INBOUND_MAX_HEADERS = env_int("BUZON_INBOUND_MAX_HEADERS", 1000)
 INBOUND_MAX_DEPTH = env_int("BUZON_INBOUND_MAX_DEPTH", 30)
+# The authserv-id of the MTA in front whose Authentication-Results (SPF, DKIM, DMARC)
+# Buzón trusts; empty: none. Mail that fails them never becomes a public comment.
+INBOUND_AUTHSERV_ID = env("BUZON_INBOUND_AUTHSERV_ID", "")
 # Loop guard: more than LIMIT messages from one sender within WINDOW seconds are held.
 INBOUND_LOOP_LIMIT = env_int("BUZON_INBOUND_LOOP_LIMIT", 20)
 INBOUND_LOOP_WINDOW = float(env("BUZON_INBOUND_LOOP_WINDOW", "3600"))

@@ -139,3 +139,35 @@ def test_a_worker_killed_mid_batch_processes_every_message_exactly_once_after_re
     )
     assert sorted(per_message) == sorted(r.pk for r in rows)
     assert set(per_message.values()) == {1}  # exactly once each
+
+
+def test_several_workers_on_postgresql_process_each_message_once(ticket):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "several workers need PostgreSQL (SKIP LOCKED); on SQLite one worker is the rule"
+        )
+    email = email_of(ticket)
+    senders = ["ana@example.com", "carla@example.com", "diego@example.net"]
+    rows = [
+        store.store(reply(email, senders[i % 3], f"Mensaje {i}."), senders[i % 3],
+                    ["support@helpdesk.test"])
+        for i in range(120)
+    ]  # fmt: skip
+    options = ("worker", "--queues", "inbound", "--poll", "0.05", "--until-done")
+    settings_env = {"BUZON_INBOUND_BATCH": "5", "BUZON_INBOUND_LOOP_LIMIT": "0"}
+    workers = [start(*options, **settings_env) for _ in range(3)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+    assert set(InboundMessage.objects.values_list("state", flat=True)) == {"processed"}
+    per_message = Counter(
+        Comment.objects.filter(ticket=ticket, via="email").values_list(
+            "metadata__email__inbound_message_id", flat=True
+        )
+    )
+    assert sorted(per_message) == sorted(r.pk for r in rows)
+    assert set(per_message.values()) == {1}
+    claimed_by = Counter(InboundMessage.objects.values_list("attempts", flat=True))
+    assert set(claimed_by) == {1}  # nobody claimed a message another worker held

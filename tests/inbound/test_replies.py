@@ -182,3 +182,29 @@ def test_a_replayed_reply_without_message_id_is_not_added_twice(ticket):
     row.refresh_from_db()
     assert row.outcome == "duplicate"
     assert ticket.comments.filter(metadata__email__inbound_message_id=row.pk).count() == 1
+
+
+def test_a_forged_requester_fails_authentication_and_is_only_an_internal_note(ticket, settings):
+    settings.INBOUND_AUTHSERV_ID = "mx.helpdesk.test"
+    forged = {
+        "Authentication-Results": "mx.helpdesk.test; spf=fail smtp.mailfrom=example.com; "
+        "dkim=none; dmarc=fail (p=reject) header.from=example.com"
+    }
+    row = ingest(reply(email_of(ticket), "ana@example.com", headers=forged), "ana@example.com")
+    comment = latest_comment(ticket)
+    assert row.outcome == "internal_note" and not comment.public
+    assert "authentication failed" in row.detail
+    assert "dmarc=fail" in comment.metadata["authentication_results"]
+    assert not notified(comment) & {"carla@example.com", "diego@example.net"}
+
+
+def test_authentication_results_from_anyone_else_are_not_trusted(ticket, settings):
+    settings.INBOUND_AUTHSERV_ID = "mx.helpdesk.test"
+    # The sender wrote a "pass" under another id, and a "fail" from our MTA is absent.
+    headers = {"Authentication-Results": "evil.example; dmarc=pass header.from=example.com"}
+    row = ingest(reply(email_of(ticket), "ana@example.com", headers=headers), "ana@example.com")
+    assert row.outcome == "comment"
+    passing = {"Authentication-Results": "mx.helpdesk.test; dkim=pass header.d=example.com; "
+               "spf=fail; dmarc=pass"}  # fmt: skip
+    row = ingest(reply(email_of(ticket), "carla@example.com", headers=passing), "carla@example.com")
+    assert row.outcome == "comment"

@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 
 from buzon.bounces import BounceRecord
 from buzon.bounces import parse as parse_bounce
-from buzon.mail.inbound import bounce_matching, loops, parsing, replies, ticket_matching
+from buzon.mail.inbound import authres, bounce_matching, loops, parsing, replies, ticket_matching
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundState
 from buzon.mail.models import Direction, MessageReference
 from buzon.tickets.models import Comment, EventType, Role, Status, Ticket, User, UserIdentity, Via
@@ -203,8 +203,11 @@ def _reply(row: InboundMessage, parsed: parsing.Parsed) -> Outcome:
                 comment=seen,
             )
         return _new_ticket(row, parsed, author, follow_up_of)
-    public = _is_participant(ticket, author)
-    comment = _add_comment(ticket, author, parsed, row, public=public, matched_by=how)
+    verified, results = authres.verdict(parsed)
+    public = _is_participant(ticket, author) and verified != "fail"
+    comment = _add_comment(
+        ticket, author, parsed, row, public=public, matched_by=how, authentication=results
+    )
     if comment is None:
         return Outcome(
             InboundState.PROCESSED,
@@ -220,6 +223,10 @@ def _reply(row: InboundMessage, parsed: parsing.Parsed) -> Outcome:
         (
             f"Public comment by {author.email} (matched by {how})."
             if public
+            else f"The sender's authentication failed ({results[:300]}): added as an "
+            f"internal note for review, not as {author.email}'s public comment (matched by "
+            f"{how})."
+            if verified == "fail"
             else f"{author.email} is not the requester, a CC or an agent on this ticket: "
             f"added as an internal note for review (matched by {how})."
         ),
@@ -271,6 +278,7 @@ def _add_comment(
     matched_by: str,
     auto_reply: str = "",
     run_rules: bool = True,
+    authentication: str = "",
 ) -> Comment | None:
     """The comment, or None when this message is already one on the ticket (same
     Message-ID, or — for mail without one — the same stored message, replayed)."""
@@ -294,7 +302,10 @@ def _add_comment(
             html_body=html_body,
             public=public,
             attachments=parsed.attachments,
-            metadata=_comment_metadata(parsed, row, auto_reply=auto_reply, matched_by=matched_by),
+            metadata={
+                **_comment_metadata(parsed, row, auto_reply=auto_reply, matched_by=matched_by),
+                **({"authentication_results": authentication} if authentication else {}),
+            },
         ),
         metadata={"inbound_message_id": row.pk},
         run_rules=run_rules,
