@@ -208,3 +208,21 @@ def test_authentication_results_from_anyone_else_are_not_trusted(ticket, setting
                "spf=fail; dmarc=pass"}  # fmt: skip
     row = ingest(reply(email_of(ticket), "carla@example.com", headers=passing), "carla@example.com")
     assert row.outcome == "comment"
+
+
+def test_people_the_requester_copies_on_a_reply_become_ccs(ticket):
+    raw = reply(
+        email_of(ticket), "ana@example.com", "Copio a mi jefa.",
+        headers={"Cc": "Jefa <jefa@example.com>, support@helpdesk.test, carla@example.com"},
+    )  # fmt: skip
+    row = ingest(raw, "ana@example.com")
+    assert row.outcome == "comment"
+    ccs = set(ticket.email_ccs.values_list("email", flat=True))
+    assert ccs == {"carla@example.com", "diego@example.net", "jefa@example.com"}
+    assert "jefa@example.com" in notified(latest_comment(ticket))
+
+
+def test_a_stranger_cannot_add_ccs(ticket):
+    raw = reply(email_of(ticket), "eve@elsewhere.example", headers={"Cc": "victim@example.org"})
+    ingest(raw, "eve@elsewhere.example")
+    assert not ticket.email_ccs.filter(email="victim@example.org").exists()

@@ -205,8 +205,16 @@ def _reply(row: InboundMessage, parsed: parsing.Parsed) -> Outcome:
         return _new_ticket(row, parsed, author, follow_up_of)
     verified, results = authres.verdict(parsed)
     public = _is_participant(ticket, author) and verified != "fail"
+    new_ccs = _new_ccs(ticket, author, parsed) if public and not author.is_agent else []
     comment = _add_comment(
-        ticket, author, parsed, row, public=public, matched_by=how, authentication=results
+        ticket,
+        author,
+        parsed,
+        row,
+        public=public,
+        matched_by=how,
+        authentication=results,
+        fields={"additional_email_cc_ids": new_ccs} if new_ccs else None,
     )
     if comment is None:
         return Outcome(
@@ -279,6 +287,7 @@ def _add_comment(
     auto_reply: str = "",
     run_rules: bool = True,
     authentication: str = "",
+    fields: dict | None = None,
 ) -> Comment | None:
     """The comment, or None when this message is already one on the ticket (same
     Message-ID, or — for mail without one — the same stored message, replayed)."""
@@ -297,6 +306,7 @@ def _add_comment(
         ticket,
         actor=author,
         via=Via.EMAIL,
+        fields=fields,
         comment=CommentInput(
             body=body,
             html_body=html_body,
@@ -378,6 +388,35 @@ def _comment_metadata(
     }
 
 
+MAX_NEW_CCS = 10  # per message
+MAX_CCS = 48  # per ticket, as Zendesk
+
+
+def _new_ccs(ticket: Ticket, author: User, parsed: parsing.Parsed) -> list[int]:
+    """The people a requester or CC copied on their reply, to become CCs (Zendesk's
+    behaviour): not our own addresses, not the sender, not who is already on the ticket;
+    at most MAX_NEW_CCS per message and MAX_CCS per ticket."""
+    ours = {a.lower() for a in settings.SUPPORT_ADDRESSES}
+    our_domains = {a.rpartition("@")[2] for a in ours} | {settings.BOUNCE_DOMAIN.lower()}
+    current = set(ticket.email_ccs.values_list("pk", flat=True))
+    room = min(MAX_NEW_CCS, MAX_CCS - len(current))
+    wanted: list[str] = []
+    for address in [*parsed.cc, *parsed.to]:
+        lower = address.lower()
+        if lower in ours or lower.rpartition("@")[2] in our_domains:
+            continue
+        if lower != author.email.lower() and lower not in wanted:
+            wanted.append(lower)
+    ids: list[int] = []
+    for address in wanted:
+        if len(ids) >= room:
+            break
+        user = _user_for(address, "")
+        if user.is_active and user.pk not in current and user.pk != ticket.requester_id:
+            ids.append(user.pk)
+    return ids
+
+
 def _is_participant(ticket: Ticket, user: User) -> bool:
     if user.is_agent and user.is_active:
         return True
@@ -397,13 +436,18 @@ def _find_or_create_user(parsed: parsing.Parsed, row: InboundMessage) -> User | 
             address = check_address(row.mail_from.strip().strip("<>"))
         except InvalidAddress:
             return None
+    return _user_for(address, parsed.from_name)
+
+
+def _user_for(address: str, display_name: str) -> User:
+    """The user with this (checked) address, or a new end user."""
     identity = UserIdentity.objects.select_related("user").filter(value__iexact=address).first()
     if identity is not None:
         return identity.user
     user = User.objects.filter(email__iexact=address).first()
     if user is not None:
         return user
-    name = parsed.from_name.strip() or address.split("@")[0]
+    name = display_name.strip() or address.split("@")[0]
     try:
         with transaction.atomic():  # another worker may be creating the same person
             return User.objects.create_user(address, name[:255], role=Role.END_USER)
