@@ -104,6 +104,9 @@ INBOUND_LOOP_WINDOW = float(env("BUZON_INBOUND_LOOP_WINDOW", "3600"))
 INBOUND_BATCH = env_int("BUZON_INBOUND_BATCH", 50)
 INBOUND_LEASE = float(env("BUZON_INBOUND_LEASE", "300"))
 INBOUND_MAX_ATTEMPTS = env_int("BUZON_INBOUND_MAX_ATTEMPTS", 5)
+# Processed messages (their raw bytes) are deleted after this many days (0: never);
+# unmatched, held and error ones are kept until an admin deals with them.
+INBOUND_RETENTION_DAYS = env_int("BUZON_INBOUND_RETENTION_DAYS", 90)
 
 # Outbound mail (docs/outbound.md). "smtp" sends through the relay above; a dotted
 # django-anymail backend path (e.g. "anymail.backends.postmark.EmailBackend") sends

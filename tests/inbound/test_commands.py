@@ -71,3 +71,26 @@ def test_inbound_list_show_and_replay(ticket):
 def test_the_worker_refuses_an_unknown_queue(db):
     with pytest.raises(CommandError):
         call_command("worker", "--once", "--queues", "outbound,carrier-pigeon")
+
+
+def test_old_processed_messages_are_pruned_the_rest_kept(ticket, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from inboundmail import process_all
+
+    from buzon.mail.inbound.processor import prune
+
+    settings.INBOUND_RETENTION_DAYS = 30
+    done = store.store(
+        reply(email_of(ticket), "ana@example.com"), "ana@example.com", ["support@helpdesk.test"]
+    )
+    bad = store.store(b"From: MAILER-DAEMON@x.example\r\n\r\n?", "", ["support@helpdesk.test"])
+    process_all()
+    old = timezone.now() - timedelta(days=31)
+    InboundMessage.objects.filter(pk__in=[done.pk, bad.pk]).update(received_at=old)
+    assert prune() == 1
+    assert list(InboundMessage.objects.values_list("pk", "state")) == [(bad.pk, "unmatched")]
+    assert ticket.comments.filter(metadata__email__inbound_message_id=done.pk).exists()
+    settings.INBOUND_RETENTION_DAYS = 0
+    assert prune() == 0

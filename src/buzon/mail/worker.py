@@ -49,6 +49,7 @@ from buzon.deliveries.models import CLAIMABLE_STATES, Delivery, DeliveryState, E
 from buzon.deliveries.recording import relax_durability, settle_stale_delays
 from buzon.deliveries.suppression import expire_suppressions
 from buzon.mail.inbound.processor import InboundProcessor
+from buzon.mail.inbound.processor import prune as inbound_prune
 from buzon.mail.relay import RelayConfig, RelayUnavailable, SmtpRelay
 from buzon.mail.sending import BatchSender, Transport
 
@@ -309,8 +310,15 @@ class Worker:
         self._housekept_at = time.monotonic()
         expired = expire_suppressions()
         settled = settle_stale_delays()
-        if expired or settled:
-            log.info("housekeeping: %d suppressions expired, %d delays settled", expired, settled)
+        pruned = inbound_prune() if self.inbound is not None else 0
+        if expired or settled or pruned:
+            log.info(
+                "housekeeping: %d suppressions expired, %d delays settled, "
+                "%d old received messages deleted",
+                expired,
+                settled,
+                pruned,
+            )
 
     def _install_signal_handlers(self) -> None:
         if threading.current_thread() is threading.main_thread():

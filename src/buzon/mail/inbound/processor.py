@@ -26,7 +26,7 @@ import logging
 import traceback
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -185,6 +185,21 @@ class InboundProcessor:
 def _describe(exc: BaseException) -> str:
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
     return f"{type(exc).__name__}: {exc}\n\n" + "".join(lines[-6:])
+
+
+def prune(now: datetime | None = None) -> int:
+    """Delete processed messages older than BUZON_INBOUND_RETENTION_DAYS (0: keep all).
+    Unmatched, held and error rows are kept until an admin deals with them; what a
+    processed message became (comment, recorded failure) stays on its ticket."""
+    days = settings.INBOUND_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = InboundMessage.objects.filter(state=InboundState.PROCESSED, received_at__lt=cutoff)
+    deleted, _ = InboundMessage.objects.filter(
+        pk__in=list(old.values_list("pk", flat=True)[:5000])
+    ).delete()
+    return deleted
 
 
 def replay(pks: list[int]) -> int:
