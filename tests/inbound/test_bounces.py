@@ -176,3 +176,15 @@ def test_the_complaint_shows_in_the_events_log(ana, ticket, agent, client):
     client.force_login(agent)
     html = client.get(f"/tickets/{ticket.pk}/events/").content.decode()
     assert "Spam complaint" in html and "ana@example.com" in html
+
+
+def test_a_person_forwarding_a_bounce_is_asking_a_question_not_reporting(db):
+    from pathlib import Path
+
+    sample = Path(__file__).parents[1] / "bounces" / "samples" / "forwarded-postfix-bounce.eml"
+    row = ingest(sample.read_bytes(), "wendy@sender.test")
+    assert (row.state, row.kind, row.outcome) == ("processed", "reply", "new_ticket")
+    from buzon.tickets.models import Ticket
+
+    ticket = Ticket.objects.get(pk=row.ticket_id)
+    assert ticket.comments.get().body.startswith("Hi, my mail to Xavier keeps coming back")

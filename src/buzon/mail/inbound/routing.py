@@ -10,7 +10,8 @@ Order of the questions (docs/inbound.md, "Routing"):
 1. Our own notification come back (From a support address, with X-Buzon-Ticket-Id)?
    Ignored.
 2. A report about mail we sent — a DSN, a vendor non-delivery report, an ARF
-   complaint (`buzon.bounces.parse` finds records other than "vacation")? Matched to
+   complaint (`buzon.bounces.parse` finds records other than "vacation"), sent by a
+   mail system rather than forwarded by a person (`_from_a_reporter`)? Matched to
    deliveries (`bounce_matching`) and recorded through `deliveries.recording`; what
    matches nothing, or carries a forged token, is kept as unmatched.
 3. A return path, a mailer daemon or the null sender, but no readable report? Kept
@@ -74,6 +75,10 @@ def route(row: InboundMessage) -> Outcome:
     reports = [r for r in records if r.reason != "vacation"]
     return_paths = [r for r in row.rcpt_tos if bounce_matching.looks_like_return_path(r)]
     automatic = loops.automatic_reason(parsed, raw)
+    if reports and not _from_a_reporter(parsed, row, reports, return_paths):
+        # A person forwarding a bounce they got ("what does this mean?"): their
+        # question is a reply, not a report to record.
+        reports = []
 
     if reports:
         return _bounce(row, reports, return_paths)
@@ -110,6 +115,23 @@ def route(row: InboundMessage) -> Outcome:
 
 
 # ---------------------------------------------------------------------------- bounces
+
+
+def _from_a_reporter(
+    parsed: parsing.Parsed, row: InboundMessage, reports: list[BounceRecord], paths: list[str]
+) -> bool:
+    """Did a mail system send this report? Bounces come from the null sender (RFC 5321
+    requires it) or a mailer daemon, or to a return path; complaints are
+    multipart/report; Amazon SES mails its JSON notifications. A person's message
+    that merely contains a bounce (forwarded, quoted) is none of these."""
+    if paths or loops.is_daemon(parsed, row.mail_from):
+        return True
+    try:
+        if parsed.message.get_content_type() == "multipart/report":
+            return True
+    except Exception:
+        pass
+    return any(r.format == "amazonses" for r in reports)
 
 
 def _bounce(row: InboundMessage, reports: list[BounceRecord], return_paths: list[str]) -> Outcome:
