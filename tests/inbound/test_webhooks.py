@@ -333,3 +333,14 @@ def test_webhooks_are_off_until_their_authentication_is_configured(client, setti
     assert post(client, "mailgun", mailgun(ana), secret=None).status_code == 404
     ana.refresh_from_db()
     assert ana.state == "handed_off"
+
+
+def test_sendgrid_dropped_is_a_rejection(client, anymail, ana):
+    body = sendgrid(ana, "dropped")
+    body[0]["reason"] = "Bounced Address"
+    assert post(client, "sendgrid", body).status_code == 200
+    ana.refresh_from_db()
+    assert (ana.state, ana.failure_source, ana.reason, ana.hard) == (
+        "failed", "webhook", "userunknown", True,
+    )  # fmt: skip
+    assert "Bounced Address" in ana.diagnostic

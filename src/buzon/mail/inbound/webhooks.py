@@ -211,7 +211,12 @@ def _dedupe_key(event: Any, esp: str) -> str:
 
 def _text(event: Any) -> str:
     parts = [getattr(event, "mta_response", None), getattr(event, "description", None)]
-    return " — ".join(str(p) for p in parts if p)[:4000]
+    text = " — ".join(str(p) for p in parts if p)
+    if not text and getattr(event, "reject_reason", None):
+        esp_event = getattr(event, "esp_event", None)
+        said = esp_event.get("reason") if isinstance(esp_event, dict) else None
+        text = f"The ESP refused to send it ({event.reject_reason})" + (f": {said}" if said else "")
+    return text[:4000]
 
 
 def _codes(event: Any) -> tuple[int | None, str]:
@@ -260,19 +265,25 @@ def _find_fields(esp_event: dict, recipient: str) -> dict:
     return found
 
 
+# anymail's normalised reasons for an ESP's own refusal (no SMTP codes to read).
+REJECT_REASONS = {
+    "invalid": ("userunknown", True),
+    "bounced": ("userunknown", True),  # on the ESP's list after an earlier hard bounce
+    "spam": ("feedback", False),
+    "blocked": ("blocked", False),
+    "timed_out": ("expired", False),
+    "unsubscribed": ("rejected", False),
+}
+
+
 def _reason(event: Any, code: int | None, status: str, text: str) -> tuple[str, bool]:
+    rejected = REJECT_REASONS.get(str(getattr(event, "reject_reason", None) or ""))
+    if rejected is not None and code is None and not status:
+        return rejected
     reason, hard = classify(status or None, code, text)
-    if reason in ("undefined", "onhold", ""):
-        rejected = getattr(event, "reject_reason", None)
-        reason, hard = {
-            "invalid": ("userunknown", True),
-            "bounced": ("userunknown", True),
-            "spam": ("feedback", False),
-            "blocked": ("blocked", False),
-            "timed_out": ("expired", False),
-            "unsubscribed": ("rejected", False),
-        }.get(str(rejected or ""), (reason or "undefined", hard))
-    return reason, hard
+    if reason in ("undefined", "onhold", "") and rejected is not None:
+        return rejected
+    return reason or "undefined", hard
 
 
 def _keep_unmatched(event: Any, esp: str, key: str) -> None:
