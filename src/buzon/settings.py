@@ -74,6 +74,39 @@ RELAY_DSN_NOTIFY = env("BUZON_RELAY_DSN_NOTIFY", "FAILURE,DELAY")
 
 SUPPORT_ADDRESS = env("BUZON_SUPPORT_ADDRESS", "support@helpdesk.test")
 BOUNCE_DOMAIN = env("BUZON_BOUNCE_DOMAIN", "helpdesk.test")
+# Every address the inbound SMTP server takes mail for (the support address is always
+# one; their plus-addresses, e.g. support+idABC123-DEF4@…, are accepted too).
+SUPPORT_ADDRESSES = [SUPPORT_ADDRESS] + [
+    a.strip()
+    for a in env("BUZON_SUPPORT_ADDRESSES", "").split(",")
+    if a.strip() and a.strip().lower() != SUPPORT_ADDRESS.lower()
+]
+
+# Inbound mail (docs/inbound.md). The SMTP server's name in its greeting, its optional
+# STARTTLS certificate (PEM files), and the largest message it takes (SIZE, 552 5.3.4).
+SMTPD_HOSTNAME = env("BUZON_SMTPD_HOSTNAME", "buzon.localhost")
+SMTPD_TLS_CERT = env("BUZON_SMTPD_TLS_CERT", "")
+SMTPD_TLS_KEY = env("BUZON_SMTPD_TLS_KEY", "")
+INBOUND_MAX_SIZE = env_int("BUZON_INBOUND_MAX_SIZE", 25 * 1024 * 1024)
+# Caps the worker applies before parsing a stored message; beyond them it goes to the
+# error state (raw bytes kept): header section size, header count, MIME nesting depth.
+INBOUND_MAX_HEADER_BYTES = env_int("BUZON_INBOUND_MAX_HEADER_BYTES", 1024 * 1024)
+INBOUND_MAX_HEADERS = env_int("BUZON_INBOUND_MAX_HEADERS", 1000)
+INBOUND_MAX_DEPTH = env_int("BUZON_INBOUND_MAX_DEPTH", 30)
+# The authserv-id of the MTA in front whose Authentication-Results (SPF, DKIM, DMARC)
+# Buzón trusts; empty: none. Mail that fails them never becomes a public comment.
+INBOUND_AUTHSERV_ID = env("BUZON_INBOUND_AUTHSERV_ID", "")
+# Loop guard: more than LIMIT messages from one sender within WINDOW seconds are held.
+INBOUND_LOOP_LIMIT = env_int("BUZON_INBOUND_LOOP_LIMIT", 20)
+INBOUND_LOOP_WINDOW = float(env("BUZON_INBOUND_LOOP_WINDOW", "3600"))
+# The worker's inbound queue: messages per claim, lease, and tries after a database
+# error before a message goes to the error state.
+INBOUND_BATCH = env_int("BUZON_INBOUND_BATCH", 50)
+INBOUND_LEASE = float(env("BUZON_INBOUND_LEASE", "300"))
+INBOUND_MAX_ATTEMPTS = env_int("BUZON_INBOUND_MAX_ATTEMPTS", 5)
+# Processed messages (their raw bytes) are deleted after this many days (0: never);
+# unmatched, held and error ones are kept until an admin deals with them.
+INBOUND_RETENTION_DAYS = env_int("BUZON_INBOUND_RETENTION_DAYS", 90)
 
 # Outbound mail (docs/outbound.md). "smtp" sends through the relay above; a dotted
 # django-anymail backend path (e.g. "anymail.backends.postmark.EmailBackend") sends

@@ -3,11 +3,13 @@ from django.urls import include, path
 
 from buzon.api.urls import api_patterns, ui_patterns
 from buzon.core.views import healthz
+from buzon.mail.inbound.webhooks import urlpatterns as esp_webhooks
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v2/", include(api_patterns)),
+    path("webhooks/esp/", include((esp_webhooks(), "esp_webhooks"))),
     *ui_patterns,
     path("", include("buzon.workspace.urls")),
 ]

@@ -19,3 +19,4 @@ def test_demo_data_has_agents_with_the_printed_password_and_tickets(db, capsys):
     # Notifications were recorded for the demo's public comments, ready to be sent.
     emails = {r.email for n in Notification.objects.all() for r in n.recipients.all()}
     assert {"nadie@invalid.example", "pedro@gmial.com", "ana@example.com"} <= emails
+    assert {"rebota@example.org", "retrasa@example.net"} <= emails  # bounced / delayed later

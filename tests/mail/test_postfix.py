@@ -24,7 +24,12 @@ from buzon.mail.worker import Worker
 from buzon.tickets.models import Role, User, Via
 from buzon.tickets.services import CommentInput, create_ticket
 
-SCRIPT = Path(os.environ.get("BUZON_POSTFIX_SANDBOX", "/work/shared/mta/postfix-sandbox.sh"))
+SCRIPT = Path(
+    os.environ.get(
+        "BUZON_POSTFIX_SANDBOX",
+        str(Path(__file__).resolve().parents[2] / "scripts" / "postfix-sandbox.sh"),
+    )
+)
 
 pytestmark = [
     pytest.mark.mta,

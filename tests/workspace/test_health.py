@@ -12,9 +12,20 @@ def test_the_health_page_renders_its_sections(agent_client):
     assert "Unmatched bounces" in html
 
 
-def test_unmatched_bounces_have_a_clear_empty_state_until_a_model_exists(agent_client):
+def test_unmatched_bounces_are_listed_once_there_are_some(agent_client):
     html = agent_client.get("/health/").content.decode()
-    assert "once inbound mail processing is installed" in html
+    assert "Every bounce received so far matched a sent email." in html
+    from buzon.mail.inbound import store
+    from buzon.mail.inbound.processor import InboundProcessor
+
+    raw = (
+        b"From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered <b>x</b>\r\n\r\nno report here\r\n"
+    )
+    store.store(raw, "", ["support@helpdesk.test"])
+    InboundProcessor("t").run_batch()
+    html = agent_client.get("/health/").content.decode()
+    assert "1 bounce could not be matched to a sent email." in html
+    assert "mailer-daemon@mx.example" in html and "<b>x</b>" not in html
 
 
 def test_the_chart_stacks_reasons_per_day():

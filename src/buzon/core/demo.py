@@ -2,7 +2,10 @@
 
 The end users' addresses are chosen to meet the sandbox mail server's rules, so a
 newcomer sees deliveries succeed and fail at once: `nadie@invalid.example` does
-not exist, `gmial.com` is a typo of gmail.com, `llena@…` has a full mailbox.
+not exist, `gmial.com` is a typo of gmail.com, `llena@…` has a full mailbox, and
+`rebota@…` is accepted and bounced a few seconds later: the sandbox sends a DSN to
+Buzón's inbound SMTP server, and the worker records the failure on the ticket.
+`retrasa@…` gets a "delayed" report and stays deferred.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ END_USERS = [
     ("pedro@gmial.com", "Pedro Typo", Locale.ES),
     ("llena@example.net", "Lucía Buzónlleno", Locale.ES),
     ("tom@example.org", "Tom Baker", Locale.EN),
+    ("rebota@example.org", "Rebeca Rebota", Locale.ES),
+    ("retrasa@example.net", "Ramón Retrasa", Locale.ES),
 ]
 
 
@@ -75,7 +80,11 @@ def _tickets(p: dict[str, User], support: Group) -> None:
         via=Via.WEB,
         fields={
             "status": "pending",
-            "email_cc_ids": [p["carla@example.com"].pk, p["nadie@invalid.example"].pk],
+            "email_cc_ids": [
+                p["carla@example.com"].pk,
+                p["nadie@invalid.example"].pk,
+                p["rebota@example.org"].pk,
+            ],
         },
         comment=CommentInput(body="Hola Ana, ya hemos anulado el cargo duplicado."),
     )
@@ -96,7 +105,7 @@ def _tickets(p: dict[str, User], support: Group) -> None:
         fields={
             "subject": "Renovación de contrato",
             "requester_id": p["llena@example.net"].pk,
-            "email_cc_ids": [p["tom@example.org"].pk],
+            "email_cc_ids": [p["tom@example.org"].pk, p["retrasa@example.net"].pk],
             "assignee_id": alicia.pk,
             "status": "open",
             "priority": "high",

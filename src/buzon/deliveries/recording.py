@@ -11,6 +11,8 @@ call these functions; nothing else changes a delivery's outcome.
 - `record_deferral`: a temporary error; retried with back-off until the lifetime ends.
 - `record_delay`: a later hop reports a delay (DSN "delayed"): visible, not a failure.
 - `record_delivered`: a positive DSN or ESP webhook confirmed delivery.
+- `record_complaint`: the recipient reported the email as spam (ARF, ESP webhook):
+  nothing fails; the address is suppressed and the ticket's events log says so.
 """
 
 from __future__ import annotations
@@ -405,6 +407,84 @@ def record_delivered(
             dedupe_key=dedupe_key,
         )
         _reset_after_success([d.email], at)
+    return True
+
+
+def record_complaint(
+    delivery: Delivery,
+    *,
+    feedback_type: str = "abuse",
+    text: str = "",
+    source: str = FailureSource.DSN,
+    dedupe_key: str | None = None,
+    occurred_at: datetime | None = None,
+) -> bool:
+    """The recipient complained about this email (an ARF report, an ESP's complaint
+    event). The delivery keeps its state (the email did arrive); a `complaint` event is
+    appended, the address is suppressed (reason `feedback`: no more notifications until
+    an agent lifts it, as ESPs require) and its identity marked undeliverable, and one
+    ticket audit carries a `DeliveryComplaint` event naming the notification and its
+    trigger. No tag: nothing failed. False when this `dedupe_key` was seen before."""
+    at = occurred_at or timezone.now()
+    with transaction.atomic():
+        d = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("email_notification")
+            .get(pk=delivery.pk)
+        )
+        if dedupe_key and d.events.filter(dedupe_key=dedupe_key).exists():
+            return False
+        feedback = clean_text(feedback_type, 32) or "abuse"
+        words = clean_text(text) or f"The recipient reported this email ({feedback})."
+        DeliveryEvent.objects.create(
+            delivery=d,
+            at=at,
+            kind=EventKind.COMPLAINT,
+            source=source,
+            text=words,
+            dedupe_key=dedupe_key,
+        )
+        suppress(d.email, reason="feedback", source=source, diagnostic=words, delivery=d, now=at)
+        UserIdentity.objects.filter(value__iexact=d.email).update(
+            deliverable_state=DeliverableState.UNDELIVERABLE, updated_at=at
+        )
+        email = d.email_notification
+        notification = Notification.objects.select_related("event__audit").get(
+            pk=email.notification_id
+        )
+        update_ticket(
+            d.ticket,
+            actor=system_user(),
+            via="system",
+            metadata={"delivery_failure_depth": failure_depth(notification) + 1},
+            events=[
+                EventInput(
+                    EventType.DELIVERY_COMPLAINT,
+                    {
+                        "recipient": {
+                            "email": d.email,
+                            "user_id": d.user_id,
+                            "name": d.name,
+                            "kind": d.kind,
+                        },
+                        "delivery_id": d.pk,
+                        "email_notification_id": email.pk,
+                        "notification_id": notification.pk,
+                        "comment_id": email.comment_id,
+                        "message_id": email.message_id,
+                        "trigger": {
+                            "id": notification.trigger_id,
+                            "title": notification.trigger_title,
+                        },
+                        "source": source,
+                        "feedback_type": feedback,
+                        "text": words,
+                        "occurred_at": at.isoformat(),
+                    },
+                )
+            ],
+        )
+    log.info("complaint (%s) about delivery %s to %r", feedback, d.pk, d.email)
     return True
 
 

@@ -11,3 +11,10 @@ class MailConfig(AppConfig):
 
         # The transactional outbox: runs inside the transaction of the ticket change.
         notification_created.connect(on_notification_created, dispatch_uid="buzon.mail.outbox")
+
+        # ESP tracking webhooks (django-anymail) feed the same recording path as DSNs.
+        from anymail.signals import tracking
+
+        from buzon.mail.inbound.webhooks import on_tracking
+
+        tracking.connect(on_tracking, dispatch_uid="buzon.mail.inbound.webhooks")

@@ -49,3 +49,14 @@ class MessageReference(models.Model):
 
     def __str__(self) -> str:
         return f"<{self.message_id}>"
+
+
+# The inbound store lives in its own module; importing it here registers it with the
+# `mail` app.
+from buzon.mail.inbound.models import (  # noqa: E402
+    InboundMessage,
+    InboundState,
+    UnmatchedBounce,
+)
+
+__all__ = ["Direction", "InboundMessage", "InboundState", "MessageReference", "UnmatchedBounce"]

@@ -19,6 +19,10 @@ The contract (docs/outbound.md, "The worker"):
   of the batch for immediate pick-up, says QUIT and exits 0.
 - SQLite: SKIP LOCKED does not exist there, so one worker per database is the rule,
   enforced with a lock file next to the database.
+
+The same loop also works the inbound queue (stored messages: replies and bounces) with
+the same claim/lease contract, one batch of each per turn (`queues`, default both;
+docs/inbound.md).
 """
 
 from __future__ import annotations
@@ -44,12 +48,29 @@ from django.utils import timezone
 from buzon.deliveries.models import CLAIMABLE_STATES, Delivery, DeliveryState, EmailNotification
 from buzon.deliveries.recording import relax_durability, settle_stale_delays
 from buzon.deliveries.suppression import expire_suppressions
+from buzon.mail.inbound.processor import InboundProcessor
+from buzon.mail.inbound.processor import prune as inbound_prune
 from buzon.mail.relay import RelayConfig, RelayUnavailable, SmtpRelay
 from buzon.mail.sending import BatchSender, Transport
 
 log = logging.getLogger("buzon.mail.worker")
 
 HOUSEKEEPING_EVERY = 60.0
+
+
+QUEUES = ("outbound", "inbound")
+
+
+class _NoTransport:
+    """The transport of a worker that only works the inbound queue."""
+
+    name = "none"
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 class WorkerLockError(RuntimeError):
@@ -76,11 +97,18 @@ class Worker:
         transport: Transport | None = None,
         worker_id: str | None = None,
         relay_wait: float | None = None,
+        inbound_lease: float | None = None,
+        queues: tuple[str, ...] = QUEUES,
     ) -> None:
+        unknown = set(queues) - set(QUEUES)
+        if unknown or not queues:
+            raise ValueError(f"queues must be among {', '.join(QUEUES)}, not {queues!r}")
+        self.queues = tuple(queues)
         self.batch_size = batch_size or settings.WORKER_BATCH
         self.lease = lease or settings.WORKER_LEASE
         self.poll = poll or settings.WORKER_POLL
-        self.transport = transport or make_transport()
+        self.outbound = "outbound" in self.queues
+        self.transport = transport or (make_transport() if self.outbound else _NoTransport())
         self.relay_wait = settings.WORKER_RELAY_WAIT if relay_wait is None else relay_wait
         self.id = worker_id or f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
         self.sender = BatchSender(self.transport, self.id, on_flush=self._renew_if_due)
@@ -89,6 +117,9 @@ class Worker:
         self._renewed_at = 0.0
         self._housekept_at = 0.0
         self._lock_file: Any = None
+        self.inbound = (
+            InboundProcessor(self.id, lease=inbound_lease) if "inbound" in self.queues else None
+        )
 
     @property
     def tally(self) -> Counter[str]:
@@ -149,7 +180,23 @@ class Worker:
     # -------------------------------------------------------------------- loop
 
     def run_once(self) -> int:
-        """Claim one batch and send it; the number of deliveries claimed."""
+        """One turn: a batch of each queue; how many deliveries and messages were claimed."""
+        claimed = self.send_once() if self.outbound else 0
+        if self.inbound is not None and not self.stopping:
+            before = Counter(self.inbound.tally)
+            taken = self.inbound.run_batch(should_stop=lambda: self.stopping)
+            if taken:
+                done = self.inbound.tally - before
+                log.info(
+                    "inbound batch of %d: %s",
+                    taken,
+                    ", ".join(f"{n} {what}" for what, n in sorted(done.items())) or "none done",
+                )
+            claimed += taken
+        return claimed
+
+    def send_once(self) -> int:
+        """Claim one batch of deliveries and send it; the number claimed."""
         deliveries = self.claim()
         if not deliveries:
             return 0
@@ -167,10 +214,14 @@ class Worker:
         return len(deliveries)
 
     def pending(self) -> bool:
-        """Is anything still to be sent by some worker, now or later?"""
-        return Delivery.objects.filter(
-            state__in=CLAIMABLE_STATES, next_attempt_at__isnull=False
-        ).exists()
+        """Is anything still to be sent (or received mail to process), now or later?"""
+        if self.inbound is not None and self.inbound.pending():
+            return True
+        return self.outbound and (
+            Delivery.objects.filter(
+                state__in=CLAIMABLE_STATES, next_attempt_at__isnull=False
+            ).exists()
+        )
 
     def run(
         self,
@@ -188,7 +239,8 @@ class Worker:
         started = time.monotonic()
         failures = 0
         try:
-            self._wait_for_relay()
+            if self.outbound:
+                self._wait_for_relay()
             while not self.stopping:
                 if max_seconds is not None and time.monotonic() - started > max_seconds:
                     log.info("stopping after %.0f seconds", max_seconds)
@@ -258,8 +310,15 @@ class Worker:
         self._housekept_at = time.monotonic()
         expired = expire_suppressions()
         settled = settle_stale_delays()
-        if expired or settled:
-            log.info("housekeeping: %d suppressions expired, %d delays settled", expired, settled)
+        pruned = inbound_prune() if self.inbound is not None else 0
+        if expired or settled or pruned:
+            log.info(
+                "housekeeping: %d suppressions expired, %d delays settled, "
+                "%d old received messages deleted",
+                expired,
+                settled,
+                pruned,
+            )
 
     def _install_signal_handlers(self) -> None:
         if threading.current_thread() is threading.main_thread():

@@ -330,6 +330,8 @@ class EventType(models.TextChoices):
     ERROR = "Error"
     # Added by the deliveries app: a notification did not reach one recipient.
     DELIVERY_FAILURE = "DeliveryFailure"
+    # Added by the deliveries app: a recipient reported a notification as spam.
+    DELIVERY_COMPLAINT = "DeliveryComplaint"
 
 
 class Comment(models.Model):

@@ -108,16 +108,22 @@ def update_ticket(
     comment: CommentInput | None = None,
     metadata: dict[str, Any] | None = None,
     events: list[EventInput] | None = None,
+    run_rules: bool = True,
 ) -> Audit | None:
     """Apply a change to a ticket; None when it changes nothing (no audit is written).
 
     `events` are extra facts to record in the same audit (they count as a change).
+    `run_rules=False` skips the trigger cycle: for an automatic reply added as an
+    internal note, which must never change the ticket or email anyone. The audit's
+    metadata says `rules_skipped`.
     """
     cleaned = clean_fields(fields or {})
     bodies = _comment_bodies(comment) if comment else None
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         now = timezone.now()
+        if not run_rules:
+            metadata = {**(metadata or {}), "rules_skipped": True}
         audit = Audit.objects.create(
             ticket=ticket, author=actor, via=_valid_via(via), metadata=metadata or {},
             created_at=now,
@@ -135,8 +141,9 @@ def update_ticket(
             return None
         ticket.updated_at = now
         ticket.save()
-        run_triggers(update)
-        ticket.save()
+        if run_rules:
+            run_triggers(update)
+            ticket.save()
     return audit
 
 

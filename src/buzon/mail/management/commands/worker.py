@@ -34,14 +34,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--id", help="this worker's name in claimed_by (default host:pid:random)"
         )
+        parser.add_argument(
+            "--queues",
+            default="outbound,inbound",
+            help="which queues to work: outbound (deliveries), inbound (received mail), "
+            "or both (the default)",
+        )
+        parser.add_argument(
+            "--inbound-lease",
+            type=float,
+            help="seconds an inbound claim lasts (BUZON_INBOUND_LEASE)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        worker = Worker(
-            batch_size=options["batch_size"],
-            lease=options["lease"],
-            poll=options["poll"],
-            worker_id=options["id"],
-        )
+        queues = tuple(q.strip() for q in options["queues"].split(",") if q.strip())
+        try:
+            worker = Worker(
+                batch_size=options["batch_size"],
+                lease=options["lease"],
+                poll=options["poll"],
+                worker_id=options["id"],
+                queues=queues,
+                inbound_lease=options["inbound_lease"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         try:
             tally = worker.run(
                 once=options["once"],
@@ -55,4 +72,9 @@ class Command(BaseCommand):
             options["once"] or options["until_idle"] or options["until_done"]
         ):
             summary = ", ".join(f"{n} {what}" for what, n in sorted(tally.items()))
-            self.stdout.write(f"worker {worker.id}: {summary or 'nothing to send'}")
+            if worker.inbound is not None and worker.inbound.tally:
+                inbound = ", ".join(
+                    f"{n} {what}" for what, n in sorted(worker.inbound.tally.items())
+                )
+                summary = f"{summary}; inbound: {inbound}" if summary else f"inbound: {inbound}"
+            self.stdout.write(f"worker {worker.id}: {summary or 'nothing to do'}")

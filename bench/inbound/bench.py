@@ -1,0 +1,297 @@
+"""Inbound throughput: 5,000 bounces through Buzón's SMTP server into recorded
+failures, next to the same messages accepted by Postfix, in the same run.
+
+    .venv/bin/python bench/inbound/bench.py                    # SQLite (a fresh file)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/buzon .venv/bin/python bench/inbound/bench.py
+
+It creates a fresh test database (Django's test-database machinery), records N
+deliveries through the real outbox (N/10 proactive tickets with a requester and nine
+CCs: one email notification each, ten deliveries), and builds one RFC 3464 DSN per
+delivery (`failed 5.1.1`, the original headers attached), addressed to the delivery's
+signed return path. Then, with the same client (4 connections in parallel, each
+reusing its connection):
+
+1. end to end: `buzon smtpd` and `buzon worker --queues inbound` (--workers of
+   them; more than one on PostgreSQL only) running as their own processes; from the
+   first byte sent to the last failure recorded (every delivery `failed`, source dsn,
+   its audit, tag and identity) — also the SMTP accept time of that same run;
+2. SMTP accept alone: `buzon smtpd` with no worker (a fresh copy of each DSN), from
+   the first byte to the last 250 (each 250 follows a committed, durable row);
+3. Postfix accepting the same messages (its queue files are fsynced too), with
+   delivery deferred (`defer_transports`) so that it only accepts — when this runs as
+   root with Postfix installed (scripts/postfix-sandbox.sh).
+
+It prints messages per second for each and Buzón's ratio to Postfix. Not a test: the
+figures depend on the machine (and its load); compare them only within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import shutil
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "postfix-sandbox.sh"
+CLIENTS = 4
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=5000, help="bounces (default 5000)")
+    parser.add_argument("--no-postfix", action="store_true", help="skip the Postfix column")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="inbound workers (more than 1: PostgreSQL only)"
+    )
+    args = parser.parse_args()
+    n = args.n - args.n % 10
+
+    data_dir = Path(tempfile.mkdtemp(prefix="buzon-bench-inbound-"))
+    os.environ.setdefault("BUZON_DATA_DIR", str(data_dir))
+    os.environ.setdefault("BUZON_TEST_SQLITE", str(data_dir / "bench.sqlite3"))
+    os.environ.setdefault("BUZON_LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "buzon.settings"
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(connection),
+        "PYTHONPATH": str(ROOT / "src"),
+        "BUZON_INBOUND_LOOP_LIMIT": "0",
+    }
+    processes: list[subprocess.Popen] = []
+    try:
+        started = time.perf_counter()
+        tokens = queue_deliveries(n)
+        print(
+            f"database: {connection.vendor}   bounces: {n}   inbound workers: {args.workers}   "
+            f"set-up: {n} deliveries queued in {time.perf_counter() - started:.1f}s"
+        )
+        first = build_dsns(tokens)
+        connection.close()
+
+        # 1. End to end: the SMTP server and the worker, each its own process.
+        port = free_port()
+        processes.append(start(env, "smtpd", "--port", str(port)))
+        for _ in range(args.workers):
+            processes.append(start(env, "worker", "--queues", "inbound", "--poll", "0.05"))
+        wait_for_port(port)
+        t0 = time.perf_counter()
+        accepted = send_all(port, first)
+        accept_took = time.perf_counter() - t0
+        wait_for_failures(n)
+        e2e_took = time.perf_counter() - t0
+        stop(processes)
+
+        # 2. The SMTP accept alone (no worker), fresh copies of the same reports.
+        second = build_dsns(tokens)
+        port = free_port()
+        processes.append(start(env, "smtpd", "--port", str(port)))
+        wait_for_port(port)
+        t0 = time.perf_counter()
+        accepted_alone = send_all(port, second)
+        alone_took = time.perf_counter() - t0
+        stop(processes)
+
+        # 3. Postfix accepting the same messages.
+        postfix_took = None if args.no_postfix else postfix_accept(second)
+
+        print(f"\n{'':38}{'msgs/s':>10}{'seconds':>10}")
+        line("end to end (SMTP → recorded failure)", n, e2e_took)
+        line("  its SMTP accept, worker running", n, accept_took)
+        line("Buzón SMTP accept alone", n, alone_took)
+        if postfix_took:
+            line("Postfix accept (same messages)", n, postfix_took)
+            print(
+                f"\nBuzón accept / Postfix accept: {postfix_took / alone_took:.2f}   "
+                f"end to end / Postfix accept: {postfix_took / e2e_took:.2f}"
+            )
+        else:
+            print("\nPostfix: not measured (needs root, Postfix, and no --no-postfix)")
+        assert accepted == n and accepted_alone == n, (accepted, accepted_alone)
+        check_recorded(n)
+    finally:
+        stop(processes)
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+def line(what: str, n: int, seconds: float) -> None:
+    print(f"{what:38}{n / seconds:>10.0f}{seconds:>10.1f}")
+
+
+# ----------------------------------------------------------------------- set-up
+
+
+def queue_deliveries(n: int) -> list[tuple[str, str, bytes]]:
+    """N queued deliveries through the real outbox; (return token, email, original)."""
+    from buzon.deliveries.models import Delivery
+    from buzon.tickets.models import Role, User, Via
+    from buzon.tickets.services import CommentInput, create_ticket
+
+    agent = User.objects.create_user("agent@helpdesk.test", "Agent", role=Role.AGENT)
+    people = [User.objects.create_user(f"user{i}@example.org", f"User {i}") for i in range(10)]
+    for i in range(n // 10):
+        create_ticket(
+            actor=agent,
+            via=Via.WEB,
+            fields={
+                "subject": f"Ticket {i}",
+                "requester_id": people[0].pk,
+                "email_cc_ids": [p.pk for p in people[1:]],
+            },
+            comment=CommentInput(body=f"Hola, this is ticket {i}."),
+        )
+    rows = Delivery.objects.select_related("email_notification").order_by("id")
+    return [(d.return_token, d.email, d.email_notification.raw_message.encode()) for d in rows]
+
+
+def build_dsns(tokens: list[tuple[str, str, bytes]]) -> list[tuple[str, bytes]]:
+    from buzon.mail.sandbox import RULES, build_dsn
+    from buzon.mail.verp import return_path
+
+    rule = next(r for r in RULES if r.stage == "BOUNCE")
+    return [
+        (return_path(token), build_dsn(return_path(token), email, rule, original))
+        for token, email, original in tokens
+    ]
+
+
+# ------------------------------------------------------------------- measuring
+
+
+def send_all(port: int, messages: list[tuple[str, bytes]]) -> int:
+    """Send from CLIENTS connections in parallel; how many got a 250."""
+    shares = [messages[i::CLIENTS] for i in range(CLIENTS)]
+    done = [0] * CLIENTS
+
+    def client(i: int) -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=120) as smtp:
+            smtp.ehlo("bench.example")
+            for rcpt, raw in shares[i]:
+                smtp.sendmail("", [rcpt], raw)
+                done[i] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done)
+
+
+def wait_for_failures(n: int, timeout: float = 1800) -> None:
+    from django.db import connection
+
+    from buzon.deliveries.models import Delivery
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Delivery.objects.filter(state="failed").count() >= n:
+            connection.close()
+            return
+        connection.close()
+        time.sleep(0.1)
+    raise SystemExit("the worker did not record every failure in time")
+
+
+def check_recorded(n: int) -> None:
+    from buzon.deliveries.models import Delivery
+    from buzon.mail.inbound.models import InboundMessage
+
+    failed = Delivery.objects.filter(state="failed", failure_source="dsn", reply_code=550).count()
+    processed = InboundMessage.objects.filter(state="processed").count()
+    if failed != n or processed < n:
+        raise SystemExit(f"only {failed} failures recorded, {processed} messages processed")
+    print(f"checked: {failed} deliveries failed (dsn, 550 5.1.1), {processed} messages processed")
+
+
+def postfix_accept(messages: list[tuple[str, bytes]]) -> float | None:
+    if os.geteuid() != 0 or not shutil.which("postfix"):
+        return None
+    with open("/tmp/buzon-postfix-sandbox.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        relay = free_port()
+        env = {
+            **os.environ,
+            "RELAY_PORT": str(relay),
+            "REMOTE_MX_PORT": str(free_port()),
+            "INBOUND_PORT": str(free_port()),
+            "INBOUND_DOMAIN": "helpdesk.test",
+            "HOLD_DELIVERY": "yes",
+        }
+        subprocess.run(["bash", str(SCRIPT), "start"], env=env, check=True, timeout=120,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        try:
+            wait_for_port(relay)
+            t0 = time.perf_counter()
+            accepted = send_all(relay, messages)
+            took = time.perf_counter() - t0
+        finally:
+            subprocess.run(["bash", str(SCRIPT), "stop"], env=env, timeout=120)
+    if accepted != len(messages):
+        raise SystemExit(f"Postfix accepted {accepted} of {len(messages)}")
+    return took
+
+
+# ---------------------------------------------------------------------- plumbing
+
+
+def database_url(connection) -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def start(env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "buzon.cli", *args], env=env, stdout=subprocess.DEVNULL
+    )
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    while processes:
+        process = processes.pop()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listens on 127.0.0.1:{port}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The inbound queue: claiming stored messages and routing each exactly once.
+
+Run by `buzon worker` (alongside the outbound queue) or `buzon inbound process`.
+The contract (docs/inbound.md, "The queue-worker contract"):
+
+- Claim: in one short transaction, up to BUZON_INBOUND_BATCH rows that are `received`
+  with `next_attempt_at <= now`, or `processing` with an expired lease, with
+  `SELECT … FOR UPDATE SKIP LOCKED`; they become `processing`, `claimed_by` this
+  worker, leased for BUZON_INBOUND_LEASE seconds (`next_attempt_at` = the lease's end,
+  so one index serves both), `attempts + 1`.
+- Process: each row in its own transaction that first re-reads it `FOR UPDATE` and
+  checks it is still `processing` and ours, then routes it (`routing.route`) and saves
+  its final state. Whatever routing did (comment, recorded failure, new ticket, the
+  notifications the triggers queued) commits with the state, or not at all: a worker
+  killed mid-message leaves the row `processing` with nothing of its effects, and the
+  next worker to claim it after the lease processes it — exactly once.
+- Errors: hostile or broken input (`parsing.Unreadable`) and any bug go to the `error`
+  state with what went wrong; the raw bytes stay. A database error (connection lost,
+  lock timeout) puts the row back to `received` with a back-off, up to
+  BUZON_INBOUND_MAX_ATTEMPTS tries, then `error`. Nothing crashes the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from buzon.mail.inbound.models import CLAIMABLE, InboundMessage, InboundState
+from buzon.mail.inbound.parsing import Unreadable
+from buzon.mail.inbound.routing import route
+
+log = logging.getLogger("buzon.mail.inbound")
+
+SAVED_FIELDS = [
+    "state", "kind", "outcome", "detail", "ticket", "comment", "delivery_ids", "error",
+    "sender", "subject", "claimed_by", "lease_expires_at", "next_attempt_at", "processed_at",
+]  # fmt: skip
+
+
+class InboundProcessor:
+    def __init__(
+        self, worker_id: str, *, batch_size: int | None = None, lease: float | None = None
+    ) -> None:
+        self.id = worker_id
+        self.batch_size = batch_size or settings.INBOUND_BATCH
+        self.lease = lease or settings.INBOUND_LEASE
+        self.tally: Counter[str] = Counter()
+
+    def claim(self) -> list[int]:
+        now = timezone.now()
+        lease_end = now + timedelta(seconds=self.lease)
+        with transaction.atomic():
+            ids = list(
+                InboundMessage.objects.select_for_update(skip_locked=True)
+                .filter(state__in=CLAIMABLE, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")
+                .values_list("pk", flat=True)[: self.batch_size]
+            )
+            if not ids:
+                return []
+            InboundMessage.objects.filter(pk__in=ids).update(
+                state=InboundState.PROCESSING,
+                claimed_by=self.id,
+                lease_expires_at=lease_end,
+                next_attempt_at=lease_end,
+                attempts=F("attempts") + 1,
+            )
+        return sorted(ids)
+
+    def run_batch(self, should_stop: Callable[[], bool] = lambda: False) -> int:
+        """Claim and process one batch; how many rows were claimed."""
+        ids = self.claim()
+        for n, pk in enumerate(ids):
+            if should_stop():
+                self.release(ids[n:])
+                break
+            self.process(pk)
+        return len(ids)
+
+    def process(self, pk: int) -> str:
+        """Route one claimed row; its final state ("" if it was not ours any more)."""
+        try:
+            with transaction.atomic():
+                row = (
+                    InboundMessage.objects.select_for_update()
+                    .filter(pk=pk, state=InboundState.PROCESSING, claimed_by=self.id)
+                    .first()
+                )
+                if row is None:
+                    return ""
+                outcome = route(row)
+                row.state = outcome.state
+                row.kind = outcome.kind
+                row.outcome = outcome.outcome
+                row.detail = outcome.detail[:10_000]
+                row.ticket = outcome.ticket
+                row.comment = outcome.comment
+                row.delivery_ids = outcome.delivery_ids
+                row.error = ""
+                self._finish(row)
+                row.save(update_fields=SAVED_FIELDS)  # never rewrites the raw bytes
+        except Unreadable as exc:
+            return self._fail(pk, f"Unreadable message: {exc}")
+        except (OperationalError, InterfaceError) as exc:
+            return self._retry(pk, exc)
+        except Exception as exc:
+            log.exception("inbound message %s could not be processed", pk)
+            return self._fail(pk, _describe(exc))
+        self.tally[f"{row.state}:{row.outcome}"] += 1
+        log.info("inbound %s: %s %s — %s", pk, row.state, row.outcome, row.detail[:200])
+        return row.state
+
+    @staticmethod
+    def _finish(row: InboundMessage) -> None:
+        row.claimed_by = ""
+        row.lease_expires_at = None
+        row.next_attempt_at = None
+        row.processed_at = timezone.now()
+
+    def _fail(self, pk: int, error: str) -> str:
+        InboundMessage.objects.filter(pk=pk, claimed_by=self.id).update(
+            state=InboundState.ERROR,
+            error=error[:10_000],
+            claimed_by="",
+            lease_expires_at=None,
+            next_attempt_at=None,
+            processed_at=timezone.now(),
+        )
+        self.tally["error"] += 1
+        log.warning("inbound %s: error: %s", pk, error.splitlines()[0][:300])
+        return InboundState.ERROR
+
+    def _retry(self, pk: int, exc: Exception) -> str:
+        """A database problem: back to `received` with a back-off, or `error` at last."""
+        log.warning("inbound %s: database error, will retry: %s", pk, exc)
+        if not connection.in_atomic_block:
+            connection.close()
+        try:
+            row = InboundMessage.objects.filter(pk=pk, claimed_by=self.id).first()
+            if row is None:
+                return ""
+            if row.attempts >= settings.INBOUND_MAX_ATTEMPTS:
+                return self._fail(pk, f"gave up after {row.attempts} attempts: {_describe(exc)}")
+            delay = min(5 * 2**row.attempts, 600)
+            InboundMessage.objects.filter(pk=pk, claimed_by=self.id).update(
+                state=InboundState.RECEIVED,
+                claimed_by="",
+                lease_expires_at=None,
+                next_attempt_at=timezone.now() + timedelta(seconds=delay),
+                error=_describe(exc)[:2000],
+            )
+        except Exception:  # the database is still away: the lease will bring it back
+            log.exception("inbound %s: could not schedule the retry", pk)
+        self.tally["retry"] += 1
+        return InboundState.RECEIVED
+
+    def release(self, ids: list[int]) -> int:
+        """Give claimed, unprocessed rows back, due now (a stopping worker)."""
+        if not ids:
+            return 0
+        return InboundMessage.objects.filter(
+            pk__in=ids, claimed_by=self.id, state=InboundState.PROCESSING
+        ).update(
+            state=InboundState.RECEIVED,
+            claimed_by="",
+            lease_expires_at=None,
+            next_attempt_at=timezone.now(),
+        )
+
+    @staticmethod
+    def pending() -> bool:
+        return InboundMessage.objects.filter(
+            state__in=CLAIMABLE, next_attempt_at__isnull=False
+        ).exists()
+
+
+def _describe(exc: BaseException) -> str:
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return f"{type(exc).__name__}: {exc}\n\n" + "".join(lines[-6:])
+
+
+def prune(now: datetime | None = None) -> int:
+    """Delete processed messages older than BUZON_INBOUND_RETENTION_DAYS (0: keep all).
+    Unmatched, held and error rows are kept until an admin deals with them; what a
+    processed message became (comment, recorded failure) stays on its ticket."""
+    days = settings.INBOUND_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = InboundMessage.objects.filter(state=InboundState.PROCESSED, received_at__lt=cutoff)
+    deleted, _ = InboundMessage.objects.filter(
+        pk__in=list(old.values_list("pk", flat=True)[:5000])
+    ).delete()
+    return deleted
+
+
+def replay(pks: list[int]) -> int:
+    """Put messages back in the queue (after a fix, or to release held ones)."""
+    now = timezone.now()
+    return (
+        InboundMessage.objects.filter(pk__in=pks)
+        .exclude(state=InboundState.PROCESSING)
+        .update(
+            state=InboundState.RECEIVED,
+            next_attempt_at=now,
+            attempts=0,
+            claimed_by="",
+            lease_expires_at=None,
+            error="",
+            outcome="",
+            detail=f"replayed at {now.isoformat(timespec='seconds')}",
+        )
+    )
