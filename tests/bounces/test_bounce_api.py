@@ -86,6 +86,27 @@ def test_parse_accepts_an_email_message_object() -> None:
     assert [r.recipient for r in parse(message)] == ["bob@receiver.test", "carol@receiver.test"]
 
 
+@pytest.mark.parametrize(
+    ("field", "status", "expected"),
+    [
+        ("failure", "5.3.4", "failed"),
+        ("error", "5.0.0", "failed"),
+        ("Failed", "5.1.1", "failed"),
+        ("deferred", "4.4.1", "delayed"),
+        ("delayed", "4.2.2", "delayed"),
+        ("relayed", "2.0.0", "relayed"),
+        ("whatever", "5.1.1", "failed"),  # unknown word: from the codes
+    ],
+)
+def test_a_non_standard_action_field_is_normalised(field, status, expected) -> None:
+    dsn = POSTFIX_DSN.replace(b"Action: failed", b"Action: " + field.encode()).replace(
+        b"Status: 5.1.1", b"Status: " + status.encode()
+    )
+    bob = parse(dsn)[0]
+    assert bob.recipient == "bob@receiver.test"
+    assert bob.action == expected
+
+
 def test_record_is_frozen() -> None:
     record = parse(POSTFIX_DSN)[0]
     assert isinstance(record, BounceRecord)
