@@ -44,6 +44,12 @@ _BOUNCE_SUBJECT_WORDS = (
     r"error",
     r"failure",
     r"warning: could not send",
+    r"non-?delivery",
+    r"not (?:yet )?been delivered",
+    r"mail failed",
+    r"returning to sender",
+    r"failed mail",
+    r"user unknown",
     r"delayed",
     r"エラー",
     r"不達",
@@ -54,12 +60,15 @@ _BOUNCE_SUBJECT_RE = re.compile("(?i)" + "|".join(_BOUNCE_SUBJECT_WORDS))
 # A line that starts with the failed address: "<addr>:", "addr ... reason", "addr on DATE".
 _RECIPIENT_RE = re.compile(
     r"(?i)^\s{0,12}(?:[*\-•]\s*)?[<\"]?(?P<addr>[^\s<>\"]{1,254}@[^\s<>\":]{1,254}?)[>\"]?"
-    r"\s*(?::|\.\.\.|$|\[|\(|\s+on\s|\s+(?=[A-Za-z]))"
+    r"\s*(?::|\.\.\.|$|\[|\(|\s+on\s|\s+(?=[A-Za-z])|\s+-\s+(?=[A-Za-z]))"
 )
-# Sentences that introduce the failed address somewhere in a line.
+# Sentences after which the failed address follows, on the same line or on the next
+# non-blank one ("Intended recipient: a@b", "could not be delivered to the following
+# recipients:\n\n  a@b"). Written per wording family, not per sample; a space in a
+# phrase matches any run of white space (line breaks included).
 _INTRO_PHRASES = (
-    r"could not be delivered to",
-    r"unable to deliver (?:the )?(?:message )?to",
+    r"could not be delivered to(?: the following (?:user|recipient|address)(?:e?s|\(e?s\))?:?)?",
+    r"unable to deliver (?:the |your )?(?:message )?to",
     r"delivery to",
     r"failed to deliver to",
     r"not delivered to",
@@ -78,18 +87,76 @@ _INTRO_PHRASES = (
     r"could not deliver to",
     r"rcpt to",
     r"mailbox is full",
+    # Old and unusual text-only notices.
+    r"intended recipient",  # "Intended recipient: a@b"
+    r"undeliverable address",  # "Undeliverable Address: a@b"
+    r"invalid final delivery userid",  # SMTP32 and other Windows MTAs
+    r"error-for",  # L-Soft LSMTP / LISTSERV's "Error-for:  a@b"
+    r"originally addressed to",  # "(Originally addressed to a@b)"
+    r"(?:message|mail),? addressed to",  # "The following message, addressed to 'a@b',"
+    r"addressed to e-?mail address",  # "... addressed to email address :\n-- a@b"
+    r"the address to which your message was addressed,",
+    r"your message to",  # "Your message to:\n\ta@b\n\nhas not yet been delivered"
+    r"delivery of (?:e-?mail|your message) to this address",
+    r"local mailbox",  # "Local mailbox a@b is unavailable"
+    r"dda:smtp=",  # Exchange's X.400 form "c=US;a= ;p=ORG;...;dda:SMTP=a@b;"
+    r"\[smtp:",  # Exchange / MailEnable "[SMTP:a@b]"
 )
-_ADDRESS_AFTER = r"\s*[:\-]?\s*<?(?P<addr>[^\s<>\"()\[\]]{1,254}@[^\s<>\"()\[\],;]{1,254})"
-_INTRO_RE = re.compile("(?i)(?:" + "|".join(_INTRO_PHRASES) + ")" + _ADDRESS_AFTER)
+_ADDRESS_AFTER = (
+    r"[ \t]*[:\-]{0,2}\s*(?:-- )?[<\"']?"
+    r"(?P<addr>[^\s<>\"'()\[\]]{1,254}@[^\s<>\"'()\[\],;]{1,254})"
+)
+
+
+def _phrases_re(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        "(?i)(?:" + "|".join(p.replace(" ", r"\s+") for p in phrases) + ")" + _ADDRESS_AFTER
+    )
+
+
+_INTRO_RE = _phrases_re(_INTRO_PHRASES)
+# The phrases only a delivery notice uses, for recognising one whose sender or subject
+# no table knows (a person may well write "delivery to a@b" or "your message to a@b").
+_NOTICE_PHRASES = (
+    r"could not be delivered to(?: the following (?:user|recipient|address)(?:e?s|\(e?s\))?:?)?",
+    r"unable to deliver (?:the |your )?(?:message )?to",
+    r"failed to deliver to",
+    r"undeliverable to",
+    r"delivery failed for",
+    r"intended recipient:",
+    r"undeliverable address:",
+    r"invalid final delivery userid:",
+    r"error-for:",
+    r"the address to which your message was addressed,",
+    r"delivery of (?:e-?mail|your message) to this address",
+    r"dda:smtp=",
+)
+_NOTICE_RE = _phrases_re(_NOTICE_PHRASES)
 # Last resort: an address in angle brackets anywhere in the notification.
 _BRACKETED_RE = re.compile(r"<(?P<addr>[^\s<>\"()\[\]]{1,254}@[^\s<>\"()\[\],;]{1,254})>")
 
 
+# A line that is nothing but a bracketed address and a colon, or one with its reason:
+# "<a@b>:" / "<a@b>: 550 ...", as qmail-like MTAs list failed recipients.
+_BRACKETED_LINE_RE = re.compile(r"(?m)^[ \t]{0,4}<[^\s<>@]{1,64}@[^\s<>]{1,254}>:")
+
+
 def looks_like_bounce(mail: Mail) -> bool:
-    return (
-        bool(_BOUNCE_SENDER_RE.search(mail.sender))
-        and bool(_BOUNCE_SUBJECT_RE.search(mail.subject))
-    ) or bool(mail.header("x-failed-recipients"))
+    sender = bool(_BOUNCE_SENDER_RE.search(mail.sender))
+    subject = bool(_BOUNCE_SUBJECT_RE.search(mail.subject))
+    if (sender and subject) or mail.header("x-failed-recipients"):
+        return True
+    # A notice from a sender or with a subject no table knows, but worded as a bounce:
+    # one of the two looks like a bounce and the text names a failed address in words
+    # only delivery notices use; or the text opens with such a sentence.
+    head = mail.notification[:3000]
+    if not head.strip():
+        return False
+    if (sender or subject) and (_NOTICE_RE.search(head) or _BRACKETED_LINE_RE.search(head)):
+        return True
+    opening = "\n".join([line for line in head.split("\n", 12)[:12] if line.strip()][:3])
+    found = _NOTICE_RE.search(opening)
+    return bool(found) and found.start() < 200
 
 
 def detect(mail: Mail) -> bool:
