@@ -96,7 +96,9 @@ _INTRO_PHRASES = (
     r"(?:message|mail),? addressed to",  # "The following message, addressed to 'a@b',"
     r"addressed to e-?mail address",  # "... addressed to email address :\n-- a@b"
     r"the address to which your message was addressed,",
-    r"your message to",  # "Your message to:\n\ta@b\n\nhas not yet been delivered"
+    # "Your message to:\n\ta@b\n\nhas not yet been delivered" (one line: Exchange quotes
+    # the returned message's "To:" under a bare "Your message").
+    r"your[^\S\n]+message[^\S\n]+to",
     r"delivery of (?:e-?mail|your message) to this address",
     r"local mailbox",  # "Local mailbox a@b is unavailable"
     r"dda:smtp=",  # Exchange's X.400 form "c=US;a= ;p=ORG;...;dda:SMTP=a@b;"
@@ -219,7 +221,35 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
         facts.append(
             Fact(recipient=recipient, diagnostic=diagnostic[:2000], reason=preset, format=NAME)
         )
+    action = notice_action(text)
+    for fact in facts:
+        fact.action = action
     return facts
+
+
+# A notice that gives up says so; a warning says that delivery is still being tried.
+_GAVE_UP_RE = re.compile(
+    r"(?i)not going to try again|i'?ve given up|\bgiving up\b|\bgave up\b|"
+    r"this is a permanent error|has been in the queue too long|"
+    r"occurred after \d+ attempts?(?:\(s\))? to deliver"
+)
+_STILL_TRYING_RE = re.compile(
+    r"(?i)will continue (?:to )?(?:try|attempt)|continue trying|"
+    r"ha(?:s|ve) not yet been delivered|delivery attempts will continue|"
+    r"has been postponed|has been delayed|is (?:just )?a warning|warning message only|"
+    r"will be retried|will retry"
+)
+
+
+def notice_action(text: str) -> str:
+    """`delayed` for a warning about a message still being retried, `failed` for a
+    notice that gives up, "" when the text does not say (the codes decide)."""
+    head = " ".join(text[:5000].split())
+    if _GAVE_UP_RE.search(head):
+        return "failed"
+    if _STILL_TRYING_RE.search(head):
+        return "delayed"
+    return ""
 
 
 def _bracketed(text: str, excluded: set[str]) -> list[tuple[str, str]]:
