@@ -203,8 +203,11 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
             if value.lower() not in known and not pairs:
                 pairs.append((value, ""))
     if not pairs:
+        # The returned message's recipient, unless it is in the bounce's own domain (the
+        # message went to a list or alias there, not to a remote mailbox that failed).
         recipient = original_recipient(mail)
-        if not recipient or recipient.lower() in excluded:
+        own = {address.domain_of(a) for a in address.find_all(mail.header("to"))}
+        if not recipient or recipient.lower() in excluded or address.domain_of(recipient) in own:
             return []
         pairs = [(recipient, "")]
     whole = ""
@@ -282,6 +285,14 @@ def _excluded(mail: Mail) -> set[str]:
     for name in ("from", "to", "reply-to", "sender", "return-path"):
         for found in address.find_all(mail.header(name)):
             out.add(found.lower())
+    # The returned message's sender, unless it was also one of its recipients (a test
+    # message sent to oneself).
+    addressed = {
+        found.lower()
+        for name in ("to", "cc")
+        for found in address.find_all(mail.original_header(name))
+    }
     for found in address.find_all(mail.original_header("from")):
-        out.add(found.lower())
-    return {a for a in out if a} | {a for a in out if address.is_daemon(a)}
+        if found.lower() not in addressed:
+            out.add(found.lower())
+    return out
