@@ -190,6 +190,8 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
         pairs = found
     if not pairs:
         pairs = _bracketed(text, excluded)
+    if not pairs:
+        pairs = _bare_names(mail, text, excluded)
     if len(pairs) == 1 and len(pairs[0][1]) < 40:
         pairs = [(pairs[0][0], "")]  # a fragment says less than the whole notification
     failed_header = [address.clean(v) for v in mail.header("x-failed-recipients").split(",")]
@@ -268,6 +270,38 @@ def _bracketed(text: str, excluded: set[str]) -> list[tuple[str, str]]:
             tail = text[line_start : match.end() + 600].split("\n\n")[0]
             found[value.lower()] = (value, squash(tail))
     return list(found.values())
+
+
+# "... the following recipients could not be delivered because ...:\n\tname": a list
+# of bare mailbox names, which belong to the reporting system's own domain.
+_BARE_NAMES_RE = re.compile(
+    r"(?i)following (?:recipients?|users?|addresses)\b[^:]{0,200}:[ \t]*\n"
+    r"(?P<names>(?:[ \t]+[a-z0-9][a-z0-9._+\-]{0,63}[ \t]*(?:\n|$)){1,20})"
+)
+
+
+def _bare_names(mail: Mail, text: str, excluded: set[str]) -> list[tuple[str, str]]:
+    """Addresses for bare mailbox names: the returned message's recipient with that
+    name, else the name at the bounce sender's domain when that is a registered domain
+    (two labels: `aol.com`, not a host such as `mx2.mail.example.com`)."""
+    found = _BARE_NAMES_RE.search(text[:20_000])
+    if not found:
+        return []
+    known = {
+        a.rpartition("@")[0].lower(): a
+        for name in ("to", "cc")
+        for a in address.find_all(mail.original_header(name))
+    }
+    sender = address.find_first(mail.header("from"))
+    domain = address.domain_of(sender) if sender else ""
+    pairs = []
+    for name in found.group("names").split():
+        value = known.get(name.lower()) or (
+            address.clean(f"{name}@{domain}") if domain.count(".") == 1 else ""
+        )
+        if value and value.lower() not in excluded:
+            pairs.append((value, squash(text[: found.start("names")])[-300:]))
+    return pairs
 
 
 def _first_per_address(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
