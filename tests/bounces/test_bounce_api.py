@@ -120,6 +120,22 @@ def test_an_ordinary_message_is_not_a_bounce() -> None:
     assert not is_auto_reply(plain)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A person's message with a bounce-like subject word, naming addresses.
+        b"From: Ana <ana@shop.test>\nTo: billing@sender.test\nSubject: error in last invoice\n\n"
+        b"Your message to billing@sender.test had the wrong total; delivery to\n"
+        b"bob@shop.test is planned for Monday.\n",
+        # Neither sender nor subject of a bounce, and no notice sentence at the top.
+        b"From: carl@courier.test\nTo: desk@sender.test\nSubject: parcel\n\n"
+        b"Hello,\nwe were unable to deliver the parcel to dora@home.test today.\n",
+    ],
+)
+def test_a_person_s_message_with_bounce_words_is_not_a_bounce(text: bytes) -> None:
+    assert parse(text) == []
+
+
 def test_auto_reply_gives_a_vacation_record() -> None:
     raw = (EML / "rfc3834-02.eml").read_bytes()
     assert is_auto_reply(raw)

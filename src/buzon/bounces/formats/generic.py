@@ -134,6 +134,17 @@ _NOTICE_PHRASES = (
     r"dda:smtp=",
 )
 _NOTICE_RE = _phrases_re(_NOTICE_PHRASES)
+# With neither a bounce's sender nor its subject, only a text that opens with one of
+# these machine sentences is taken for a notice.
+_OPENING_RE = _phrases_re(
+    (
+        r"\s*(?:an? |your |this |the )?(?:e-?mail |mail )?message could not be delivered to",
+        r"\s*intended recipient:",
+        r"\s*undeliverable address:",
+        r"\s*invalid final delivery userid:",
+        r"\s*error-for:",
+    )
+)
 # Last resort: an address in angle brackets anywhere in the notification.
 _BRACKETED_RE = re.compile(r"<(?P<addr>[^\s<>\"()\[\]]{1,254}@[^\s<>\"()\[\],;]{1,254})>")
 
@@ -156,9 +167,8 @@ def looks_like_bounce(mail: Mail) -> bool:
         return False
     if (sender or subject) and (_NOTICE_RE.search(head) or _BRACKETED_LINE_RE.search(head)):
         return True
-    opening = "\n".join([line for line in head.split("\n", 12)[:12] if line.strip()][:3])
-    found = _NOTICE_RE.search(opening)
-    return bool(found) and found.start() < 200
+    opening = "\n".join([line for line in head.split("\n", 12)[:12] if line.strip()][:2])
+    return bool(_OPENING_RE.match(opening))
 
 
 def detect(mail: Mail) -> bool:
