@@ -104,8 +104,10 @@ _INTRO_PHRASES = (
     r"dda:smtp=",  # Exchange's X.400 form "c=US;a= ;p=ORG;...;dda:SMTP=a@b;"
     r"\[smtp:",  # Exchange / MailEnable "[SMTP:a@b]"
 )
+# One way only to read the white space before the address (an optional "[ \t]*:" then
+# "\s*"): two adjacent white-space runs made a long blank run quadratic.
 _ADDRESS_AFTER = (
-    r"[ \t]*[:\-]{0,2}\s*(?:-- )?[<\"']?"
+    r"(?:[ \t]*[:\-]{1,2})?\s*(?:-- )?[<\"']?"
     r"(?P<addr>[^\s<>\"'()\[\]]{1,254}@[^\s<>\"'()\[\],;]{1,254})"
 )
 
