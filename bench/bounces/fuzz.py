@@ -3,9 +3,10 @@
     python bench/bounces/fuzz.py -runs=200000 -seed=1          # a fixed, repeatable run
     python bench/bounces/fuzz.py -max_total_time=600           # a longer exploratory run
 
-It fails on any exception escaping `parse` or `is_auto_reply` and on a record whose
-recipient is not an email address; libFuzzer's own `-timeout=S` catches hangs. Speed is
-not checked here (instrumentation and machine load make per-input times meaningless):
+It fails on any exception escaping `parse` or `is_auto_reply`, on a record whose
+recipient is not an email address and on an action outside failed / delayed / delivered /
+relayed / expanded; libFuzzer's own `-timeout=S` catches hangs. Speed is not checked
+here (instrumentation and machine load make per-input times meaningless):
 `bench/bounces/bench.py` measures it. Set BUZON_FUZZ_SLOW_MS to also fail on any input
 slower than that many milliseconds when hunting for slow inputs by hand, and
 BUZON_FUZZ_WORKDIR to choose the folder that receives the seed copies and new inputs.
@@ -24,6 +25,7 @@ import atheris
 with atheris.instrument_imports():
     from buzon.bounces import is_auto_reply, parse
     from buzon.bounces.address import is_address
+    from buzon.bounces.classify import ACTIONS
 
 CORPUS = Path(__file__).resolve().parents[2] / "tests" / "bounces" / "corpus" / "sisimai" / "eml"
 SLOW_MS = float(os.environ.get("BUZON_FUZZ_SLOW_MS", "0") or 0)
@@ -40,6 +42,8 @@ def test_one_input(data: bytes) -> None:
     for record in records:
         if not is_address(record.recipient):
             raise RuntimeError(f"not an address: {record.recipient!r}")
+        if record.action not in ACTIONS and record.reason not in ("vacation", "feedback"):
+            raise RuntimeError(f"not an action: {record.action!r}")
 
 
 def main() -> None:

@@ -29,6 +29,10 @@ def ten_megabyte_cases() -> dict[str, bytes]:
         "many parts": b"From: MAILER-DAEMON@mx.test\nContent-Type: multipart/report; boundary=b\n\n"
         + b"--b\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@b.test\n\n"
         * 150_000,
+        # A notice phrase followed by a long blank run (was quadratic in the generic
+        # reader's "address follows this phrase" patterns).
+        "blank run after phrase": b"From: MAILER-DAEMON@mx.test\n"
+        b"Subject: Undelivered Mail\n\nThe mail could not be delivered to" + b" " * 10_000_000,
     }
 
 

@@ -86,6 +86,27 @@ def test_parse_accepts_an_email_message_object() -> None:
     assert [r.recipient for r in parse(message)] == ["bob@receiver.test", "carol@receiver.test"]
 
 
+@pytest.mark.parametrize(
+    ("field", "status", "expected"),
+    [
+        ("failure", "5.3.4", "failed"),
+        ("error", "5.0.0", "failed"),
+        ("Failed", "5.1.1", "failed"),
+        ("deferred", "4.4.1", "delayed"),
+        ("delayed", "4.2.2", "delayed"),
+        ("relayed", "2.0.0", "relayed"),
+        ("whatever", "5.1.1", "failed"),  # unknown word: from the codes
+    ],
+)
+def test_a_non_standard_action_field_is_normalised(field, status, expected) -> None:
+    dsn = POSTFIX_DSN.replace(b"Action: failed", b"Action: " + field.encode()).replace(
+        b"Status: 5.1.1", b"Status: " + status.encode()
+    )
+    bob = parse(dsn)[0]
+    assert bob.recipient == "bob@receiver.test"
+    assert bob.action == expected
+
+
 def test_record_is_frozen() -> None:
     record = parse(POSTFIX_DSN)[0]
     assert isinstance(record, BounceRecord)
@@ -97,6 +118,22 @@ def test_an_ordinary_message_is_not_a_bounce() -> None:
     plain = b"From: a@b.test\nTo: c@d.test\nSubject: lunch?\n\nSee you at noon.\n"
     assert parse(plain) == []
     assert not is_auto_reply(plain)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A person's message with a bounce-like subject word, naming addresses.
+        b"From: Ana <ana@shop.test>\nTo: billing@sender.test\nSubject: error in last invoice\n\n"
+        b"Your message to billing@sender.test had the wrong total; delivery to\n"
+        b"bob@shop.test is planned for Monday.\n",
+        # Neither sender nor subject of a bounce, and no notice sentence at the top.
+        b"From: carl@courier.test\nTo: desk@sender.test\nSubject: parcel\n\n"
+        b"Hello,\nwe were unable to deliver the parcel to dora@home.test today.\n",
+    ],
+)
+def test_a_person_s_message_with_bounce_words_is_not_a_bounce(text: bytes) -> None:
+    assert parse(text) == []
 
 
 def test_auto_reply_gives_a_vacation_record() -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from buzon.bounces import is_auto_reply, parse
 from buzon.bounces.address import is_address
+from buzon.bounces.classify import ACTIONS
 
 EML_DIR = Path(__file__).parent / "corpus" / "sisimai" / "eml"
 SAMPLES = [p.read_bytes() for p in sorted(EML_DIR.glob("*.eml"))]
@@ -35,6 +36,9 @@ def _check(raw: bytes) -> None:
     assert elapsed < HANG_SECONDS, f"parse took {elapsed:.1f} s"
     for record in records:
         assert is_address(record.recipient), record.recipient
+        assert record.action in ACTIONS or (
+            not record.action and record.reason in ("vacation", "feedback")
+        ), record.action
     is_auto_reply(raw)
 
 

@@ -102,7 +102,7 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
             status = reply_code[0] + status[1:]
     command = fact.command or smtp.find_command(diagnostic)
     remote = fact.remote_mta or remote_host_in(diagnostic)
-    action = fact.action
+    action = normal_action(fact.action)
     reason = fact.reason
     if reason not in ("feedback", "vacation", "delivered"):
         # What a local delivery agent or a known provider means by its words is final;
@@ -165,6 +165,37 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
         feedback_type=fact.feedback_type,
         format=fact.format,
     )
+
+
+# RFC 3464's Action values, and the non-standard words some MTAs put in that field.
+ACTIONS = ("failed", "delayed", "delivered", "relayed", "expanded")
+_ACTION_SYNONYMS = {
+    "failure": "failed",
+    "fail": "failed",
+    "error": "failed",
+    "bounced": "failed",
+    "bounce": "failed",
+    "rejected": "failed",
+    "undeliverable": "failed",
+    "delay": "delayed",
+    "deferred": "delayed",
+    "defer": "delayed",
+    "warning": "delayed",
+    "deliverable": "delivered",
+    "delivery": "delivered",
+    "deliver": "delivered",
+    "relay": "relayed",
+    "expand": "expanded",
+}
+
+
+def normal_action(value: str) -> str:
+    """An Action value in our vocabulary, or "" when the word means nothing we know
+    (the record's action is then derived from its codes)."""
+    word = value.strip().lower().rstrip(".;,")
+    if word in ACTIONS:
+        return word
+    return _ACTION_SYNONYMS.get(word, "")
 
 
 def _action_for(reason: str, status: str, reply_code: str) -> str:

@@ -15,7 +15,7 @@ _MARKER_AFTER_DASHES = (
     r"original message(?: follows| headers?)?",
     r"unsent message follows",
     r"the header of the original message",
-    r"returned message",
+    r"(?:start of )?returned (?:message|mail\b)",
     r"message (?:text|header) follows",
     r"original mail follows",
     r"undelivered message follows",

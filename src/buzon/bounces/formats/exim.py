@@ -38,6 +38,7 @@ _LIST_INTROS = (
 )
 _ADDRESS_LINE_RE = re.compile(r"^ {1,3}(?P<value>\S.*?)\s*$")
 _BRACKETED_RE = re.compile(r"^\S+ <(?P<addr>[^<>\s]+@[^<>\s]+)>:")
+_GENERATED_RE = re.compile(r"^\(generated from (?P<addr>[^\s()]+@[^\s()]+)\)")
 _DETAIL_LINE_RE = re.compile(r"^(?: {4,}|\t)\s*(?P<text>\S.*?)\s*$")
 _COMMAND_RE = re.compile(
     r"(?i)SMTP error from remote (?:mail server|mailer) after "
@@ -153,6 +154,10 @@ def extract(mail: Mail) -> list[Fact]:
             details = [value[bracketed.end() :].strip(), *details]
             value = bracketed.group("addr")
         recipient = address.clean(value.split(" ", 1)[0]) or address.find_first(value)
+        if not recipient:
+            # "an undisclosed address\n  (generated from a@b)": the address we sent to.
+            generated = _GENERATED_RE.search(" ".join(details[:2]))
+            recipient = address.clean(generated.group("addr")) if generated else ""
         if not recipient:
             # "save to /path", "pipe to |cmd": the failed address is in the header.
             recipient = _from_header(failed, facts)
