@@ -196,3 +196,19 @@ def test_classify_takes_a_provider_s_wording_into_account() -> None:
         command="RCPT",
     )
     assert (reason, hard) == ("suspend", False)
+
+
+@pytest.mark.parametrize(
+    ("status", "placeholder"),
+    [
+        ("5.0.911", True),  # Sisimai 4/5's "no real code, this is the reason"
+        ("4.9.340", True),  # newer Sisimai's form: RFC 3463 has no subject 9
+        ("5.1.1", False),
+        ("5.0.0", False),
+        ("5.7.900", False),
+    ],
+)
+def test_evaluation_excludes_both_forms_of_sisimai_placeholders(status, placeholder):
+    from buzon.bounces.smtp import is_placeholder
+
+    assert is_placeholder(status) is placeholder

@@ -148,6 +148,9 @@ def status_class(status: str) -> str:
 
 
 def is_placeholder(status: str) -> bool:
-    """Sisimai-style `x.0.9xx` statuses stand for a reason, not for a real code."""
+    """Sisimai-style `x.0.9xx` statuses (and newer Sisimai's `x.9.xxx`: RFC 3463 has no
+    subject 9) stand for a reason, not for a real code."""
     parts = status.split(".")
-    return len(parts) == 3 and parts[1] == "0" and len(parts[2]) == 3 and parts[2].startswith("9")
+    if len(parts) != 3 or len(parts[2]) != 3:
+        return False
+    return parts[1] == "9" or (parts[1] == "0" and parts[2].startswith("9"))
