@@ -38,3 +38,36 @@ def test_common_answers_get_their_reason(status, code, text, command, reason, ha
 
 def test_a_temporary_answer_is_never_hard():
     assert classify("4.1.1", 450, "user unknown (temporarily)", None, "RCPT")[1] is False
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "text", "command", "reason", "hard"),
+    [
+        # A DNS server that did not answer is not a domain that does not exist.
+        ("", "", "Name service error for domain mx.example.test: Host not found, try again",
+         "", "networkerror", False),
+        ("", "", "Host or domain name not found. Name service error for name=x.test type=A: "
+         "Host not found", "", "hostunknown", True),
+        ("5.4.316", 550, "Message expired, DNS query failed", "", "networkerror", False),
+        ("4.4.3", 451, "Temporary failure in name resolution", "", "networkerror", False),
+        # Postfix's bare refusal at RCPT TO; the same words after DATA say nothing of a mailbox.
+        ("5.0.0", 550, "<someone@example.test>: Recipient address rejected.", "RCPT",
+         "userunknown", True),
+        ("", 550, "Sorry, your envelope recipient has been denied", "RCPT", "userunknown",
+         True),
+        ("", 550, "This email address is wrong or no longer in use", "RCPT", "userunknown",
+         True),
+        # A receiving-rate limit is speeding, whatever the mailbox status says.
+        ("5.2.1", 550, "The mailbox you wrote to is receiving mail at a rate that does not "
+         "allow more messages", "RCPT", "speeding", False),
+        ("4.7.1", 451, "Client host rejected: please try again slower", "RCPT", "speeding",
+         False),
+        # x.3.0 is the destination mail system's own trouble.
+        ("4.3.0", 451, "Your message could not be processed now. Please try again later",
+         "DATA", "systemerror", False),
+        ("", 451, "Unable to connect to the filtering daemon", "DATA", "systemerror",
+         False),
+    ],
+)  # fmt: skip
+def test_wordings_learnt_from_unseen_bounces(status, code, text, command, reason, hard):
+    assert classify(status, code, text, None, command) == (reason, hard)
