@@ -2,7 +2,7 @@
 
 import pytest
 
-from buzon.bounces import classify
+from buzon.bounces import classify, smtp
 from buzon.bounces.reasons import REASONS
 
 
@@ -71,3 +71,18 @@ def test_a_temporary_answer_is_never_hard():
 )  # fmt: skip
 def test_wordings_learnt_from_unseen_bounces(status, code, text, command, reason, hard):
     assert classify(status, code, text, None, command) == (reason, hard)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("550: 5.2.2 <box@example.test>... Mailbox Full", "550"),
+        ("<box@example.test>: 550: : User unknown", "550"),
+        ("host mx.example.test [192.0.2.1]: 550 : User unknown", "550"),
+        ("501: 5.1.8 Sender address rejected", "501"),
+        ("connect to mx.example.test port 465: Connection refused", ""),
+        ("delivery took 421: seconds", ""),
+    ],
+)
+def test_reply_code_followed_by_a_colon(text, code):
+    assert smtp.find_reply_code(text) == code

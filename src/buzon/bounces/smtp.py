@@ -10,6 +10,10 @@ _REPLY_AT_START_RE = re.compile(r"^\W{0,3}([245][0-7]\d)(?:[ \-]|$)")
 _REPLY_ANYWHERE_RE = re.compile(
     r"(?:^|[\s:(\[\"'#=])([245][0-7]\d)(?:[ \-](?:[245]\.\d{1,3}\.\d{1,3}|[A-Za-z<#\[(\"'])|$|\s*$)"
 )
+# "550: 5.2.2 <a@b>... Mailbox Full", "<a@b>: 550: : User unknown", "[192.0.2.1]: 550 :
+# User unknown": a code followed by a colon, only at the start or after a colon (never
+# "port 465: ...").
+_REPLY_COLON_RE = re.compile(r"(?:^\W{0,3}|:\s)([245][0-5]\d) ?:(?=\s|$)")
 _REPLY_SAID_RE = re.compile(
     r"(?i)(?:said|returned|response|responded|reply|replied|error|code|with|status|failed)"
     r"[^0-9\n]{0,20}?(?<!\d)([245][0-7]\d)(?!\d|\.\d)"
@@ -100,6 +104,9 @@ def find_reply_code(text: str) -> str:
     if match:
         return match.group(1)
     match = _REPLY_SAID_RE.search(head)
+    if match:
+        return match.group(1)
+    match = _REPLY_COLON_RE.search(head)
     if match:
         return match.group(1)
     return ""
