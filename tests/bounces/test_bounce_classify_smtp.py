@@ -86,3 +86,11 @@ def test_wordings_learnt_from_unseen_bounces(status, code, text, command, reason
 )
 def test_reply_code_followed_by_a_colon(text, code):
     assert smtp.find_reply_code(text) == code
+
+
+def test_a_wrapped_remote_reply_wins_over_a_class_disagreeing_summary():
+    text = "554 4.4.7 Message expired: unable to deliver in 900 minutes.<421 4.4.2 Timed out>"
+    assert smtp.find_status(text) == "4.4.2"
+    assert smtp.reply_code_before(text, "4.4.2") == "421"
+    assert smtp.reply_code_before(text, "4.4.7") == ""
+    assert smtp.find_status("550 5.1.1 <a@b.test>: User unknown") == "5.1.1"

@@ -69,13 +69,21 @@ def find_status(text: str) -> str:
     """The enhanced status code in `text` (e.g. "5.1.1"), or "".
 
     One that follows a reply code ("550 5.1.1", "550-'5.7.1") is preferred: a bare one
-    may be the reporting MTA's own summary.
+    may be the reporting MTA's own summary. Among those, one whose class agrees with its
+    reply code's wins: "554 4.4.7 Message expired <421 4.4.2 Connection timed out>" is a
+    summary in a made-up wrapper around the remote server's real answer.
     """
     head = text[:8000]
+    first = ""
     for match in _STATUS_AFTER_REPLY_RE.finditer(head):
         klass, subject, detail = match.groups()
         if int(subject) <= 7 and int(detail) <= 999:
-            return f"{klass}.{int(subject)}.{int(detail)}"
+            found = f"{klass}.{int(subject)}.{int(detail)}"
+            if match.group(0)[0] == klass:
+                return found
+            first = first or found
+    if first:
+        return first
     for match in STATUS_RE.finditer(head):
         klass, subject, detail = match.groups()
         if int(subject) <= 7 and int(detail) <= 999:
@@ -90,6 +98,16 @@ def find_statuses(text: str) -> list[str]:
         if int(subject) <= 7:
             found.append(f"{klass}.{int(subject)}.{int(detail)}")
     return found
+
+
+def reply_code_before(text: str, status: str) -> str:
+    """The reply code quoted right before `status` ("421 4.4.2" gives "421"), or "" when
+    none of the same class is."""
+    if not status:
+        return ""
+    pattern = rf"(?<!\d)({status[0]}\d\d)[ \-]['\"(]?{re.escape(status)}(?![\d]|\.\d)"
+    match = re.search(pattern, text[:8000])
+    return match.group(1) if match else ""
 
 
 def find_reply_code(text: str) -> str:
