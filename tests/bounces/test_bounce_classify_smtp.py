@@ -67,6 +67,11 @@ def test_a_temporary_answer_is_never_hard():
          "DATA", "systemerror", False),
         ("", 451, "Unable to connect to the filtering daemon", "DATA", "systemerror",
          False),
+        # Exchange Online's directory check: the address is unknown, whatever the stage.
+        ("5.4.1", 550, "Recipient address rejected: Access denied. [XX1PR01.mail.example.test]",
+         "", "userunknown", True),
+        ("5.2.0", 550, "Message Filtered", "DATA", "filtered", False),
+        ("", 550, "The user refuses to receive this mail", "DATA", "filtered", False),
     ],
 )  # fmt: skip
 def test_wordings_learnt_from_unseen_bounces(status, code, text, command, reason, hard):

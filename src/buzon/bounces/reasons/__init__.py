@@ -291,6 +291,8 @@ _USER_UNKNOWN_ANYWHERE = (
     "unknown recipient or mailbox unavailable",
     "mailbox unavailable",
     "user not found",
+    # Exchange Online's directory check refusing an address it does not know.
+    "recipient address rejected: access denied",
 )
 
 
