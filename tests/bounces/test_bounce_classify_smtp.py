@@ -2,7 +2,7 @@
 
 import pytest
 
-from buzon.bounces import classify
+from buzon.bounces import classify, smtp
 from buzon.bounces.reasons import REASONS
 
 
@@ -38,3 +38,64 @@ def test_common_answers_get_their_reason(status, code, text, command, reason, ha
 
 def test_a_temporary_answer_is_never_hard():
     assert classify("4.1.1", 450, "user unknown (temporarily)", None, "RCPT")[1] is False
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "text", "command", "reason", "hard"),
+    [
+        # A DNS server that did not answer is not a domain that does not exist.
+        ("", "", "Name service error for domain mx.example.test: Host not found, try again",
+         "", "networkerror", False),
+        ("", "", "Host or domain name not found. Name service error for name=x.test type=A: "
+         "Host not found", "", "hostunknown", True),
+        ("5.4.316", 550, "Message expired, DNS query failed", "", "networkerror", False),
+        ("4.4.3", 451, "Temporary failure in name resolution", "", "networkerror", False),
+        # Postfix's bare refusal at RCPT TO; the same words after DATA say nothing of a mailbox.
+        ("5.0.0", 550, "<someone@example.test>: Recipient address rejected.", "RCPT",
+         "userunknown", True),
+        ("", 550, "Sorry, your envelope recipient has been denied", "RCPT", "userunknown",
+         True),
+        ("", 550, "This email address is wrong or no longer in use", "RCPT", "userunknown",
+         True),
+        # A receiving-rate limit is speeding, whatever the mailbox status says.
+        ("5.2.1", 550, "The mailbox you wrote to is receiving mail at a rate that does not "
+         "allow more messages", "RCPT", "speeding", False),
+        ("4.7.1", 451, "Client host rejected: please try again slower", "RCPT", "speeding",
+         False),
+        # x.3.0 is the destination mail system's own trouble.
+        ("4.3.0", 451, "Your message could not be processed now. Please try again later",
+         "DATA", "systemerror", False),
+        ("", 451, "Unable to connect to the filtering daemon", "DATA", "systemerror",
+         False),
+        # Exchange Online's directory check: the address is unknown, whatever the stage.
+        ("5.4.1", 550, "Recipient address rejected: Access denied. [XX1PR01.mail.example.test]",
+         "", "userunknown", True),
+        ("5.2.0", 550, "Message Filtered", "DATA", "filtered", False),
+        ("", 550, "The user refuses to receive this mail", "DATA", "filtered", False),
+    ],
+)  # fmt: skip
+def test_wordings_learnt_from_unseen_bounces(status, code, text, command, reason, hard):
+    assert classify(status, code, text, None, command) == (reason, hard)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("550: 5.2.2 <box@example.test>... Mailbox Full", "550"),
+        ("<box@example.test>: 550: : User unknown", "550"),
+        ("host mx.example.test [192.0.2.1]: 550 : User unknown", "550"),
+        ("501: 5.1.8 Sender address rejected", "501"),
+        ("connect to mx.example.test port 465: Connection refused", ""),
+        ("delivery took 421: seconds", ""),
+    ],
+)
+def test_reply_code_followed_by_a_colon(text, code):
+    assert smtp.find_reply_code(text) == code
+
+
+def test_a_wrapped_remote_reply_wins_over_a_class_disagreeing_summary():
+    text = "554 4.4.7 Message expired: unable to deliver in 900 minutes.<421 4.4.2 Timed out>"
+    assert smtp.find_status(text) == "4.4.2"
+    assert smtp.reply_code_before(text, "4.4.2") == "421"
+    assert smtp.reply_code_before(text, "4.4.7") == ""
+    assert smtp.find_status("550 5.1.1 <a@b.test>: User unknown") == "5.1.1"

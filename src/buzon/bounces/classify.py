@@ -95,8 +95,9 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
     ):
         if fact.status:
             # The Status field and the quoted reply disagree: the field is what the
-            # reporting MTA decided, the quoted reply may be from an earlier attempt.
-            reply_code = ""
+            # reporting MTA decided, the quoted reply may be from an earlier attempt
+            # (unless a reply of the status's class is quoted with it).
+            reply_code = smtp.reply_code_before(diagnostic, status)
         else:
             # "550 4.2.2" in free text: the reply code's class wins; the detail is kept.
             status = reply_code[0] + status[1:]

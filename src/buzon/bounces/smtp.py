@@ -10,6 +10,10 @@ _REPLY_AT_START_RE = re.compile(r"^\W{0,3}([245][0-7]\d)(?:[ \-]|$)")
 _REPLY_ANYWHERE_RE = re.compile(
     r"(?:^|[\s:(\[\"'#=])([245][0-7]\d)(?:[ \-](?:[245]\.\d{1,3}\.\d{1,3}|[A-Za-z<#\[(\"'])|$|\s*$)"
 )
+# "550: 5.2.2 <a@b>... Mailbox Full", "<a@b>: 550: : User unknown", "[192.0.2.1]: 550 :
+# User unknown": a code followed by a colon, only at the start or after a colon (never
+# "port 465: ...").
+_REPLY_COLON_RE = re.compile(r"(?:^\W{0,3}|:\s)([245][0-5]\d) ?:(?=\s|$)")
 _REPLY_SAID_RE = re.compile(
     r"(?i)(?:said|returned|response|responded|reply|replied|error|code|with|status|failed)"
     r"[^0-9\n]{0,20}?(?<!\d)([245][0-7]\d)(?!\d|\.\d)"
@@ -65,13 +69,21 @@ def find_status(text: str) -> str:
     """The enhanced status code in `text` (e.g. "5.1.1"), or "".
 
     One that follows a reply code ("550 5.1.1", "550-'5.7.1") is preferred: a bare one
-    may be the reporting MTA's own summary.
+    may be the reporting MTA's own summary. Among those, one whose class agrees with its
+    reply code's wins: "554 4.4.7 Message expired <421 4.4.2 Connection timed out>" is a
+    summary in a made-up wrapper around the remote server's real answer.
     """
     head = text[:8000]
+    first = ""
     for match in _STATUS_AFTER_REPLY_RE.finditer(head):
         klass, subject, detail = match.groups()
         if int(subject) <= 7 and int(detail) <= 999:
-            return f"{klass}.{int(subject)}.{int(detail)}"
+            found = f"{klass}.{int(subject)}.{int(detail)}"
+            if match.group(0)[0] == klass:
+                return found
+            first = first or found
+    if first:
+        return first
     for match in STATUS_RE.finditer(head):
         klass, subject, detail = match.groups()
         if int(subject) <= 7 and int(detail) <= 999:
@@ -88,6 +100,16 @@ def find_statuses(text: str) -> list[str]:
     return found
 
 
+def reply_code_before(text: str, status: str) -> str:
+    """The reply code quoted right before `status` ("421 4.4.2" gives "421"), or "" when
+    none of the same class is."""
+    if not status:
+        return ""
+    pattern = rf"(?<!\d)({status[0]}\d\d)[ \-]['\"(]?{re.escape(status)}(?![\d]|\.\d)"
+    match = re.search(pattern, text[:8000])
+    return match.group(1) if match else ""
+
+
 def find_reply_code(text: str) -> str:
     """The SMTP reply code the diagnostic text quotes, or ""."""
     head = text[:8000].strip()
@@ -100,6 +122,9 @@ def find_reply_code(text: str) -> str:
     if match:
         return match.group(1)
     match = _REPLY_SAID_RE.search(head)
+    if match:
+        return match.group(1)
+    match = _REPLY_COLON_RE.search(head)
     if match:
         return match.group(1)
     return ""

@@ -21,6 +21,7 @@ from . import (
     gmail,
     googlegroups,
     imail,
+    interscan,
     japan,
     mailmarshal,
     notes,
@@ -52,5 +53,6 @@ VENDORS: tuple[ModuleType, ...] = (
     fml,
     verizon,
     zoho,
+    interscan,
 )
 FALLBACKS: tuple[ModuleType, ...] = (rfc3464, transcript, generic)

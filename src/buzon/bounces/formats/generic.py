@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .. import address, reasons
+from .. import address, reasons, smtp
 from ..mail import Mail
 from ._base import _HEADERISH_RE, Fact, original_recipient, split_by_recipient, squash
 
@@ -43,7 +43,7 @@ _BOUNCE_SUBJECT_WORDS = (
     r"non recapitato",
     r"error",
     r"failure",
-    r"warning: could not send",
+    r"could not send (?:mail|message|your)",  # sendmail's "Warning: could not send message"
     r"non-?delivery",
     r"not (?:yet )?been delivered",
     r"mail failed",
@@ -227,14 +227,20 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
     whole = ""
     facts = []
     for recipient, diagnostic in pairs:
+        boilerplate = False
         if not diagnostic:
             whole = whole or squash(text[:20_000])[:1000]
             diagnostic = whole
+            boilerplate = True
         # An unknown MTA's "user unknown" may be a filter's answer after DATA: leave that
         # one to the classifier, which weighs it with the SMTP command.
         preset = reasons.match_text(diagnostic)
         if preset == "userunknown" and not trust_user_unknown:
             preset = ""
+        if boilerplate and not preset and _says_nothing(diagnostic):
+            # Nothing but the notice's own sentences ("Delivery to the following
+            # recipients failed permanently: * a@b"): the report gave no reason at all.
+            preset = "undefined"
         facts.append(
             Fact(recipient=recipient, diagnostic=diagnostic[:2000], reason=preset, format=NAME)
         )
@@ -242,6 +248,14 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
     for fact in facts:
         fact.action = action
     return facts
+
+
+def _says_nothing(text: str) -> bool:
+    """True when a notice's text names no code and matches no reason's wording."""
+    if smtp.find_status(text) or smtp.find_reply_code(text):
+        return False
+    lowered = text.lower()
+    return not any(rule.matches(lowered) for rule in reasons.RULES.values())
 
 
 # A notice that gives up says so; a warning says that delivery is still being tried.

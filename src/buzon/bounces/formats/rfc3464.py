@@ -45,6 +45,7 @@ def add_text_facts(mail: Mail, facts: list[Fact]) -> None:
             fact.diagnostic = near
         if not fact.command:
             fact.command = smtp.find_command(fact.diagnostic) or smtp.find_command(near)
+    _add_reply_codes(notification, facts)
     if len(facts) >= 1 and any(not f.command for f in facts):
         command = transcript.failing_command(notification) or smtp.find_command(notification)
         if command:
@@ -70,6 +71,28 @@ def _add_verdicts(notification: str, facts: list[Fact]) -> None:
             fact.diagnostic = said.diagnostic
             fact.reply_code = fact.reply_code or said.reply_code
             fact.command = fact.command or said.command
+
+
+def _add_reply_codes(notification: str, facts: list[Fact]) -> None:
+    """A sendmail transcript's reply code for a recipient whose DSN quotes none (a local
+    program's exit code, an empty Diagnostic-Code): the verdict on that recipient, or
+    with one recipient, the transcript's first error reply, when its class is the
+    Status field's."""
+    wanting = [
+        f for f in facts if not f.reply_code and f.status and not smtp.find_reply_code(f.diagnostic)
+    ]
+    if not wanting or "---" not in notification:
+        return
+    by_address = {
+        address.clean(who).lower(): said.reply_code
+        for who, said in transcript.verdicts(notification)
+        if said.reply_code
+    }
+    codes = transcript.error_reply_codes(notification) if len(facts) == 1 else []
+    for fact in wanting:
+        code = by_address.get(fact.recipient.lower()) or (codes[0] if codes else "")
+        if code[:1] == fact.status[:1]:
+            fact.reply_code = code
 
 
 _NEAR_SKIP_RE = re.compile(

@@ -222,6 +222,25 @@ def failing_command(text: str) -> str:
     return ""
 
 
+_ERROR_LINE_RE = re.compile(r"^\s*(?:<<<\s*)?(?P<code>[45][0-5]\d)(?:[ \-]|$)")
+
+
+def error_reply_codes(text: str) -> list[str]:
+    """The 4xx/5xx reply codes that open lines of the transcript section, in order
+    ("<<< 421", "451 4.0.0 Operating system error", "550 5.0.0 <a@b>... text")."""
+    found: list[str] = []
+    in_transcript = False
+    for line in text.split("\n", 3000)[:3000]:
+        banner = _BANNER_RE.match(line)
+        if banner:
+            in_transcript = any(t in banner.group("title").lower() for t in _TRANSCRIPT_TITLES)
+            continue
+        match = _ERROR_LINE_RE.match(line) if in_transcript else None
+        if match:
+            found.append(match.group("code"))
+    return found
+
+
 def _fill_from_transcript(facts: list[Fact], lines: list[str]) -> None:
     """With one failed recipient, the transcript's last command and reply are about it."""
     if len(facts) != 1 or facts[0].command:

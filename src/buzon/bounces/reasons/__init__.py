@@ -65,6 +65,7 @@ STATUS_REASON: dict[str, str] = {
     "4.2.2": "mailboxfull",
     "4.2.3": "exceedlimit",
     "4.2.4": "filtered",
+    "4.3.0": "systemerror",
     "4.3.1": "systemfull",
     "4.3.2": "notaccept",
     "4.3.3": "systemerror",
@@ -290,6 +291,8 @@ _USER_UNKNOWN_ANYWHERE = (
     "unknown recipient or mailbox unavailable",
     "mailbox unavailable",
     "user not found",
+    # Exchange Online's directory check refusing an address it does not know.
+    "recipient address rejected: access denied",
 )
 
 
@@ -391,13 +394,18 @@ def decide(
     if preset:
         return preset
     by_status = STATUS_REASON.get(status, "")
+    probed = status
+    if by_status == "systemerror" and status.startswith("4.") and dtype.startswith("X-UNIX"):
+        # A local program's temporary exit is the mailer's failure, whatever mail-system
+        # status the MTA put on it (read as mailererror below unless the text says more).
+        by_status, probed = "", "4.0.0"
     if by_status in _WEAK or dtype not in ("SMTP", ""):
         for name in _SECOND_PASS:
             if RULES[name].matches(text):
                 return name
         # Then every reason, the status code and the SMTP command weighed with the text.
         for name in TEXT_ORDER:
-            if _probe(name, status, text, command):
+            if _probe(name, probed, text, command):
                 return name
     if by_status:
         return by_status

@@ -24,5 +24,8 @@ RULE = Rule(
         "recipient rejected by filter",
         "domain filter",
         "rejected by domain filter",
+        "message filtered",
+        "user refuses to receive this mail",
+        "account is protected by",
     ),
 )

@@ -18,7 +18,6 @@ RULE = Rule(
         "name or service not known",
         "unknown domain",
         "domain is not reachable",
-        "host not found",
         "domain name not found",
         "the account or domain may not exist",
         "mail domain mentioned in email address is unknown",
@@ -38,6 +37,9 @@ RULE = Rule(
         r"domain [^ ]{1,200} (?:does not exist|is unknown)",
         # "DNS lookup failure: host example.com not found" (not "..., try again").
         r"\bhost [a-z0-9][a-z0-9.\-]{0,252} not found(?!, try again)",
+        # Postfix's "Host not found" is final; "Host not found, try again" is a DNS
+        # server that did not answer (networkerror).
+        r"\bhost not found(?!, try again)",
         # "553 mx.example.com does not exist": a host name, not an address.
         r"\b[245]\d\d [a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,10}\.[a-z]{2,24} does not exist",
     ),

@@ -20,6 +20,10 @@ RULE = Rule(
         "maximum forwarding loop",
         "host not found, try again",
         "dns error",
+        # A DNS query that failed or timed out, as opposed to a name that does not exist.
+        "dns query failed",
+        "temporary failure in name resolution",
+        "unexpected name server reply",
         # Routing loops (x.4.6 is a network and routing status).
         "mail forwarding loop",
         "routing loop",

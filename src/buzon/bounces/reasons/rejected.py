@@ -13,6 +13,8 @@ RULE = Rule(
         "sender verification failed",
         "invalid sender",
         "sender not pre-approved",
+        # Google Workspace: an alias configured under "Send mail as" that it will not use.
+        "'send mail as' account",
         "sender is in my black list",
         "sender address has been blacklisted",
         "sender is spammer",

@@ -22,5 +22,8 @@ RULE = Rule(
         "send quota",
         "sent to too many recipients",
         "too many mails",
+        "receiving mail at a rate",
+        "please try again slower",
+        "temporarily rate limited",
     ),
 )

@@ -30,5 +30,12 @@ RULE = Rule(
         "it encountered an error while being processed",
         "duplicated message-id",
         "loop detected",
+        "internal error reading data",
+        "it would create a mail loop",
+        "there is no mdb",
+    ),
+    patterns=(
+        # "unable to connect to the <X> daemon": a local service the MTA relies on.
+        r"unable to connect [^\n]{0,60}daemon",
     ),
 )

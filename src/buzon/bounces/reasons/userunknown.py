@@ -103,6 +103,17 @@ RULE = Rule(
         "addressee unknown",
         "no valid recipients",
         "account is unavailable",
+        # Postfix's bare "Recipient address rejected." (nothing after it) at RCPT TO.
+        "recipient address rejected.",
+        "user not active",
+        "mailbox unavaiable",
+        "recipient refuses to accept your mail",
+        "your envelope recipient has been denied",
+        "this email address is wrong",
+        "badrecipientto",
+        "#5.1.1 bad address",
+        "5.1.0 address rejected",
+        "adresse nicht gefunden wurde",
     ),
     patterns=(
         r"user [^ ]{1,200} (?:was not found|does not exist|doesn't exist|unknown)",
