@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from . import (
     apple,
+    cloudflare,
     cox,
+    facebook,
     godaddy,
     google,
     japan,
+    messagelabs,
     microsoft,
+    mimecast,
     orange,
     others,
     spectrum,
     tencent,
     yahoo,
+    zoho,
 )
 from ._provider import Provider
 
@@ -34,9 +39,11 @@ PROVIDERS: tuple[Provider, ...] = (
     japan.PROVIDER,
     japan.DOCOMO,
     others.IUA,
-    others.MIMECAST,
-    others.MESSAGELABS,
-    others.FACEBOOK,
+    mimecast.PROVIDER,
+    messagelabs.PROVIDER,
+    facebook.PROVIDER,
+    zoho.PROVIDER,
+    cloudflare.PROVIDER,
 )
 
 
