@@ -6,6 +6,7 @@ for unrelated causes); these tables say what their sentences and codes mean.
 
 from __future__ import annotations
 
+from .. import smtp
 from . import (
     apple,
     cloudflare,
@@ -81,21 +82,40 @@ def reason_for(
 
     The provider is recognised by the remote host or the recipient's domain; failing
     those, by the host that wrote the bounce (a provider's gateway relaying a refusal
-    in its own words).
+    in its own words), then by a sign only its replies carry (a help page's address,
+    its servers' names) in the text.
     """
     if not diagnostic:
         return ""
     host = remote_host.lower().strip("[]. ")
     domain = recipient_domain.lower()
+    # A multi-line reply is also read as one sentence ("... at a rate that 550-5.2.1
+    # prevents additional messages ..." without its repeated prefixes).
+    joined = smtp.unwrap_reply(diagnostic, smtp.find_reply_code(diagnostic))
+
+    def ask(provider: Provider) -> str:
+        tried.add(provider.name)
+        found = provider.reason(diagnostic, status, command)
+        if not found and joined != diagnostic:
+            found = provider.reason(joined, status, command)
+        return found
+
+    tried: set[str] = set()
     candidates = set(_matching(host, _BY_HOST)) | set(_matching(domain, _BY_DOMAIN))
     for provider in sorted(candidates, key=lambda p: _ORDER[p.name]):
-        reason = provider.reason(diagnostic, status, command)
+        reason = ask(provider)
         if reason:
             return reason
     reporting = reporting_host.lower().strip("[]. ")
     if reporting and reporting != host:
         for provider in sorted(set(_matching(reporting, _BY_HOST)), key=lambda p: _ORDER[p.name]):
-            reason = provider.reason(diagnostic, status, command)
+            reason = ask(provider)
+            if reason:
+                return reason
+    lowered = joined.lower()
+    for provider in PROVIDERS:
+        if provider.name not in tried and any(sign in lowered for sign in provider.signs):
+            reason = ask(provider)
             if reason:
                 return reason
     return ""

@@ -19,9 +19,12 @@ class Provider:
     reason) pairs for markers that only say where a session failed; both only apply
     when the status code says nothing specific (none, or a zero subject or detail:
     x.0.x, x.y.0). A status the caller does not give is looked for in the text.
+    `signs` are lower-case strings only this provider's replies contain (its help
+    pages' addresses, its servers' names): they name the provider when neither the
+    remote host nor the recipient's domain does.
     """
 
-    __slots__ = ("by_command", "codes", "domains", "hosts", "name", "rules", "vague")
+    __slots__ = ("by_command", "codes", "domains", "hosts", "name", "rules", "signs", "vague")
 
     def __init__(
         self,
@@ -32,6 +35,7 @@ class Provider:
         codes: Sequence[tuple[str, str]] = (),
         by_command: Sequence[tuple[str, str, str]] = (),
         vague: Sequence[tuple[str, str]] = (),
+        signs: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.hosts = tuple(h.lower() for h in hosts)
@@ -40,6 +44,7 @@ class Provider:
         self.codes = tuple((re.compile(pattern), reason) for pattern, reason in codes)
         self.by_command = tuple((c, re.compile(p), r) for c, p, r in by_command)
         self.vague = tuple((re.compile(pattern), reason) for pattern, reason in vague)
+        self.signs = tuple(sign.lower() for sign in signs)
 
     def applies(self, remote_host: str, recipient_domain: str) -> bool:
         if remote_host and any(_suffix(remote_host, h) for h in self.hosts):

@@ -6,6 +6,7 @@ PROVIDER = Provider(
     "apple",
     hosts=("mail.icloud.com", "icloud.com", "me.com", "mac.com"),
     domains=("icloud.com", "me.com", "mac.com"),
+    signs=("support.apple.com",),
     rules=(
         ("hasmoved", ("recipient no longer on server",)),
         ("authfailure", ("dmarc policy", "spf", "dkim")),

@@ -11,6 +11,7 @@ from ._provider import Provider
 PROVIDER = Provider(
     "cloudflare",
     hosts=("mx.cloudflare.net",),
+    signs=("developers.cloudflare.com/email-routing",),
     rules=(
         ("blocked", ("found on one or more dnsbls",)),
         ("systemerror", ("upstream error",)),

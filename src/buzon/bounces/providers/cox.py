@@ -6,6 +6,7 @@ PROVIDER = Provider(
     "cox",
     hosts=("cox.net",),
     domains=("cox.net",),
+    signs=("cox.com/residential/support", "cox.com/business/support"),
     codes=(
         (r"cxblk|\bcxsnd|sender rejected", "blocked"),
         (r"cxdmarc|cxspf", "authfailure"),

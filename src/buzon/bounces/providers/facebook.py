@@ -17,6 +17,7 @@ PROVIDER = Provider(
     "facebook",
     hosts=("facebook.com", "facebookmail.com"),
     domains=("facebook.com",),
+    signs=("postmaster.facebook.com", "facebook.com/postmaster"),
     codes=(
         # The recipient: no such address, a deactivated one, or one whose owner's
         # preferences or privacy settings refuse the message.

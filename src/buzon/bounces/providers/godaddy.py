@@ -9,6 +9,7 @@ from ._provider import Provider
 PROVIDER = Provider(
     "godaddy",
     hosts=("secureserver.net",),
+    signs=("x.co/rlbounce", "godaddy.com/help"),
     codes=(
         # Sender problems.
         (r"\bib401\b", "securityerror"),  # authentication on an inbound server

@@ -16,6 +16,7 @@ PROVIDER = Provider(
     # which the other server refused: after DATA (15, 17, 18) that is the receiver's
     # filter, at RCPT (14) the address, at EHLO (13) the sending host. Only when the
     # quoted reply's own status says nothing more specific.
+    signs=("- gsmtp", "support.google.com/mail", "support.google.com/a/"),
     vague=(
         (r"\(state 1[578]\)", "filtered"),
         (r"\(state 14\)", "userunknown"),

@@ -11,6 +11,7 @@ from ._provider import Provider
 PROVIDER = Provider(
     "messagelabs",
     hosts=("messagelabs.com",),
+    signs=("messagelabs.com", "symanteccloud.com"),
     rules=(
         ("authfailure", ("domain authentication fail",)),
         ("badreputation", ("connection rejected by policy",)),

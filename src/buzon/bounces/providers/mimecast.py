@@ -10,6 +10,7 @@ from ._provider import Provider
 PROVIDER = Provider(
     "mimecast",
     hosts=("mimecast.com", "mimecast-offshore.com"),
+    signs=("mimecast",),
     codes=(
         # "554 Email rejected due to security policies": Mimecast says a signature
         # matched, which is either a virus or a spam score over the threshold. The

@@ -7,6 +7,7 @@ IUA = Provider(
     "i.ua",
     hosts=("i.ua", "mail.i.ua", "email.ua"),
     domains=("i.ua",),
+    signs=("mail.i.ua/err/",),
     codes=(
         (r"\.i\.ua/err/(?:1|6)/", "norelaying"),  # not a mail gate; use your provider's
         (r"\.i\.ua/err/2/", "userunknown"),

@@ -6,6 +6,7 @@ PROVIDER = Provider(
     "spectrum",
     hosts=("charter.net", "spectrum.net", "rr.com", "twc.com"),
     domains=("charter.net", "spectrum.net", "rr.com", "twc.com"),
+    signs=("spectrum.net/support", "spectrumbusiness.net"),
     codes=(
         (r"aup#in-13\d\d|aup#out-13\d\d", "toomanyconn"),
         (r"aup#in-1[05]\d\d|aup#o-1010", "blocked"),

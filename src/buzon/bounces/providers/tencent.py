@@ -6,6 +6,7 @@ PROVIDER = Provider(
     "tencent",
     hosts=("qq.com",),
     domains=("qq.com", "foxmail.com"),
+    signs=("service.mail.qq.com",),
     rules=(
         ("toomanyconn", ("connection frequency limited", "frequency limited")),
         ("authfailure", ("dmarc check failed", "spf check failed", "dkim")),

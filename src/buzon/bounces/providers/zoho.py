@@ -16,6 +16,7 @@ PROVIDER = Provider(
     "zoho",
     hosts=("zoho.com", "zohomail.com", "zoho.eu", "zoho.in", "zohomail.eu", "zohomail.in"),
     domains=("zoho.com", "zohomail.com", "zoho.eu", "zoho.in", "zohomail.eu", "zohomail.in"),
+    signs=("zoho mail", "zoho.com/mail"),
     codes=((r"\bvirus\b.{0,120} detected by zoho mail", "virusdetected"),),
     rules=(
         ("authfailure", ("email rejected per dmarc policy",)),
