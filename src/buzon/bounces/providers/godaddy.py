@@ -33,6 +33,7 @@ PROVIDER = Provider(
         ("mailboxfull", ("account storage limit",)),
         ("spamdetected", ("message rejected for spam or virus content",)),
         ("suspend", ("account disabled",)),
+        ("systemerror", ("message is looping",)),  # forwarding addresses in a loop
         ("userunknown", ("recipient not found", "account does not exist")),
     ),
 )
