@@ -6,6 +6,8 @@ for unrelated causes); these tables say what their sentences and codes mean.
 
 from __future__ import annotations
 
+import re
+
 from .. import smtp
 from . import (
     apple,
@@ -59,6 +61,8 @@ def _index(attribute: str) -> dict[str, tuple[Provider, ...]]:
 _BY_HOST = _index("hosts")
 _BY_DOMAIN = _index("domains")
 _ORDER = {provider.name: position for position, provider in enumerate(PROVIDERS)}
+_BY_SIGN = {sign: provider for provider in PROVIDERS for sign in provider.signs}
+_SIGN_RE = re.compile("|".join(re.escape(sign) for sign in _BY_SIGN))
 
 
 def _matching(name: str, index: dict[str, tuple[Provider, ...]]) -> list[Provider]:
@@ -89,15 +93,18 @@ def reason_for(
         return ""
     host = remote_host.lower().strip("[]. ")
     domain = recipient_domain.lower()
-    # A multi-line reply is also read as one sentence ("... at a rate that 550-5.2.1
-    # prevents additional messages ..." without its repeated prefixes).
-    joined = smtp.unwrap_reply(diagnostic, smtp.find_reply_code(diagnostic))
+    joined = ""
 
     def ask(provider: Provider) -> str:
+        nonlocal joined
         tried.add(provider.name)
         found = provider.reason(diagnostic, status, command)
-        if not found and joined != diagnostic:
-            found = provider.reason(joined, status, command)
+        if not found:
+            # A multi-line reply is also read as one sentence ("... at a rate that
+            # 550-5.2.1 prevents additional messages ..." without its repeated prefixes).
+            joined = joined or smtp.unwrap_reply(diagnostic, smtp.find_reply_code(diagnostic))
+            if joined != diagnostic:
+                found = provider.reason(joined, status, command)
         return found
 
     tried: set[str] = set()
@@ -112,9 +119,9 @@ def reason_for(
             reason = ask(provider)
             if reason:
                 return reason
-    lowered = joined.lower()
-    for provider in PROVIDERS:
-        if provider.name not in tried and any(sign in lowered for sign in provider.signs):
+    signed = {_BY_SIGN[m.group()] for m in _SIGN_RE.finditer(diagnostic.lower())}
+    for provider in sorted(signed, key=lambda p: _ORDER[p.name]):
+        if provider.name not in tried:
             reason = ask(provider)
             if reason:
                 return reason
