@@ -6,18 +6,26 @@ for unrelated causes); these tables say what their sentences and codes mean.
 
 from __future__ import annotations
 
+import re
+
+from .. import smtp
 from . import (
     apple,
+    cloudflare,
     cox,
+    facebook,
     godaddy,
     google,
     japan,
+    messagelabs,
     microsoft,
+    mimecast,
     orange,
     others,
     spectrum,
     tencent,
     yahoo,
+    zoho,
 )
 from ._provider import Provider
 
@@ -34,9 +42,11 @@ PROVIDERS: tuple[Provider, ...] = (
     japan.PROVIDER,
     japan.DOCOMO,
     others.IUA,
-    others.MIMECAST,
-    others.MESSAGELABS,
-    others.FACEBOOK,
+    mimecast.PROVIDER,
+    messagelabs.PROVIDER,
+    facebook.PROVIDER,
+    zoho.PROVIDER,
+    cloudflare.PROVIDER,
 )
 
 
@@ -51,6 +61,8 @@ def _index(attribute: str) -> dict[str, tuple[Provider, ...]]:
 _BY_HOST = _index("hosts")
 _BY_DOMAIN = _index("domains")
 _ORDER = {provider.name: position for position, provider in enumerate(PROVIDERS)}
+_BY_SIGN = {sign: provider for provider in PROVIDERS for sign in provider.signs}
+_SIGN_RE = re.compile("|".join(re.escape(sign) for sign in _BY_SIGN))
 
 
 def _matching(name: str, index: dict[str, tuple[Provider, ...]]) -> list[Provider]:
@@ -74,21 +86,43 @@ def reason_for(
 
     The provider is recognised by the remote host or the recipient's domain; failing
     those, by the host that wrote the bounce (a provider's gateway relaying a refusal
-    in its own words).
+    in its own words), then by a sign only its replies carry (a help page's address,
+    its servers' names) in the text.
     """
     if not diagnostic:
         return ""
     host = remote_host.lower().strip("[]. ")
     domain = recipient_domain.lower()
+    joined = ""
+
+    def ask(provider: Provider) -> str:
+        nonlocal joined
+        tried.add(provider.name)
+        found = provider.reason(diagnostic, status, command)
+        if not found:
+            # A multi-line reply is also read as one sentence ("... at a rate that
+            # 550-5.2.1 prevents additional messages ..." without its repeated prefixes).
+            joined = joined or smtp.unwrap_reply(diagnostic, smtp.find_reply_code(diagnostic))
+            if joined != diagnostic:
+                found = provider.reason(joined, status, command)
+        return found
+
+    tried: set[str] = set()
     candidates = set(_matching(host, _BY_HOST)) | set(_matching(domain, _BY_DOMAIN))
     for provider in sorted(candidates, key=lambda p: _ORDER[p.name]):
-        reason = provider.reason(diagnostic, status, command)
+        reason = ask(provider)
         if reason:
             return reason
     reporting = reporting_host.lower().strip("[]. ")
     if reporting and reporting != host:
         for provider in sorted(set(_matching(reporting, _BY_HOST)), key=lambda p: _ORDER[p.name]):
-            reason = provider.reason(diagnostic, status, command)
+            reason = ask(provider)
+            if reason:
+                return reason
+    signed = {_BY_SIGN[m.group()] for m in _SIGN_RE.finditer(diagnostic.lower())}
+    for provider in sorted(signed, key=lambda p: _ORDER[p.name]):
+        if provider.name not in tried:
+            reason = ask(provider)
             if reason:
                 return reason
     return ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .. import smtp
+
 
 class Provider:
     """Reasons keyed by how one receiving provider words its refusals.
@@ -13,11 +15,16 @@ class Provider:
     recipient's domain. `rules` are (reason, lower-case phrases) pairs tried in order;
     `codes` map a provider's own error codes (found anywhere in the text) to reasons.
     `by_command` are (SMTP command, pattern, reason) triples for providers whose same
-    words mean different things at different commands; they only apply when the status
-    code says nothing specific (none, or x.0.0).
+    words mean different things at different commands, and `vague` are (pattern,
+    reason) pairs for markers that only say where a session failed; both only apply
+    when the status code says nothing specific (none, or a zero subject or detail:
+    x.0.x, x.y.0). A status the caller does not give is looked for in the text.
+    `signs` are lower-case strings only this provider's replies contain (its help
+    pages' addresses, its servers' names): they name the provider when neither the
+    remote host nor the recipient's domain does.
     """
 
-    __slots__ = ("by_command", "codes", "domains", "hosts", "name", "rules")
+    __slots__ = ("by_command", "codes", "domains", "hosts", "name", "rules", "signs", "vague")
 
     def __init__(
         self,
@@ -27,6 +34,8 @@ class Provider:
         rules: Sequence[tuple[str, Sequence[str]]] = (),
         codes: Sequence[tuple[str, str]] = (),
         by_command: Sequence[tuple[str, str, str]] = (),
+        vague: Sequence[tuple[str, str]] = (),
+        signs: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.hosts = tuple(h.lower() for h in hosts)
@@ -34,6 +43,8 @@ class Provider:
         self.rules = tuple((reason, tuple(phrases)) for reason, phrases in rules)
         self.codes = tuple((re.compile(pattern), reason) for pattern, reason in codes)
         self.by_command = tuple((c, re.compile(p), r) for c, p, r in by_command)
+        self.vague = tuple((re.compile(pattern), reason) for pattern, reason in vague)
+        self.signs = tuple(sign.lower() for sign in signs)
 
     def applies(self, remote_host: str, recipient_domain: str) -> bool:
         if remote_host and any(_suffix(remote_host, h) for h in self.hosts):
@@ -46,6 +57,10 @@ class Provider:
             for at, pattern, reason in self.by_command:
                 if at == command and pattern.search(text):
                     return reason
+        if self.vague and _unspecific(status or smtp.find_status(diagnostic)):
+            for pattern, reason in self.vague:
+                if pattern.search(text):
+                    return reason
         for pattern, reason in self.codes:
             if pattern.search(text):
                 return reason
@@ -54,6 +69,12 @@ class Provider:
                 if phrase in text:
                     return reason
         return ""
+
+
+def _unspecific(status: str) -> bool:
+    """No status, or one with a zero subject or detail (5.0.0, 5.7.0, 4.0.947)."""
+    parts = status.split(".")
+    return len(parts) != 3 or parts[1] == "0" or parts[2] == "0"
 
 
 def _suffix(name: str, suffix: str) -> bool:

@@ -9,6 +9,7 @@ from ._provider import Provider
 PROVIDER = Provider(
     "godaddy",
     hosts=("secureserver.net",),
+    signs=("x.co/rlbounce", "godaddy.com/help"),
     codes=(
         # Sender problems.
         (r"\bib401\b", "securityerror"),  # authentication on an inbound server
@@ -32,6 +33,7 @@ PROVIDER = Provider(
         ("mailboxfull", ("account storage limit",)),
         ("spamdetected", ("message rejected for spam or virus content",)),
         ("suspend", ("account disabled",)),
+        ("systemerror", ("message is looping",)),  # forwarding addresses in a loop
         ("userunknown", ("recipient not found", "account does not exist")),
     ),
 )

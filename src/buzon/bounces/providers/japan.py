@@ -24,9 +24,10 @@ PROVIDER = Provider(
     "kddi",
     hosts=("ezweb.ne.jp", "au.com", "kddi.com"),
     domains=("ezweb.ne.jp", "au.com"),
-    # au answers "550 : User unknown", with no address, when its content filter refuses
-    # a message after DATA; an unknown user is refused at RCPT with the address named.
-    codes=((r"\b550 : user unknown", "filtered"),),
+    # au answers "550 : User unknown" (or "550: : User unknown"), with no address, when
+    # its content filter refuses a message after DATA; an unknown user is refused at
+    # RCPT with the address named ("550 <a@b>: User unknown").
+    codes=((r"\b550:? ?: user unknown", "filtered"),),
     rules=(
         ("userunknown", ("user unknown",)),
         ("filtered", ("filtered",)),

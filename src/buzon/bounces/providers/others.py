@@ -2,44 +2,25 @@
 
 from ._provider import Provider
 
+# i.ua names each refusal by a number in a link, "https://mail.i.ua/err/2/".
 IUA = Provider(
     "i.ua",
-    hosts=("i.ua", "mail.i.ua"),
+    hosts=("i.ua", "mail.i.ua", "email.ua"),
     domains=("i.ua",),
+    signs=("mail.i.ua/err/",),
+    codes=(
+        (r"\.i\.ua/err/(?:1|6)/", "norelaying"),  # not a mail gate; use your provider's
+        (r"\.i\.ua/err/2/", "userunknown"),
+        (r"\.i\.ua/err/3/", "suspend"),  # not used for more than three months
+        (r"\.i\.ua/err/4/", "mailboxfull"),
+        (r"\.i\.ua/err/5/", "toomanyconn"),  # sending limit exceeded
+        (r"\.i\.ua/err/(?:7|9)/", "blocked"),  # bad HELO; the sender's IP block-listed
+        (r"\.i\.ua/err/8/", "rejected"),  # the sender address could not be checked
+        (r"\.i\.ua/err/10/", "filtered"),  # not on the recipient's list of senders
+    ),
     rules=(
         ("suspend", ("mailbox is frozen",)),
         ("userunknown", ("no such user",)),
         ("mailboxfull", ("mailbox is full",)),
-    ),
-)
-MIMECAST = Provider(
-    "mimecast",
-    hosts=("mimecast.com",),
-    rules=(
-        ("policyviolation", ("host network not allowed", "envelope rejected", "policy")),
-        ("userunknown", ("invalid recipient", "recipient address rejected")),
-        ("blocked", ("ip address is blocked", "rbl")),
-    ),
-)
-MESSAGELABS = Provider(
-    "messagelabs",
-    hosts=("messagelabs.com",),
-    rules=(
-        ("securityerror", ("please turn on smtp authentication", "without authentication")),
-        ("userunknown", ("no such user", "user unknown")),
-    ),
-)
-FACEBOOK = Provider(
-    "facebook",
-    hosts=("facebook.com",),
-    domains=("facebook.com",),
-    codes=(
-        (r"rcp-p1|rcp-p4|rcp-t4", "userunknown"),
-        (r"rcp-p2", "suspend"),
-        (r"rcp-p3|rcp-t1", "filtered"),
-        (r"int-p|int-t|mbx-", "systemerror"),
-        (r"pol-p[1-4]", "policyviolation"),
-        (r"pol-p[5-8]|pol-t", "blocked"),
-        (r"dns-p|dns-t", "rejected"),
     ),
 )

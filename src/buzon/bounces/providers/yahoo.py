@@ -1,4 +1,8 @@
-"""Yahoo (Yahoo Mail, AOL, Verizon Media): TSS/TS codes and their own sentences."""
+"""Yahoo (Yahoo Mail, AOL, Verizon Media): TSS/TS codes and their own sentences.
+
+Sentences from Yahoo's "SMTP error codes" page; learnt from Sisimai's YahooInc and Aol
+rhost tables, written as our own.
+"""
 
 from ._provider import Provider
 
@@ -11,6 +15,8 @@ PROVIDER = Provider(
         (r"\[tss04\]|\[ts04\]|\[tsa\d\d\]", "rejected"),
         (r"\[ts0[123]\]|\[tss0[12]\]", "blocked"),
         (r"\[tss09\]|\[ts09\]", "badreputation"),
+        (r"\[bl2[13]\]", "blocked"),  # Spamhaus lists
+        (r"\[ph01\]", "policyviolation"),
     ),
     rules=(
         (
@@ -21,13 +27,37 @@ PROVIDER = Provider(
                 "user unknown",
                 "no such user",
                 "mailbox unavailable",
+                "mailbox not found",
                 "invalid recipient",
             ),
         ),
+        ("suspend", (" is no longer valid.", "this mailbox is disabled")),
         ("mailboxfull", ("mailbox full", "over quota")),
-        ("policyviolation", ("message not accepted for policy reasons",)),
+        ("authfailure", ("requires all senders to authenticate with either spf or dkim",)),
+        ("policyviolation", ("not accepted for policy reasons",)),
+        ("notcompliantrfc", ("headers are not rfc compliant",)),
+        (
+            "rejected",
+            (
+                "deferred due to unexpected volume or user complaints",
+                "due to unresolvable rfc.5321",
+                "will be permanently deferred",
+            ),
+        ),
+        ("speeding", ("user is receiving mail too quickly",)),
+        ("toomanyconn", ("max message per connection reached",)),
+        ("syntaxerror", ("syntax error in parameters or arguments",)),
+        ("norelaying", ("relaying denied for ",)),
         ("notaccept", ("malformed or unexpected name server reply",)),
         ("hostunknown", ("host or domain name not found",)),
-        ("blocked", ("not accepted due to user complaints", "blocked")),
+        (
+            "blocked",
+            (
+                "because the ip is in spamhaus's list",
+                "not accepted from ip addresses on spamhaus",
+                "not accepted due to user complaints",
+                "blocked",
+            ),
+        ),
     ),
 )
