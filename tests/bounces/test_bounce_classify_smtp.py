@@ -99,3 +99,31 @@ def test_a_wrapped_remote_reply_wins_over_a_class_disagreeing_summary():
     assert smtp.reply_code_before(text, "4.4.2") == "421"
     assert smtp.reply_code_before(text, "4.4.7") == ""
     assert smtp.find_status("550 5.1.1 <a@b.test>: User unknown") == "5.1.1"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "text", "command", "reason", "hard"),
+    [
+        # A limit on connections is toomanyconn, even under "not accepting messages".
+        ("4.3.2", 452, "4.3.2 Connection rate limit exceeded, come back later", "MAIL",
+         "toomanyconn", False),
+        ("", 421, "Connection count limit reached for your network", "CONN",
+         "toomanyconn", False),
+        # Status and text both say the host is unknown: not a refusal of all mail.
+        ("5.1.2", 550, "<a@b.test>... Host unknown (Name server: .: host not found)", "",
+         "hostunknown", True),
+        # A routing loop is a network fault, whatever "mail loop" the text guesses.
+        ("5.4.6", 554, "Hop count exceeded - possible mail loop", "DATA", "networkerror",
+         False),
+        # A repeated header is the message's form, even when the header is DKIM's.
+        ("", 554, "Transaction failed: Duplicate header 'DKIM-Signature'.", "DATA",
+         "notcompliantrfc", False),
+        ("5.7.1", 550, "DKIM signature did not verify", "DATA", "authfailure", False),
+        # Exchange Online's connector codes name the network failure behind an expiry.
+        ("5.4.316", 550, "5.4.316 Message expired, connection refused", "", "networkerror",
+         False),
+        ("4.4.312", 450, "4.4.312 DNS query failed", "", "networkerror", False),
+    ],
+)  # fmt: skip
+def test_wordings_of_the_last_round(status, code, text, command, reason, hard):
+    assert classify(status, code, text, None, command) == (reason, hard)

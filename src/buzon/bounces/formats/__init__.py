@@ -49,9 +49,9 @@ VENDORS: tuple[ModuleType, ...] = (
     imail,
     japan,
     mailmarshal,
+    verizon,  # before apachejames: Verizon's gateway also writes James-style notices
     apachejames,
     fml,
-    verizon,
     zoho,
     interscan,
 )

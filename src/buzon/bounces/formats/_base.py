@@ -31,7 +31,7 @@ class Fact:
 
 _SPACES_RE = re.compile(r"[ \t]+")
 _HOST_IN_DIAG_RE = re.compile(
-    r"(?i)(?:\bhost|\bby|\bfrom|\bserver|\bat|\bto)\s+\[?([a-z0-9][a-z0-9.\-]{1,200}\.[a-z]{2,24})\.?\]?(?:\s*\[|\s*\(|:|\s+said|\s+refused|\s+responded)"
+    r"(?i)(?:\bhost|\bby|\bfrom|\bserver|\bat|\bto):?\s+\[?([a-z0-9][a-z0-9.\-]{1,200}\.[a-z]{2,24})\.?\]?(?:\s*\[|\s*\(|:|\s+said|\s+refused|\s+responded)"
 )
 
 

@@ -180,6 +180,8 @@ PROVIDER = Provider(
                 "hop count exceeded - possible mail loop",
                 "routing loop detected",
                 "dns query failed",
+                # x.4.316: the connection was refused; the expiry is only its consequence.
+                "connection refused",
             ),
         ),
         (

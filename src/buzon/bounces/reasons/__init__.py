@@ -76,6 +76,12 @@ STATUS_REASON: dict[str, str] = {
     "4.4.5": "systemfull",
     "4.4.6": "networkerror",
     "4.4.7": "expired",
+    # Exchange Online's connector codes: a DNS failure, a refused, failed or dropped
+    # connection (x.4.315, a time-out, is left to the wording: expired).
+    "4.4.312": "networkerror",
+    "4.4.316": "networkerror",
+    "4.4.317": "networkerror",
+    "4.4.318": "networkerror",
     "4.5.3": "systemerror",
     "4.5.5": "systemerror",
     "4.6.0": "contenterror",
@@ -117,6 +123,10 @@ STATUS_REASON: dict[str, str] = {
     "5.4.3": "systemerror",
     "5.4.4": "hostunknown",
     "5.4.6": "networkerror",
+    "5.4.312": "networkerror",
+    "5.4.316": "networkerror",
+    "5.4.317": "networkerror",
+    "5.4.318": "networkerror",
     "5.5.3": "toomanyconn",
     "5.5.4": "systemerror",
     "5.5.5": "systemerror",
@@ -160,6 +170,10 @@ STATUS_REASON: dict[str, str] = {
     "5.7.28": "spamdetected",
     "5.7.30": "failedstarttls",
 }
+
+# Codes precise enough to be final, even though their reason is a weak one elsewhere:
+# Exchange Online names the network failure that kept a message in its queue.
+_PRECISE = frozenset(code for code in STATUS_REASON if code[1:4] == ".4." and len(code) == 7)
 
 # A status that names a reason this weakly may be overruled by the diagnostic text.
 _WEAK = frozenset(
@@ -296,6 +310,15 @@ _USER_UNKNOWN_ANYWHERE = (
 )
 
 
+# A complaint about a repeated header is about the message's form, whatever header it
+# names (a duplicated "DKIM-Signature" is not an authentication failure).
+_REPEATED_HEADER = re.compile(r"duplicate header|multiple [\w-]+ headers|there are multiple")
+
+
+# A rate or count limit on connections or sessions, rather than on messages.
+_CONNECTION_RATE = re.compile(r"connection (?:rate|count|frequency) limit|connection rate exceeded")
+
+
 # Block-list operators whose names contain "spam": a listing there refuses the sending
 # host (blocked), it says nothing about the message's content.
 _BLOCKLIST_NAMES = re.compile(r"spamhaus|spamcop|spamrats|spam-?eating|uceprotect")
@@ -359,10 +382,26 @@ def _probe(name: str, status: str, text: str, command: str) -> bool:
         if by_status == other:
             return False
         return by_status == name or rule.matches(text)
+    if name == "authfailure" and by_status != name and _REPEATED_HEADER.search(text):
+        return False
+    if (
+        name == "notaccept"
+        and by_status == name
+        and (RULES["toomanyconn"].matches(text) or RULES["speeding"].matches(text))
+    ):
+        # "System not accepting network messages" (x.3.2) says less than a rate or
+        # connection limit named in the text.
+        return False
+    if name == "notaccept" and by_status == "hostunknown" and RULES["hostunknown"].matches(text):
+        # The status and the text both say the host is unknown (sendmail's "Host
+        # unknown (Name server: ...)"): that is the reading, not a refusal of all mail.
+        return False
     if name == "norelaying":
         if command in ("CONN", "EHLO"):
             return False
         return rule.matches(text)
+    if name == "speeding" and by_status != name and _CONNECTION_RATE.search(text):
+        return False  # a limit on connections, not on messages: toomanyconn
     if name in ("speeding", "toomanyconn"):
         return by_status == name or (rule.matches(text) and not status.startswith("5.1"))
     return by_status == name or rule.matches(text)
@@ -391,6 +430,8 @@ def decide(
         for name in _FIRST_PASS:
             if name == preset or _probe(name, status, text, command):
                 return name
+    if status in _PRECISE:
+        return STATUS_REASON[status]
     if preset:
         return preset
     by_status = STATUS_REASON.get(status, "")

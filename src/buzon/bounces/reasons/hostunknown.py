@@ -32,6 +32,7 @@ RULE = Rule(
         "host lookup failed",
         "no mail exchanger",
         "domain lookup failed",
+        "host unreachable",
     ),
     patterns=(
         r"domain [^ ]{1,200} (?:does not exist|is unknown)",

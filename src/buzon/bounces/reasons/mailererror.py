@@ -16,9 +16,10 @@ RULE = Rule(
         "local delivery failed",
         "exit status",
         "unknown mailer error",
+        "|| exit",
     ),
     patterns=(
-        r"\\bexit \\d+",
-        r"\\|\\s*/",
+        r"\bexit \d+",
+        r"\|\s*/",
     ),
 )

@@ -25,5 +25,10 @@ RULE = Rule(
         "header syntax",
         "bare lf",
         "bare linefeed",
+        "?p=rfcmessagenoncompliant",
+    ),
+    patterns=(
+        # "contains multiple Date headers", "multiple From header fields".
+        r"\bmultiple [\w-]+ header",
     ),
 )

@@ -19,7 +19,6 @@ RULE = Rule(
         "interrupted system call",
         "can't create user output file",
         "aliasing/forwarding loop",
-        "mail loop",
         "loops back to myself",
         "loop was found in the mail exchanger",
         "could not load drd",

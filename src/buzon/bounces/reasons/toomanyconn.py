@@ -18,5 +18,8 @@ RULE = Rule(
         "too many simultaneous connections",
         "all available ips are at maximum connection limit",
         "exceeds per-domain connection limit",
+        "connection count limit",
+        "connection rate exceeded",
+        "we have already made numerous attempts to deliver this message",
     ),
 )
