@@ -22,8 +22,8 @@ RULE = Rule(
         "failed the domain's authentication",
     ),
     patterns=(
-        r"5\\.7\\.2[0-6]\\b",
-        r"5\\.7\\.509",
-        r"5\\.7\\.515",
+        r"5\.7\.2[0-46]\b",  # RFC 7372's DKIM/SPF/DMARC codes (5.7.25 is reverse DNS)
+        r"5\.7\.509",
+        r"5\.7\.515",
     ),
 )
