@@ -27,6 +27,12 @@ from buzon.bounces.reasons import REASONS
         ("5.7.26", 550, "Unauthenticated email is not accepted (DMARC)", "DATA",
          "authfailure", False),
         ("", 421, "Too many connections", "CONNECT", "toomanyconn", False),
+        ("", 550, "550 5.7.23 Message rejected by the receiving policy", "DATA",
+         "authfailure", False),
+        ("", 550, "550 5.7.509 Access denied, sending domain example.test does not pass",
+         "DATA", "authfailure", False),
+        ("5.7.25", 550, "The sending address has no PTR record", "CONNECT", "requireptr",
+         False),
         ("", 501, "Syntax error in parameters", "RCPT", "syntaxerror", False),
         ("", 599, "something odd", "DATA", "onhold", False),  # too little to decide
     ],
