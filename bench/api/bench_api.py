@@ -20,13 +20,12 @@ import argparse
 import os
 import random
 import secrets
-import statistics
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "buzon.settings")
 os.environ.setdefault("BUZON_API_RATE_LIMIT", "0")
 
@@ -34,6 +33,7 @@ import django
 
 django.setup()
 
+from benchlib import ms, timings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -106,24 +106,6 @@ def main() -> None:
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
         samples = timings(lambda u=url: client.get(u), args.runs)
         print(f"{label:<52} {len(response.content):>8,} {ms(samples, 50):>8} {ms(samples, 95):>8}")
-
-
-def timings(run, runs: int) -> list[float]:
-    run()  # warm up: steady-state numbers, as on a busy server
-    result = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        result.append(time.perf_counter() - start)
-    return result
-
-
-def ms(samples: list[float], percentile: int) -> str:
-    if percentile == 50:
-        value = statistics.median(samples)
-    else:
-        value = statistics.quantiles(samples, n=100, method="inclusive")[percentile - 1]
-    return f"{value * 1000:.1f}ms"
 
 
 # ---------------------------------------------------------------- data

@@ -25,7 +25,6 @@ import argparse
 import os
 import shutil
 import smtplib
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchlib import free_port, wait_for_port  # noqa: E402
 
 
 def main() -> int:
@@ -111,22 +113,6 @@ def check_all_handed_off() -> None:
     left = Delivery.objects.exclude(state="handed_off").count()
     if left:
         raise SystemExit(f"{left} deliveries were not handed off")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"the sink did not start on port {port}")
 
 
 def queue_notifications(n: int) -> list[int]:

@@ -15,19 +15,19 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "buzon.settings")
 
 import django
 
 django.setup()
 
+from benchlib import ms, timings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -101,24 +101,6 @@ def main() -> None:
             f"{text[:48]:<48} {hits:>7} {ms(page, 50):>9} {ms(page, 95):>7} "
             f"{ms(counts, 50):>10} {ms(counts, 95):>7}"
         )
-
-
-def timings(run, runs: int) -> list[float]:
-    run()  # warm the cache: steady-state numbers, as on a busy server
-    result = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        result.append(time.perf_counter() - start)
-    return result
-
-
-def ms(samples: list[float], percentile: int) -> str:
-    if percentile == 50:
-        value = statistics.median(samples)
-    else:
-        value = statistics.quantiles(samples, n=100, method="inclusive")[percentile - 1]
-    return f"{value * 1000:.1f}ms"
 
 
 def generate(tickets: int, comments_per_ticket: int) -> None:
