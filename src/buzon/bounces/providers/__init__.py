@@ -7,6 +7,7 @@ for unrelated causes); these tables say what their sentences and codes mean.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from .. import smtp
 from . import (
@@ -91,38 +92,36 @@ def reason_for(
     """
     if not diagnostic:
         return ""
-    host = remote_host.lower().strip("[]. ")
-    domain = recipient_domain.lower()
-    joined = ""
-
-    def ask(provider: Provider) -> str:
-        nonlocal joined
-        tried.add(provider.name)
-        found = provider.reason(diagnostic, status, command)
-        if not found:
+    joined = None
+    for provider in _candidates(remote_host, recipient_domain, reporting_host, diagnostic):
+        reason = provider.reason(diagnostic, status, command)
+        if not reason:
             # A multi-line reply is also read as one sentence ("... at a rate that
             # 550-5.2.1 prevents additional messages ..." without its repeated prefixes).
-            joined = joined or smtp.unwrap_reply(diagnostic, smtp.find_reply_code(diagnostic))
+            if joined is None:
+                joined = smtp.unwrap_reply(diagnostic, smtp.find_reply_code(diagnostic))
             if joined != diagnostic:
-                found = provider.reason(joined, status, command)
-        return found
-
-    tried: set[str] = set()
-    candidates = set(_matching(host, _BY_HOST)) | set(_matching(domain, _BY_DOMAIN))
-    for provider in sorted(candidates, key=lambda p: _ORDER[p.name]):
-        reason = ask(provider)
+                reason = provider.reason(joined, status, command)
         if reason:
             return reason
+    return ""
+
+
+def _candidates(
+    remote_host: str, recipient_domain: str, reporting_host: str, diagnostic: str
+) -> Iterator[Provider]:
+    """The providers to ask, each once, in the order `reason_for` gives; a later group
+    is only looked for when the earlier ones had no answer."""
+    asked: set[Provider] = set()
+
+    def fresh(found: Iterable[Provider]) -> Iterator[Provider]:
+        for provider in sorted(set(found) - asked, key=lambda p: _ORDER[p.name]):
+            asked.add(provider)
+            yield provider
+
+    host = remote_host.lower().strip("[]. ")
+    yield from fresh(_matching(host, _BY_HOST) + _matching(recipient_domain.lower(), _BY_DOMAIN))
     reporting = reporting_host.lower().strip("[]. ")
     if reporting and reporting != host:
-        for provider in sorted(set(_matching(reporting, _BY_HOST)), key=lambda p: _ORDER[p.name]):
-            reason = ask(provider)
-            if reason:
-                return reason
-    signed = {_BY_SIGN[m.group()] for m in _SIGN_RE.finditer(diagnostic.lower())}
-    for provider in sorted(signed, key=lambda p: _ORDER[p.name]):
-        if provider.name not in tried:
-            reason = ask(provider)
-            if reason:
-                return reason
-    return ""
+        yield from fresh(_matching(reporting, _BY_HOST))
+    yield from fresh(_BY_SIGN[m.group()] for m in _SIGN_RE.finditer(diagnostic.lower()))
