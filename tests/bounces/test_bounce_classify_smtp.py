@@ -38,7 +38,7 @@ from buzon.bounces.reasons import REASONS
     ],
 )  # fmt: skip
 def test_common_answers_get_their_reason(status, code, text, command, reason, hard):
-    assert classify(status, code, text, None, command) == (reason, hard)
+    assert classify(status, code, text, None, command)[:2] == (reason, hard)
     assert reason in REASONS
 
 
@@ -81,7 +81,7 @@ def test_a_temporary_answer_is_never_hard():
     ],
 )  # fmt: skip
 def test_wordings_learnt_from_unseen_bounces(status, code, text, command, reason, hard):
-    assert classify(status, code, text, None, command) == (reason, hard)
+    assert classify(status, code, text, None, command)[:2] == (reason, hard)
 
 
 @pytest.mark.parametrize(
@@ -132,4 +132,4 @@ def test_a_wrapped_remote_reply_wins_over_a_class_disagreeing_summary():
     ],
 )  # fmt: skip
 def test_wordings_of_the_last_round(status, code, text, command, reason, hard):
-    assert classify(status, code, text, None, command) == (reason, hard)
+    assert classify(status, code, text, None, command)[:2] == (reason, hard)

@@ -5,7 +5,8 @@ Public API:
 - `parse(message) -> list[BounceRecord]`
 - `parse_mailbox(raw_bytes) -> list[BounceRecord]` (every message of an mbox file)
 - `BounceRecord`
-- `classify(status, reply_code, diagnostic, remote_host=None, command=None) -> (reason, hard)`
+- `classify(status, reply_code, diagnostic, remote_host=None, command=None) -> Verdict`
+  (a named tuple: reason, hard, blame; see `buzon.bounces.blame` for who must act)
 - `is_auto_reply(message) -> bool`
 
 No Django import anywhere in this package: it is usable on its own.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import email.message
 
 from . import autoreply
-from .classify import classify
+from .classify import Verdict, classify
 from .parser import parse, parse_mailbox, read
 from .record import BounceRecord
 
@@ -29,4 +30,4 @@ def is_auto_reply(message: bytes | str | email.message.Message) -> bool:
         return False
 
 
-__all__ = ["BounceRecord", "classify", "is_auto_reply", "parse", "parse_mailbox"]
+__all__ = ["BounceRecord", "Verdict", "classify", "is_auto_reply", "parse", "parse_mailbox"]

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from . import address, providers, reasons, smtp
+from .blame import blame_for
 from .formats._base import Fact, remote_host_in
 from .providers import lda
 from .record import BounceRecord
+
+
+class Verdict(NamedTuple):
+    """What `classify` makes of one failure: why, whether retrying is pointless, and
+    who must act (`buzon.bounces.blame`)."""
+
+    reason: str
+    hard: bool
+    blame: str
 
 
 def classify(
@@ -14,8 +26,8 @@ def classify(
     diagnostic: str,
     remote_host: str | None = None,
     command: str | None = None,
-) -> tuple[str, bool]:
-    """(reason, hard) for one SMTP failure, e.g. a 550 our own client got at RCPT.
+) -> Verdict:
+    """(reason, hard, blame) for one SMTP failure, e.g. a 550 our own client got at RCPT.
 
     `status` is the enhanced status code if the server gave one ("5.1.1"), `reply_code`
     the three-digit reply, `diagnostic` the server's text, `remote_host` its name (for
@@ -30,7 +42,7 @@ def classify(
         diagnostic_type="SMTP",
     )
     record = build(fact, original={})
-    return record.reason, record.hard
+    return Verdict(record.reason, record.hard, record.blame)
 
 
 def _summary_only(field: str, quoted: str) -> bool:
@@ -165,6 +177,7 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
         envelope_id=original.get("envelope_id", ""),
         feedback_type=fact.feedback_type,
         format=fact.format,
+        blame=blame_for(reason, status, reply_code),
     )
 
 

@@ -32,6 +32,7 @@ class BounceRecord:
     envelope_id: str
     feedback_type: str  # ARF feedback type, e.g. "abuse"
     format: str  # which format module recognised the message
+    blame: str = ""  # who must act: one of buzon.bounces.blame.BLAMES ("" if no failure)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -160,7 +160,7 @@ class BatchSender:
                 self.pending_since = time.monotonic()
             self.pending.append((d, replace(reply, at=now)))
         elif attempt.outcome == "permanent":
-            reason, hard = classify(
+            reason, hard, _blame = classify(
                 reply.enhanced_status, reply.code, reply.text, reply.remote_mta, attempt.stage
             )
             self._fail(

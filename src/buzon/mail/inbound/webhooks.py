@@ -280,7 +280,7 @@ def _reason(event: Any, code: int | None, status: str, text: str) -> tuple[str, 
     rejected = REJECT_REASONS.get(str(getattr(event, "reject_reason", None) or ""))
     if rejected is not None and code is None and not status:
         return rejected
-    reason, hard = classify(status or None, code, text)
+    reason, hard, _blame = classify(status or None, code, text)
     if reason in ("undefined", "onhold", "") and rejected is not None:
         return rejected
     return reason or "undefined", hard
