@@ -319,8 +319,8 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             FAIL if bounce else WARN,
             domain,
             msg(N("%(domain)s has no SPF record."), domain=domain),
-            [_spf_why(bounce), *_ips_unknown(ips)],
-            [Record(domain, "TXT", spf.with_addresses("", ips))] if ips else [],
+            [_spf_why(bounce), *(_ips_unknown(ips) if bounce else [])],
+            [Record(domain, "TXT", spf.with_addresses("", ips))] if ips and bounce else [],
             trace,
         )
     if len(records) > 1:
@@ -440,6 +440,30 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             trace,
         )
     failing = {ip: r.result for ip, r in results.items() if r.result != "pass"}
+    if not bounce:
+        # Buzón's envelope sender is at the bounce domain: the support domain's record
+        # only has to be usable; whether it lists our IP is for information.
+        return CheckResult(
+            check_id,
+            PASS,
+            domain,
+            msg(N("%(domain)s has a valid SPF record."), domain=domain),
+            [
+                msg(N("Record: %(record)s"), record=record),
+                msg(
+                    N(
+                        "It does not authorise %(ips)s; Buzón's mail does not need it to, as its "
+                        "envelope sender is at %(bounce)s."
+                    ),
+                    ips=", ".join(failing),
+                    bounce=setup.bounce_domain,
+                )
+                if failing
+                else msg(N("It authorises %(ips)s too."), ips=", ".join(ips)),
+            ],
+            [],
+            trace,
+        )
     if not failing:
         return CheckResult(
             check_id,
@@ -455,10 +479,9 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             trace,
         )
     hard = any(r == "fail" for r in failing.values())
-    status = (FAIL if hard else WARN) if bounce else WARN
     return CheckResult(
         check_id,
-        status,
+        FAIL if hard else WARN,
         domain,
         msg(
             N("The SPF record of %(domain)s does not authorise %(ips)s (result: %(result)s)."),

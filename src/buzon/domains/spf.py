@@ -45,7 +45,7 @@ _MODIFIER = re.compile(r"([a-z][a-z0-9_.\-]*)=(.*)$", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"([+\-~?]?)([a-z][a-z0-9]*)(.*)$", re.IGNORECASE)
 _WITH_CIDR = re.compile(r"(.*?)((?:/\d+)?(?://\d+)?)$", re.DOTALL)
 _MACRO = re.compile(
-    r"%(?:\{(?P<letter>[a-z])(?P<digits>\d*)(?P<reverse>r?)(?P<delims>[.\-+,/_=]*)\}"
+    r"%(?:\{(?P<letter>[slodiphcrtv])(?P<digits>\d*)(?P<reverse>r?)(?P<delims>[.\-+,/_=]*)\}"
     r"|(?P<escape>[%_\-]))",
     re.IGNORECASE,
 )
