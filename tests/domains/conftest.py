@@ -34,3 +34,56 @@ def sink(settings):
     with Sandbox("127.0.0.1", free_port(), SandboxHandler(sink=True)) as server:
         settings.RELAY_HOST, settings.RELAY_PORT = "127.0.0.1", server.port
         yield server
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Recipient-domain verdicts are cached in Django's cache: each test starts empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def silent_resolver(settings):
+    """A DNS 'server' on loopback that never answers: every lookup times out."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        settings.DNS_RESOLVERS = f"127.0.0.1:{sock.getsockname()[1]}"
+        yield sock
+
+
+@pytest.fixture
+def agent_client(agent):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def spanish_agent_client(db):
+    from django.test import Client
+
+    from buzon.tickets.models import Role, User
+
+    lucia = User.objects.create_user("lucia@helpdesk.test", "Lucía", role=Role.AGENT, locale="es")
+    client = Client()
+    client.force_login(lucia)
+    return client
+
+
+@pytest.fixture
+def end_user_client(db):
+    from django.test import Client
+
+    from buzon.tickets.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_user("eve@example.com", "Eve"))
+    return client

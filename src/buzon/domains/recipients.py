@@ -33,7 +33,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from buzon.deliveries.typos import suggest_address
-from buzon.domains.lookup import NXDOMAIN, Lookup, valid_domain
+from buzon.domains.lookup import NXDOMAIN, Lookup, parse_resolvers, valid_domain
 
 ACCEPTS, IMPLICIT, NULL_MX, NO_MAIL_HOST, DOES_NOT_EXIST, UNKNOWN, NOT_LOOKED_UP = (
     "accepts",
@@ -82,6 +82,10 @@ def _domain_of(address: str) -> str:
         return domain.encode("idna").decode("ascii")
     except UnicodeError:
         return domain
+
+
+def lookups_off() -> bool:
+    return parse_resolvers(settings.DNS_RESOLVERS) == []
 
 
 def cached_verdict(domain: str) -> DomainVerdict | None:
@@ -140,10 +144,13 @@ class AddressCheck:
 
     def as_json(self) -> dict[str, object]:
         verdict = self.verdict
+        fix = {"address": self.suggestion}
         return {
             "address": self.address,
             "valid": self.valid,
             "suggestion": self.suggestion,
+            "suggestion_message": _("Did you mean %(address)s?") % fix if self.suggestion else "",
+            "use_label": _("Use %(address)s") % fix if self.suggestion else "",
             "domain": verdict.domain if verdict else "",
             "status": verdict.status if verdict else "",
             "can_receive": verdict.can_receive if verdict else None,

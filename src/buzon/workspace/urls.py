@@ -1,6 +1,15 @@
 from django.urls import path
 
-from buzon.workspace.views import auth, codes, health, people, search, ticket_lists, tickets
+from buzon.workspace.views import (
+    auth,
+    codes,
+    deliverability,
+    health,
+    people,
+    search,
+    ticket_lists,
+    tickets,
+)
 
 app_name = "workspace"
 
@@ -42,4 +51,6 @@ urlpatterns = [
     path("codes/", codes.code_reference, name="codes"),
     path("codes/<str:code>/", codes.code_detail, name="code"),
     path("health/", health.health, name="health"),
+    path("settings/deliverability/", deliverability.deliverability, name="deliverability"),
+    path("addresses/check/", deliverability.address_check, name="address_check"),
 ]
