@@ -38,11 +38,14 @@ def sink(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Recipient-domain verdicts are cached in Django's cache: each test starts empty."""
+    """Recipient-domain verdicts are cached in Django's cache: each test starts empty,
+    and in English (a request in another language leaves it active in the thread)."""
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
-    yield
+    with translation.override("en"):
+        yield
     cache.clear()
 
 

@@ -207,3 +207,12 @@ def test_the_page_lists_keys_and_their_records(agent_client):
     assert "waiting for its record" in html and "k1._domainkey.acme.example" in html
     assert key.state == KeyState.PENDING
     assert "has not run yet" in html
+
+
+def test_the_page_is_in_spanish_for_a_spanish_agent(dns_server, spanish_agent_client):
+    dns_server(zones(spf="v=spf1 ip4:198.51.100.1 -all"))
+    run_command()
+    html = spanish_agent_client.get("/settings/deliverability/").content.decode()
+    assert "Configuración de envío" in html
+    assert "El registro SPF de bounces.acme.example no autoriza 192.0.2.10" in html
+    assert "Buzón no firma el correo de acme.example" in html

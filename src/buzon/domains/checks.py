@@ -32,9 +32,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop as N
 
 from buzon.domains import dkimkeys, spf
 from buzon.domains.lookup import Answer, Lookup, valid_domain
@@ -176,7 +175,7 @@ def _lookup_failed(check_id: str, subject: str, what: str, answer: Answer) -> Ch
         WARN,
         subject,
         msg(
-            N("Could not look up %(what)s: %(error)s."),
+            gettext_noop("Could not look up %(what)s: %(error)s."),
             what=what,
             error=answer.error or answer.status,
         ),
@@ -198,19 +197,19 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
     if answer.unknown:
         return _lookup_failed(check_id, domain, f"{domain} MX", answer)
     why = (
-        N(
+        gettext_noop(
             "Bounces of Buzón's mail are lost, and receivers refuse mail whose envelope sender's "
             "domain cannot receive mail."
         )
         if bounce
-        else N("Customers' replies to the support address cannot arrive.")
+        else gettext_noop("Customers' replies to the support address cannot arrive.")
     )
     if answer.status == "nxdomain":
         return CheckResult(
             check_id,
             FAIL,
             domain,
-            msg(N("The domain %(domain)s does not exist in DNS."), domain=domain),
+            msg(gettext_noop("The domain %(domain)s does not exist in DNS."), domain=domain),
             [msg(why)],
             suggestion,
         )
@@ -222,7 +221,7 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
                 FAIL,
                 domain,
                 msg(
-                    N("%(domain)s publishes a null MX: it accepts no mail (RFC 7505)."),
+                    gettext_noop("%(domain)s publishes a null MX: it accepts no mail (RFC 7505)."),
                     domain=domain,
                 ),
                 [msg(why)],
@@ -235,14 +234,18 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
             a, aaaa = lookup.address_records(host)
             (reachable if a.found or aaaa.found else unreachable).append(host)
         details = [
-            msg(N("The MX host %(host)s has no address (A or AAAA)."), host=h) for h in unreachable
+            msg(gettext_noop("The MX host %(host)s has no address (A or AAAA)."), host=h)
+            for h in unreachable
         ]
         if not reachable:
             return CheckResult(
                 check_id,
                 FAIL,
                 domain,
-                msg(N("None of the MX hosts of %(domain)s has an address."), domain=domain),
+                msg(
+                    gettext_noop("None of the MX hosts of %(domain)s has an address."),
+                    domain=domain,
+                ),
                 [*details, msg(why)],
                 suggestion,
             )
@@ -250,7 +253,7 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
         if bounce and mail_host and mail_host.lower() not in reachable:
             details_ok.append(
                 msg(
-                    N(
+                    gettext_noop(
                         "Buzón's inbound server calls itself %(host)s (BUZON_SMTPD_HOSTNAME); "
                         "make sure these MX hosts pass bounces on to it."
                     ),
@@ -262,7 +265,7 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
             PASS if reachable else FAIL,
             domain,
             msg(
-                N("Mail for %(domain)s goes to %(hosts)s."),
+                gettext_noop("Mail for %(domain)s goes to %(hosts)s."),
                 domain=domain,
                 hosts=", ".join(reachable),
             ),
@@ -275,12 +278,14 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
             WARN,
             domain,
             msg(
-                N("%(domain)s has no MX record; mail goes to its own address (implicit MX)."),
+                gettext_noop(
+                    "%(domain)s has no MX record; mail goes to its own address (implicit MX)."
+                ),
                 domain=domain,
             ),
             [
                 msg(
-                    N(
+                    gettext_noop(
                         "This works, but many receivers treat a sender domain without MX as "
                         "suspect. Publish an MX record."
                     )
@@ -293,7 +298,9 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
         FAIL,
         domain,
         msg(
-            N("%(domain)s has neither an MX record nor an address: it cannot receive mail."),
+            gettext_noop(
+                "%(domain)s has neither an MX record nor an address: it cannot receive mail."
+            ),
             domain=domain,
         ),
         [msg(why)],
@@ -318,7 +325,7 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             check_id,
             FAIL if bounce else WARN,
             domain,
-            msg(N("%(domain)s has no SPF record."), domain=domain),
+            msg(gettext_noop("%(domain)s has no SPF record."), domain=domain),
             [_spf_why(bounce), *(_ips_unknown(ips) if bounce else [])],
             [Record(domain, "TXT", spf.with_addresses("", ips))] if ips and bounce else [],
             trace,
@@ -329,7 +336,7 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             FAIL,
             domain,
             msg(
-                N(
+                gettext_noop(
                     "%(domain)s has %(n)s SPF records; receivers treat that as an error "
                     "(permerror). Merge them into one."
                 ),
@@ -349,7 +356,7 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             FAIL,
             domain,
             msg(
-                N("The SPF record of %(domain)s is broken: %(error)s."),
+                gettext_noop("The SPF record of %(domain)s is broken: %(error)s."),
                 domain=domain,
                 error=str(exc),
             ),
@@ -359,7 +366,7 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
                     domain,
                     "TXT",
                     spf.with_addresses("", ips),
-                    N("Add the other services that send mail for this domain."),
+                    gettext_noop("Add the other services that send mail for this domain."),
                 )
             ]
             if ips
@@ -372,7 +379,7 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             WARN,
             domain,
             msg(
-                N(
+                gettext_noop(
                     "%(domain)s has an SPF record, but the sending IP is not known, so it cannot "
                     "be checked."
                 ),
@@ -402,7 +409,7 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             FAIL,
             domain,
             msg(
-                N("The SPF record of %(domain)s gives an error (permerror): %(error)s."),
+                gettext_noop("The SPF record of %(domain)s gives an error (permerror): %(error)s."),
                 domain=domain,
                 error=r.reason,
             ),
@@ -411,7 +418,7 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
                 *(
                     [
                         msg(
-                            N(
+                            gettext_noop(
                                 "Replace some include: terms with the ip4:/ip6: ranges they stand "
                                 "for, so that at most 10 lookups are needed."
                             )
@@ -431,7 +438,7 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             WARN,
             domain,
             msg(
-                N("SPF of %(domain)s could not be evaluated: %(error)s."),
+                gettext_noop("SPF of %(domain)s could not be evaluated: %(error)s."),
                 domain=domain,
                 error=temp[0][1].reason,
             ),
@@ -447,11 +454,11 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             check_id,
             PASS,
             domain,
-            msg(N("%(domain)s has a valid SPF record."), domain=domain),
+            msg(gettext_noop("%(domain)s has a valid SPF record."), domain=domain),
             [
-                msg(N("Record: %(record)s"), record=record),
+                msg(gettext_noop("Record: %(record)s"), record=record),
                 msg(
-                    N(
+                    gettext_noop(
                         "It does not authorise %(ips)s; Buzón's mail does not need it to, as its "
                         "envelope sender is at %(bounce)s."
                     ),
@@ -459,7 +466,7 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
                     bounce=setup.bounce_domain,
                 )
                 if failing
-                else msg(N("It authorises %(ips)s too."), ips=", ".join(ips)),
+                else msg(gettext_noop("It authorises %(ips)s too."), ips=", ".join(ips)),
             ],
             [],
             trace,
@@ -470,11 +477,11 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
             PASS,
             domain,
             msg(
-                N("The SPF record of %(domain)s authorises %(ips)s."),
+                gettext_noop("The SPF record of %(domain)s authorises %(ips)s."),
                 domain=domain,
                 ips=", ".join(ips),
             ),
-            [msg(N("Record: %(record)s"), record=record)],
+            [msg(gettext_noop("Record: %(record)s"), record=record)],
             [],
             trace,
         )
@@ -484,7 +491,9 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
         FAIL if hard else WARN,
         domain,
         msg(
-            N("The SPF record of %(domain)s does not authorise %(ips)s (result: %(result)s)."),
+            gettext_noop(
+                "The SPF record of %(domain)s does not authorise %(ips)s (result: %(result)s)."
+            ),
             domain=domain,
             ips=", ".join(failing),
             result=", ".join(sorted(set(failing.values()))),
@@ -498,14 +507,14 @@ def check_spf(lookup: Lookup, domain: str, setup: Setup, check_id: str) -> Check
 def _spf_why(bounce: bool) -> Msg:
     if bounce:
         return msg(
-            N(
+            gettext_noop(
                 "Receivers check SPF at the envelope sender's domain, which for Buzón's mail is "
                 "the bounce domain. Without an SPF pass there, DMARC needs DKIM, and many "
                 "receivers refuse or junk the mail."
             )
         )
     return msg(
-        N(
+        gettext_noop(
             "Buzón's own mail is checked at the bounce domain; this record matters for other mail "
             "from the support domain and for relays that rewrite the envelope sender to the "
             "support address."
@@ -518,7 +527,7 @@ def _ips_unknown(ips: list[str]) -> list[Msg]:
         return []
     return [
         msg(
-            N(
+            gettext_noop(
                 "Set BUZON_SENDING_IPS to the public address(es) your mail leaves from to get the "
                 "exact record."
             )
@@ -544,12 +553,16 @@ def check_dkim(lookup: Lookup, setup: Setup, *, activate: bool = True) -> CheckR
             FAIL,
             domain,
             msg(
-                N("Buzón does not sign mail from %(domain)s: it has no DKIM key for it."),
+                gettext_noop(
+                    "Buzón does not sign mail from %(domain)s: it has no DKIM key for it."
+                ),
                 domain=domain,
             ),
             [
                 msg(
-                    N("Run `buzon dkim generate %(domain)s` and publish the record it prints."),
+                    gettext_noop(
+                        "Run `buzon dkim generate %(domain)s` and publish the record it prints."
+                    ),
                     domain=domain,
                 )
             ],
@@ -579,7 +592,7 @@ def _check_key(lookup: Lookup, key: DkimKey, *, activate: bool) -> CheckResult:
     trace = [f"{name} TXT: {t}" for t in answer.texts()]
     if key.state == KeyState.PENDING:
         missing = msg(
-            N(
+            gettext_noop(
                 "The key %(selector)s is not published yet; Buzón starts signing with it once it "
                 "is."
             ),
@@ -587,7 +600,7 @@ def _check_key(lookup: Lookup, key: DkimKey, *, activate: bool) -> CheckResult:
         )
     else:
         missing = msg(
-            N(
+            gettext_noop(
                 "Buzón signs with the key %(selector)s, but its record is missing: receivers "
                 "cannot verify the signatures."
             ),
@@ -601,7 +614,11 @@ def _check_key(lookup: Lookup, key: DkimKey, *, activate: bool) -> CheckResult:
             "dkim",
             FAIL,
             domain,
-            msg(N("%(name)s has %(n)s key records; there must be one."), name=name, n=len(texts)),
+            msg(
+                gettext_noop("%(name)s has %(n)s key records; there must be one."),
+                name=name,
+                n=len(texts),
+            ),
             [],
             [record],
             trace,
@@ -614,7 +631,7 @@ def _check_key(lookup: Lookup, key: DkimKey, *, activate: bool) -> CheckResult:
             FAIL,
             domain,
             msg(
-                N("The record at %(name)s is not a valid DKIM key: %(error)s."),
+                gettext_noop("The record at %(name)s is not a valid DKIM key: %(error)s."),
                 name=name,
                 error=str(exc),
             ),
@@ -627,7 +644,7 @@ def _check_key(lookup: Lookup, key: DkimKey, *, activate: bool) -> CheckResult:
             "dkim",
             FAIL,
             domain,
-            msg(N("The key at %(name)s is revoked (empty p=)."), name=name),
+            msg(gettext_noop("The key at %(name)s is revoked (empty p=)."), name=name),
             [],
             [record],
             trace,
@@ -639,10 +656,10 @@ def _check_key(lookup: Lookup, key: DkimKey, *, activate: bool) -> CheckResult:
             "dkim",
             FAIL,
             domain,
-            msg(N("The key published at %(name)s is not Buzón's key."), name=name),
+            msg(gettext_noop("The key published at %(name)s is not Buzón's key."), name=name),
             [
                 msg(
-                    N(
+                    gettext_noop(
                         "Replace the record with the one below, or generate a key with another "
                         "selector."
                     )
@@ -658,14 +675,16 @@ def _check_key(lookup: Lookup, key: DkimKey, *, activate: bool) -> CheckResult:
             dkimkeys.activate_key(key)
             details.append(
                 msg(
-                    N("The key %(selector)s was found published: Buzón signs with it from now on."),
+                    gettext_noop(
+                        "The key %(selector)s was found published: Buzón signs with it from now on."
+                    ),
                     selector=key.selector,
                 )
             )
         else:
             details.append(
                 msg(
-                    N("The key %(selector)s is published but not active yet."),
+                    gettext_noop("The key %(selector)s is published but not active yet."),
                     selector=key.selector,
                 )
             )
@@ -674,7 +693,7 @@ def _check_key(lookup: Lookup, key: DkimKey, *, activate: bool) -> CheckResult:
         status = WARN
         details.append(
             msg(
-                N(
+                gettext_noop(
                     "The record has t=y (testing): some receivers ignore failed signatures, "
                     "others the record."
                 )
@@ -682,13 +701,15 @@ def _check_key(lookup: Lookup, key: DkimKey, *, activate: bool) -> CheckResult:
         )
     if key.bits < 2048:
         status = WARN
-        details.append(msg(N("The key has %(bits)s bits; 2048 is expected today."), bits=key.bits))
+        details.append(
+            msg(gettext_noop("The key has %(bits)s bits; 2048 is expected today."), bits=key.bits)
+        )
     return CheckResult(
         "dkim",
         status,
         domain,
         msg(
-            N(
+            gettext_noop(
                 "Mail from %(domain)s is signed with the key %(selector)s, and the published "
                 "record matches."
             ),
@@ -726,10 +747,10 @@ def check_dmarc(lookup: Lookup, setup: Setup, *, dkim_ok: bool, spf_ok: bool) ->
             "dmarc",
             WARN,
             domain,
-            msg(N("%(domain)s has no DMARC record."), domain=domain),
+            msg(gettext_noop("%(domain)s has no DMARC record."), domain=domain),
             [
                 msg(
-                    N(
+                    gettext_noop(
                         "Gmail and Yahoo require a DMARC record from bulk senders. Start with "
                         "p=none, read the reports, then tighten it."
                     )
@@ -745,7 +766,9 @@ def check_dmarc(lookup: Lookup, setup: Setup, *, dkim_ok: bool, spf_ok: bool) ->
             FAIL,
             domain,
             msg(
-                N("_dmarc.%(domain)s has %(n)s DMARC records; receivers ignore them all."),
+                gettext_noop(
+                    "_dmarc.%(domain)s has %(n)s DMARC records; receivers ignore them all."
+                ),
                 domain=found_at,
                 n=len(records),
             ),
@@ -761,7 +784,7 @@ def check_dmarc(lookup: Lookup, setup: Setup, *, dkim_ok: bool, spf_ok: bool) ->
             FAIL,
             domain,
             msg(
-                N("The DMARC record of %(domain)s is not valid: %(error)s."),
+                gettext_noop("The DMARC record of %(domain)s is not valid: %(error)s."),
                 domain=found_at,
                 error=str(exc),
             ),
@@ -779,7 +802,9 @@ def check_dmarc(lookup: Lookup, setup: Setup, *, dkim_ok: bool, spf_ok: bool) ->
             PASS,
             domain,
             msg(
-                N("DMARC policy p=%(policy)s; Buzón's mail passes it through %(through)s."),
+                gettext_noop(
+                    "DMARC policy p=%(policy)s; Buzón's mail passes it through %(through)s."
+                ),
                 policy=applies,
                 through=" + ".join(
                     [n for n, ok in (("DKIM", dkim_aligned), ("SPF", spf_aligned)) if ok]
@@ -793,28 +818,31 @@ def check_dmarc(lookup: Lookup, setup: Setup, *, dkim_ok: bool, spf_ok: bool) ->
     if not spf_aligned_any or policy.aspf == "s":
         details.append(
             msg(
-                N(
+                gettext_noop(
                     "To align SPF, set BUZON_BOUNCE_DOMAIN to a name under %(domain)s (e.g. "
                     "bounces.%(domain)s) and publish its MX and SPF records."
                 ),
                 domain=domain,
             )
         )
+    if applies == "reject":
+        summary = gettext_noop(
+            "Buzón's mail fails DMARC for %(domain)s (policy p=reject): receivers will reject it."
+        )
+    elif applies == "quarantine":
+        summary = gettext_noop(
+            "Buzón's mail fails DMARC for %(domain)s (policy p=quarantine): receivers will put "
+            "it in spam."
+        )
+    else:
+        summary = gettext_noop(
+            "Buzón's mail fails DMARC for %(domain)s; with policy p=none receivers only report it."
+        )
     return CheckResult(
         "dmarc",
         FAIL if enforcing else WARN,
         domain,
-        msg(
-            N(
-                "Buzón's mail fails DMARC for %(domain)s (policy p=%(policy)s): receivers will "
-                "%(action)s it."
-            ),
-            domain=domain,
-            policy=applies,
-            action={"reject": "reject", "quarantine": "quarantine (junk)"}.get(
-                applies, "only report"
-            ),
-        ),
+        msg(summary, domain=domain),
         details,
         [],
         trace,
@@ -825,27 +853,34 @@ def _alignment_details(
     setup: Setup, adkim: str, aspf: str, dkim_ok: bool, spf_ok: bool
 ) -> list[Msg]:
     domain, bounce = setup.support_domain, setup.bounce_domain
-    spf_aligns = aligned(bounce, domain, aspf)
+    if dkim_ok:
+        dkim_line = gettext_noop(
+            "DKIM: Buzón signs with d=%(domain)s, the From domain, so it aligns; the "
+            "signature verifies."
+        )
+    else:
+        dkim_line = gettext_noop(
+            "DKIM: Buzón signs with d=%(domain)s, the From domain, so it would align, but the "
+            "signature cannot be verified yet (see the DKIM check)."
+        )
+    if not aligned(bounce, domain, aspf):
+        spf_line = gettext_noop(
+            "SPF: the envelope sender is at %(bounce)s, which is not aligned with %(domain)s "
+            "(aspf=%(mode)s), so SPF cannot make DMARC pass."
+        )
+    elif spf_ok:
+        spf_line = gettext_noop(
+            "SPF: the envelope sender is at %(bounce)s, aligned with %(domain)s "
+            "(aspf=%(mode)s), and SPF passes there."
+        )
+    else:
+        spf_line = gettext_noop(
+            "SPF: the envelope sender is at %(bounce)s, aligned with %(domain)s "
+            "(aspf=%(mode)s), but SPF does not pass there (see the SPF check)."
+        )
     return [
-        msg(
-            N(
-                "DKIM: Buzón signs with d=%(domain)s, the From domain (aligned); the signature "
-                "%(state)s."
-            ),
-            domain=domain,
-            state="verifies" if dkim_ok else "cannot be verified yet (see the DKIM check)",
-        ),
-        msg(
-            N(
-                "SPF: the envelope sender is at %(bounce)s, which is %(aligned)s with %(domain)s "
-                "(%(mode)s alignment); SPF there %(state)s."
-            ),
-            bounce=bounce,
-            domain=domain,
-            aligned="aligned" if spf_aligns else "not aligned",
-            mode="strict" if aspf == "s" else "relaxed",
-            state="passes" if spf_ok else "does not pass (see the SPF check)",
-        ),
+        msg(dkim_line, domain=domain),
+        msg(spf_line, bounce=bounce, domain=domain, mode=aspf),
     ]
 
 
@@ -864,7 +899,9 @@ def resolve_sending_ips(lookup: Lookup, setup: Setup) -> CheckResult:
                 FAIL,
                 ", ".join(bad),
                 msg(
-                    N("BUZON_SENDING_IPS holds something that is not an IP address: %(bad)s."),
+                    gettext_noop(
+                        "BUZON_SENDING_IPS holds something that is not an IP address: %(bad)s."
+                    ),
                     bad=", ".join(bad),
                 ),
             )
@@ -874,7 +911,9 @@ def resolve_sending_ips(lookup: Lookup, setup: Setup) -> CheckResult:
                 PASS,
                 ", ".join(setup.sending_ips),
                 msg(
-                    N("Mail leaves from %(ips)s (BUZON_SENDING_IPS), greeting as %(helo)s."),
+                    gettext_noop(
+                        "Mail leaves from %(ips)s (BUZON_SENDING_IPS), greeting as %(helo)s."
+                    ),
                     ips=", ".join(setup.sending_ips),
                     helo=helo or "?",
                 ),
@@ -886,10 +925,10 @@ def resolve_sending_ips(lookup: Lookup, setup: Setup) -> CheckResult:
             "sending-ip",
             WARN,
             helo or "",
-            msg(N("The sending IP address is not known.")),
+            msg(gettext_noop("The sending IP address is not known.")),
             [
                 msg(
-                    N(
+                    gettext_noop(
                         "Set BUZON_SENDING_IPS to the public address(es) your mail leaves from, "
                         "and BUZON_SENDING_HELO_NAME to the name that server gives in HELO."
                     )
@@ -906,10 +945,18 @@ def resolve_sending_ips(lookup: Lookup, setup: Setup) -> CheckResult:
             WARN,
             helo,
             msg(
-                N("The sending IP address is not known: the HELO name %(helo)s has no address."),
+                gettext_noop(
+                    "The sending IP address is not known: the HELO name %(helo)s has no address."
+                ),
                 helo=helo,
             ),
-            [msg(N("Set BUZON_SENDING_IPS to the public address(es) your mail leaves from."))],
+            [
+                msg(
+                    gettext_noop(
+                        "Set BUZON_SENDING_IPS to the public address(es) your mail leaves from."
+                    )
+                )
+            ],
         )
     setup.sending_ips = derived
     return _private_warning(
@@ -918,13 +965,15 @@ def resolve_sending_ips(lookup: Lookup, setup: Setup) -> CheckResult:
             WARN,
             ", ".join(derived),
             msg(
-                N("Assuming mail leaves from %(ips)s, the addresses of the HELO name %(helo)s."),
+                gettext_noop(
+                    "Assuming mail leaves from %(ips)s, the addresses of the HELO name %(helo)s."
+                ),
                 ips=", ".join(derived),
                 helo=helo,
             ),
             [
                 msg(
-                    N(
+                    gettext_noop(
                         "Set BUZON_SENDING_IPS if mail leaves from another address (a relay or "
                         "smarthost)."
                     )
@@ -959,7 +1008,7 @@ def _private_warning(result: CheckResult, ips: list[str]) -> CheckResult:
         result.status = WARN
         result.details.append(
             msg(
-                N(
+                gettext_noop(
                     "%(ips)s is a private address; receivers see the public address of the server "
                     "that talks to them. Set BUZON_SENDING_IPS to it."
                 ),
@@ -976,7 +1025,7 @@ def check_reverse_dns(lookup: Lookup, setup: Setup) -> CheckResult:
             "reverse-dns",
             WARN,
             "",
-            msg(N("Not checked: the sending IP address is not known.")),
+            msg(gettext_noop("Not checked: the sending IP address is not known.")),
         )
     per_ip = [_reverse_one(lookup, ip, helo) for ip in setup.sending_ips]
     if len(per_ip) == 1:
@@ -1003,7 +1052,9 @@ def _reverse_one(lookup: Lookup, ip: str, helo: str) -> CheckResult:
                 reverse_name,
                 "PTR",
                 f"{wanted_name}.",
-                N("Set at whoever provides the IP address (your hosting or network provider)."),
+                gettext_noop(
+                    "Set at whoever provides the IP address (your hosting or network provider)."
+                ),
             ),
             Record(wanted_name, rtype, ip),
         ]
@@ -1019,10 +1070,10 @@ def _reverse_one(lookup: Lookup, ip: str, helo: str) -> CheckResult:
             "reverse-dns",
             FAIL,
             ip,
-            msg(N("%(ip)s has no reverse DNS (PTR) record."), ip=ip),
+            msg(gettext_noop("%(ip)s has no reverse DNS (PTR) record."), ip=ip),
             [
                 msg(
-                    N(
+                    gettext_noop(
                         "Gmail, Outlook and most receivers refuse or junk mail from an address "
                         "without reverse DNS."
                     )
@@ -1044,7 +1095,7 @@ def _reverse_one(lookup: Lookup, ip: str, helo: str) -> CheckResult:
             FAIL,
             ip,
             msg(
-                N(
+                gettext_noop(
                     "The reverse DNS name of %(ip)s, %(name)s, does not point back to it (not "
                     "forward-confirmed)."
                 ),
@@ -1061,7 +1112,7 @@ def _reverse_one(lookup: Lookup, ip: str, helo: str) -> CheckResult:
             PASS,
             ip,
             msg(
-                N("%(ip)s is %(name)s both ways, the name the server gives in HELO."),
+                gettext_noop("%(ip)s is %(name)s both ways, the name the server gives in HELO."),
                 ip=ip,
                 name=wanted_name,
             ),
@@ -1074,14 +1125,14 @@ def _reverse_one(lookup: Lookup, ip: str, helo: str) -> CheckResult:
         WARN,
         ip,
         msg(
-            N("%(ip)s is %(name)s both ways, but the server gives %(helo)s in HELO."),
+            gettext_noop("%(ip)s is %(name)s both ways, but the server gives %(helo)s in HELO."),
             ip=ip,
             name=confirmed[0],
             helo=helo or "?",
         ),
         [
             msg(
-                N(
+                gettext_noop(
                     "Set the sending server's HELO name (and BUZON_SENDING_HELO_NAME) to "
                     "%(name)s, or change the reverse DNS to the HELO name."
                 ),
