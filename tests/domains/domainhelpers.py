@@ -49,3 +49,20 @@ def send_queued(server) -> None:
     """Run a worker in this process until nothing is due."""
     relay = SmtpRelay(RelayConfig(host="127.0.0.1", port=server.port, timeout=10))
     Worker(transport=relay, poll=0.05).run(until_idle=True)
+
+
+def verify_with_dkimpy(message: bytes, resolver: str) -> bool:
+    """A second verifier (dkimpy), fetching the key from the same DNS server."""
+    import dkim
+    import dns.resolver
+
+    host, _, port = resolver.rpartition(":")
+    asker = dns.resolver.Resolver(configure=False)
+    asker.nameservers = [host]
+    asker.port = int(port)
+
+    def txt(name: bytes, timeout: int = 5) -> bytes:
+        answer = asker.resolve(name.decode(), "TXT", lifetime=timeout)
+        return b"".join(answer[0].strings)
+
+    return dkim.verify(message, dnsfunc=txt)

@@ -1,13 +1,14 @@
-"""DKIM: every email Buzón builds is signed once with the support domain's key, and an
-independent verifier (Perl's Mail::DKIM, asking a real DNS server for the key we told
-the admin to publish) accepts it — and refuses it once it is tampered with."""
+"""DKIM: every email Buzón builds is signed once with the support domain's key, and
+independent verifiers (Perl's Mail::DKIM, and dkimpy, asking a real DNS server for
+the key we told the admin to publish) accept it — and refuse it once it is tampered
+with."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from domainhelpers import needs_mail_dkim, send_queued, verify
+from domainhelpers import needs_mail_dkim, send_queued, verify, verify_with_dkimpy
 
 from buzon.deliveries.models import Delivery, EmailNotification
 from buzon.domains import dkimkeys
@@ -50,6 +51,8 @@ def test_a_signed_notification_verifies_and_a_tampered_one_does_not(ticket, agen
     result, signatures = verify(raw, server.address)
     assert result == "pass", signatures
     assert signatures == ["signature pass d=helpdesk.test s=sel1 pass"]
+    assert verify_with_dkimpy(raw, server.address)  # and a second implementation agrees
+    assert not verify_with_dkimpy(tamper_body(raw), server.address)
 
     assert verify(tamper_body(raw), server.address)[0] == "fail"
     assert verify(raw.replace(b"Subject: ", b"Subject: Re: ", 1), server.address)[0] == "fail"
@@ -141,7 +144,7 @@ def test_the_private_key_is_stored_encrypted_and_a_lost_secret_sends_unsigned(
     assert b"BEGIN RSA PRIVATE KEY" in dkimkeys.decrypt_private_key(stored)
 
     settings.SECRET_KEY = "another-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-    dkimkeys._private_pem.cache_clear()
+    dkimkeys._private_key.cache_clear()
     update_ticket(ticket, actor=agent, via=Via.WEB, comment=CommentInput(body="Hola"))
     email = EmailNotification.objects.latest("id")
     assert not email.build_error and b"DKIM-Signature" not in latest_raw()
@@ -150,5 +153,5 @@ def test_the_private_key_is_stored_encrypted_and_a_lost_secret_sends_unsigned(
     ) == {"queued"}
     # The old secret as a fallback decrypts it again (rotation).
     settings.SECRET_KEY_FALLBACKS = ["insecure-dev-key-change-me-in-production-0123456789"]
-    dkimkeys._private_pem.cache_clear()
+    dkimkeys._private_key.cache_clear()
     assert b"BEGIN RSA PRIVATE KEY" in dkimkeys.decrypt_private_key(stored)

@@ -10,9 +10,9 @@
   away, and no file has to be copied between machines. `SECRET_KEY_FALLBACKS` are
   tried when decrypting, so the secret key can be rotated; a key that no secret
   decrypts any more is skipped (logged) and mail goes out unsigned.
-- `sign(raw, domain)` signs a built message with the domain's active key (dkimpy,
-  rsa-sha256, relaxed/relaxed), returning the message unchanged when the domain has no
-  active key. The signed header fields are the ones `mail.outbound` writes, each
+- `sign(raw, domain)` signs a built message with the domain's active key
+  (`dkimsign`: rsa-sha256, relaxed/relaxed), returning the message unchanged when the
+  domain has no active key. The signed header fields are the ones `mail.outbound` writes, each
   listed once more than it occurs ("over-signing", RFC 6376 §8.15), so a header added
   on the way — a second From, a Cc — breaks the signature. Headers added later per
   recipient (at send time) are not in h= and carry their own protection.
@@ -26,7 +26,6 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
-import dkim
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -35,6 +34,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from buzon.domains import dkimsign
 from buzon.domains.lookup import valid_domain
 from buzon.domains.models import DkimKey, KeyState
 from buzon.domains.records import Record
@@ -178,8 +178,11 @@ def same_public_key(published: bytes, ours_b64: str) -> bool:
 
 
 @lru_cache(maxsize=32)
-def _private_pem(key_id: int, token: str) -> bytes:
-    return decrypt_private_key(token)
+def _private_key(key_id: int, token: str) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(decrypt_private_key(token), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise DkimError("the stored key is not an RSA key")
+    return key
 
 
 def active_key(domain: str) -> DkimKey | None:
@@ -201,11 +204,11 @@ def header_names(raw: bytes) -> list[str]:
     return names
 
 
-def headers_to_sign(raw: bytes) -> list[bytes]:
+def headers_to_sign(raw: bytes) -> list[str]:
     present = header_names(raw)
-    listed: list[bytes] = []
+    listed: list[str] = []
     for name in SIGNED_HEADERS:
-        listed.extend([name.encode("ascii")] * (present.count(name) + 1))
+        listed.extend([name] * (present.count(name) + 1))
     return listed
 
 
@@ -218,14 +221,11 @@ def sign(raw: bytes, domain: str) -> bytes:
 
 
 def sign_with(raw: bytes, key: DkimKey) -> bytes:
-    pem = _private_pem(key.pk, key.private_key_encrypted)
-    signature = dkim.sign(
+    signature = dkimsign.sign(
         raw,
-        key.selector.encode("ascii"),
-        key.domain.encode("ascii"),
-        pem,
-        canonicalize=(b"relaxed", b"relaxed"),
-        include_headers=headers_to_sign(raw),
-        linesep=b"\r\n",
+        domain=key.domain,
+        selector=key.selector,
+        key=_private_key(key.pk, key.private_key_encrypted),
+        headers=headers_to_sign(raw),
     )
     return signature + raw
