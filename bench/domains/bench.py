@@ -10,8 +10,7 @@ the message is built, signed when the key is active, stored with its delivery). 
 with the key active and with it inactive are interleaved in chunks (alternating
 which goes first), so a change in the machine's load hits both alike. It also times
 the signature alone (`domains.dkimsign`, rsa-sha256, relaxed/relaxed) on one built
-message.
-Prints notifications per second for both, their ratio, and milliseconds per
+message. Prints notifications per second for both, their ratio, and milliseconds per
 signature. Not a test: compare the figures only within one run.
 """
 
