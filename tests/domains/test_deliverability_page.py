@@ -216,3 +216,28 @@ def test_the_page_is_in_spanish_for_a_spanish_agent(dns_server, spanish_agent_cl
     assert "Configuración de envío" in html
     assert "El registro SPF de bounces.acme.example no autoriza 192.0.2.10" in html
     assert "Buzón no firma el correo de acme.example" in html
+
+
+def test_a_failure_blamed_on_our_setup_links_to_the_check_that_explains_it(ticket, agent_client):
+    from buzon.deliveries.models import Delivery
+    from buzon.deliveries.recording import Failure, record_failure
+
+    delivery = Delivery.objects.filter(ticket=ticket).order_by("id").first()
+    record_failure(
+        delivery,
+        Failure(
+            source="smtp",
+            reply_code=550,
+            enhanced_status="5.7.26",
+            diagnostic="Unauthenticated email from helpdesk.test is not accepted due to "
+            "domain's DMARC policy.",
+            remote_mta="mx.example.com",
+            reason="authfailure",
+            hard=False,
+        ),
+    )
+    html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    popover = html.split('class="setup-checks"')[1].split("</span>")[0]
+    assert 'href="/settings/deliverability/#check-dmarc"' in popover
+    assert 'href="/settings/deliverability/#check-dkim"' in popover
+    assert 'href="/settings/deliverability/#check-bounce-spf"' in popover
