@@ -19,6 +19,9 @@ PASSWORD = "correct-horse-battery"
 
 pytestmark = [
     pytest.mark.browser,
+    # The live server sees committed rows only; serialized_rollback puts back the
+    # standard triggers and views (a data migration) for the tests that follow.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         not os.path.exists(CHROMIUM), reason=f"needs {CHROMIUM} (Debian's chromium)"
     ),
@@ -32,7 +35,7 @@ nomail     MX 0 .
 
 
 @pytest.fixture
-def page(live_server, transactional_db, dns_server, monkeypatch):
+def page(live_server, dns_server, monkeypatch):
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM
