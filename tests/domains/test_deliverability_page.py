@@ -241,3 +241,11 @@ def test_a_failure_blamed_on_our_setup_links_to_the_check_that_explains_it(ticke
     assert 'href="/settings/deliverability/#check-dmarc"' in popover
     assert 'href="/settings/deliverability/#check-dkim"' in popover
     assert 'href="/settings/deliverability/#check-bounce-spf"' in popover
+
+
+def test_text_from_dns_never_puts_control_characters_on_the_terminal(dns_server):
+    dns_server(zones(spf="v=spf1 \\027[2J\\027]0;owned\\007 -all"))
+    _, out = run_command("--trace")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "[FAIL] SPF of the bounce domain authorises the sending IP" in out
+    assert "bounces.acme.example TXT: v=spf1 ?[2J?]0;owned? -all" in out

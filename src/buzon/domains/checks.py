@@ -249,9 +249,8 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
                 [*details, msg(why)],
                 suggestion,
             )
-        details_ok = details
         if bounce and mail_host and mail_host.lower() not in reachable:
-            details_ok.append(
+            details.append(
                 msg(
                     gettext_noop(
                         "Buzón's inbound server calls itself %(host)s (BUZON_SMTPD_HOSTNAME); "
@@ -262,14 +261,14 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
             )
         return CheckResult(
             check_id,
-            PASS if reachable else FAIL,
+            PASS,
             domain,
             msg(
                 gettext_noop("Mail for %(domain)s goes to %(hosts)s."),
                 domain=domain,
                 hosts=", ".join(reachable),
             ),
-            details_ok,
+            details,
         )
     a, aaaa = lookup.address_records(domain)
     if a.found or aaaa.found:

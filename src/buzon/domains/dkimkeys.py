@@ -193,19 +193,9 @@ def active_key(domain: str) -> DkimKey | None:
     )
 
 
-def header_names(raw: bytes) -> list[str]:
-    """The lower-cased names of the header fields of a message, in order."""
-    head = raw.split(b"\r\n\r\n", 1)[0]
-    names = []
-    for line in head.split(b"\r\n"):
-        if line and line[:1] not in (b" ", b"\t"):
-            name = line.split(b":", 1)[0].strip().lower()
-            names.append(name.decode("ascii", "replace"))
-    return names
-
-
 def headers_to_sign(raw: bytes) -> list[str]:
-    present = header_names(raw)
+    """SIGNED_HEADERS, each once more than the message has it (over-signing)."""
+    present = dkimsign.field_names(dkimsign.split_message(raw)[0])
     listed: list[str] = []
     for name in SIGNED_HEADERS:
         listed.extend([name] * (present.count(name) + 1))

@@ -9,16 +9,24 @@ deliverability page). Exit status: 0 all pass, 1 some warn, 2 some fail.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from buzon.domains.checks import FAIL, WARN, Setup
 from buzon.domains.lookup import valid_domain
 from buzon.domains.schedule import results_of, run_and_store
 
 MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
+# Text read from DNS is hostile: no control character reaches the terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    return _CONTROL.sub("?", text)
 
 
 class Command(BaseCommand):
@@ -52,13 +60,15 @@ class Command(BaseCommand):
             )
             for result in results:
                 self.stdout.write(f"[{MARKS[result.status]}] {result.title}")
-                self.stdout.write(f"       {result.summary_text()}")
+                self.stdout.write(f"       {plain(result.summary_text())}")
                 for line in result.detail_texts():
-                    self.stdout.write(f"       - {line}")
+                    self.stdout.write(f"       - {plain(line)}")
                 for record in result.records:
                     self.stdout.write(f"       publish: {record.zone_line()}")
+                    if record.note:
+                        self.stdout.write(f"                ({gettext(record.note)})")
                 if options["trace"]:
                     for line in result.trace:
-                        self.stdout.write(f"       | {line}")
+                        self.stdout.write(f"       | {plain(line)}")
         statuses = {r.status for r in results}
         sys.exit(2 if FAIL in statuses else 1 if WARN in statuses else 0)
