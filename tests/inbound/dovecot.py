@@ -117,7 +117,9 @@ class Dovecot:
                 if self.process.poll() is not None:
                     break
                 time.sleep(0.1)
-        log = (self.root / "dovecot.log").read_text() if (self.root / "dovecot.log").exists() else ""
+        log = (
+            (self.root / "dovecot.log").read_text() if (self.root / "dovecot.log").exists() else ""
+        )
         self.stop()
         raise RuntimeError(f"Dovecot did not start:\n{log[-3000:]}")
 
@@ -167,7 +169,10 @@ class Dovecot:
         client = self.client()
         try:
             client.select_folder(folder, readonly=True)
-            return {uid: data[b"FLAGS"] for uid, data in client.fetch("1:*", ["FLAGS"]).items()}
+            return {
+                uid: data[b"FLAGS"]
+                for uid, data in client.fetch(client.search(["ALL"]), ["FLAGS"]).items()
+            }
         finally:
             client.logout()
 
@@ -175,7 +180,7 @@ class Dovecot:
         client = self.client()
         try:
             client.select_folder(folder, readonly=True)
-            fetched = client.fetch("1:*", ["BODY.PEEK[]"])
+            fetched = client.fetch(client.search(["ALL"]), ["BODY.PEEK[]"])
             return [bytes(data[b"BODY[]"]) for _, data in sorted(fetched.items())]
         finally:
             client.logout()

@@ -25,7 +25,7 @@ is read again, and the store's dedupe (same bytes, same recipients) and routing'
 The envelope is not known through IMAP. The store gets, as envelope recipients, what
 the delivering MTA recorded (`Delivered-To`, `X-Original-To`) plus any signed return
 path in `To:` (a bounce is addressed to the return path it came back to), else the
-mailbox's support address; as envelope sender, `Return-Path`. A signed return path is
+mailbox's support address; as envelope sender, `Return-Path` (else the From address). A signed return path is
 trusted only after its signature verifies, wherever it was read.
 
 Connection failures (refused, TLS, login, time-outs, a dropped connection) are retried
@@ -105,11 +105,14 @@ def _is_return_path(address: str) -> bool:
 
 def envelope_of(raw: bytes, support_address: str) -> tuple[str, list[str]]:
     """(envelope sender, envelope recipients) as far as the message's headers tell."""
-    fields = _fields(raw, {"return-path", "delivered-to", "x-original-to", "to"})
+    fields = _fields(raw, {"return-path", "delivered-to", "x-original-to", "to", "from"})
     sender = ""
-    if fields["return-path"]:
+    if fields["return-path"]:  # written by the final delivery: the envelope sender
         match = _ADDRESS.search(fields["return-path"][0])
         sender = match.group(0) if match else ""  # "<>": the null sender of a bounce
+    elif fields["from"]:  # not known: the author is the closest we have
+        match = _ADDRESS.search(fields["from"][0])
+        sender = match.group(0) if match else ""
     rcpts: list[str] = []
     for name in ("delivered-to", "x-original-to"):
         if fields[name]:  # the topmost: the delivery into this mailbox
