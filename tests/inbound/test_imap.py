@@ -20,8 +20,17 @@ from collections import Counter
 import pytest
 from dovecot import PASSWORD, REASON, USER, Dovecot, available
 from helpers import free_port
-from inboundmail import SRC, database_url, dsn, email_of, live_db, message, process_all, reply
-from inboundmail import wait_until
+from inboundmail import (
+    SRC,
+    database_url,
+    dsn,
+    email_of,
+    live_db,
+    message,
+    process_all,
+    reply,
+    wait_until,
+)
 
 from buzon.deliveries.models import Delivery
 from buzon.mail.inbound.imap import ImapService, envelope_of, read_once

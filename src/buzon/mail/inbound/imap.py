@@ -25,8 +25,8 @@ is read again, and the store's dedupe (same bytes, same recipients) and routing'
 The envelope is not known through IMAP. The store gets, as envelope recipients, what
 the delivering MTA recorded (`Delivered-To`, `X-Original-To`) plus any signed return
 path in `To:` (a bounce is addressed to the return path it came back to), else the
-mailbox's support address; as envelope sender, `Return-Path` (else the From address). A signed return path is
-trusted only after its signature verifies, wherever it was read.
+mailbox's support address; as envelope sender, `Return-Path` (else the From address).
+A signed return path is trusted only after its signature verifies, wherever it was read.
 
 Connection failures (refused, TLS, login, time-outs, a dropped connection) are retried
 with back-off (5 s doubling, at most BUZON_IMAP_BACKOFF_MAX) and written on the
