@@ -434,6 +434,9 @@ class MailboxReader(threading.Thread):
             log.warning("%s: database error (%s); retrying", self.row.key, exc)
             connection.close()
             return BACKOFF_FIRST
+        except Exception as exc:  # a server's odd answer, or a bug: keep the reader alive
+            log.exception("%s: unexpected error; retrying with back-off", self.row.key)
+            return mark_failed(self.row, exc)
         finally:
             if client is not None:
                 _close(client)
