@@ -57,8 +57,8 @@ class MailboxForm(forms.Form):
         max_length=255,
         required=False,
         help_text=gettext_lazy(
-            'A folder to move processed messages to (created if missing), or "flag" to '
-            "leave them where they are, marked as read. Empty: BUZON_IMAP_PROCESSED."
+            "A folder to move processed messages to (created if missing), or the word flag "
+            "to leave them where they are, marked as read. Empty: BUZON_IMAP_PROCESSED."
         ),
     )
     address = forms.EmailField(
