@@ -114,6 +114,8 @@ RULE = Rule(
         "#5.1.1 bad address",
         "5.1.0 address rejected",
         "adresse nicht gefunden wurde",
+        # Proofpoint Essentials' list of addresses its SMTP discovery found invalid.
+        "email address is marked as invalid",
     ),
     patterns=(
         r"user [^ ]{1,200} (?:was not found|does not exist|doesn't exist|unknown)",
