@@ -18,6 +18,7 @@ from . import (
     godaddy,
     google,
     japan,
+    mailru,
     messagelabs,
     microsoft,
     mimecast,
@@ -26,6 +27,7 @@ from . import (
     spectrum,
     tencent,
     yahoo,
+    yandex,
     zoho,
 )
 from ._provider import Provider
@@ -48,6 +50,8 @@ PROVIDERS: tuple[Provider, ...] = (
     facebook.PROVIDER,
     zoho.PROVIDER,
     cloudflare.PROVIDER,
+    yandex.PROVIDER,
+    mailru.PROVIDER,
 )
 
 
