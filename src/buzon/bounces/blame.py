@@ -261,7 +261,9 @@ def decide(
             return REPUTATION
         if command in _BEFORE_DATA and not _RECIPIENT_LISTS.search(text):
             return REPUTATION  # judged before any content was sent: a verdict on us
-    if blame in (SETUP, CONTENT, UNKNOWN) and _RECIPIENT_LISTS.search(text):
+    if (blame in (SETUP, UNKNOWN) or reason in _VERDICTS_ON_CONTENT) and _RECIPIENT_LISTS.search(
+        text
+    ):
         return RECIPIENT_POLICY
     return blame
 
