@@ -381,7 +381,7 @@ def _generic_unavailable(status: str, text: str, command: str) -> bool:
 def _probe(name: str, status: str, text: str, command: str) -> bool:
     by_status = STATUS_REASON.get(status, "")
     rule = RULES[name]
-    if name in ("userunknown", "hostunknown", "notaccept") and (
+    if name in ("userunknown", "hostunknown", "notaccept", "filtered") and (
         blame.SENDER_REFUSED.search(text) or blame.BAD_RECIPIENT_VOLUME.search(text)
     ):
         return False  # our envelope sender, or our volume of bad recipients, was refused
