@@ -44,6 +44,8 @@ def test_classify_says_who_must_act(args, blame) -> None:
         # is a sending-rate limit, quoted under 5.1.1).
         ("5.1.1", 550, "RCPT", "192.0.2.1 has sent to too many recipients this hour. IB607",
          "reputation"),
+        # A mailbox code makes a vague reading (a filter's "User Unknown") the mailbox's.
+        ("5.2.1", 550, "DATA", "<a@example.jp>... User Unknown", "mailbox"),
         # A temporary failure is never the address's for good.
         ("4.1.1", 450, "RCPT", "<a@example.com>: Recipient address rejected: unverified",
          "unknown"),

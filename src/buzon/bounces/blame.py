@@ -29,7 +29,8 @@ Records that are not failures (delivered, auto-replies, complaints) have blame "
 1. the enhanced status code, where RFC 3463 and its successors give it one meaning
    about a side (x.1.7 / x.1.8: our envelope sender; x.7.20-x.7.27, x.7.29, x.7.30:
    our authentication, reverse DNS, sender null MX or TLS; x.7.28: a mail flood;
-   x.1.1, x.1.2, x.1.3, x.1.6, x.1.10, x.7.17, x.7.18: the recipient's address);
+   x.1.1, x.1.2, x.1.3, x.1.6, x.1.10, x.7.17, x.7.18: the recipient's address;
+   x.2.0-x.2.2: the recipient's mailbox, for a reading that says too little itself);
 2. the SMTP stage: before RCPT (greeting, EHLO, MAIL FROM) no recipient has been
    named, so the refusal is about our host or our sender, never the recipient's
    address or mailbox; before DATA no content has been sent, so a spam or policy
@@ -144,6 +145,10 @@ _STATUS_SIDE: dict[str, str] = {
     "1.10": ADDRESS,
     "7.17": ADDRESS,
     "7.18": ADDRESS,
+    # RFC 3463: other mailbox status, mailbox disabled, mailbox full.
+    "2.0": MAILBOX,
+    "2.1": MAILBOX,
+    "2.2": MAILBOX,
 }
 
 # Stages at which no recipient has been named yet, and before which no content has.
@@ -242,6 +247,10 @@ def decide(
         # the wording made specific elsewhere (a full mailbox, a rate limit quoted under
         # a reporting MTA's 5.1.1) keeps its own blame.
         return ADDRESS
+    if side == MAILBOX and blame in (UNKNOWN, RECIPIENT_POLICY) and not before_rcpt:
+        # A vague reading (a filter's "User Unknown" after DATA) under a code that says
+        # the mailbox is disabled or full: the mailbox's, for now.
+        return MAILBOX
     if blame in (ADDRESS, MAILBOX) and before_rcpt:
         return SETUP  # nothing about a recipient can be refused before RCPT TO
     if blame == ADDRESS:
