@@ -24,6 +24,7 @@ from buzon.bounces.evaluate import (
 )
 
 CORPUS = Path(__file__).parent / "corpus" / "sisimai"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "bounces.md"
 
 # The issue's acceptance floors (percentages).
 ISSUE_FLOORS = {
@@ -74,3 +75,13 @@ def test_each_departure_is_explained() -> None:
     for departure in departures():
         assert departure["ours"] and departure["why"].strip(), departure["file"]
         assert set(departure["ours"]) == set(departure["label"]), departure["file"]
+
+
+def test_the_documentation_lists_every_departure() -> None:
+    """docs/bounces.md's "Labels we do not follow" table has one row per departure."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text.split("#### Labels we do not follow", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    documented = sorted(line.split("`")[1] for line in rows)
+    expected = sorted(Path(d["file"]).stem for d in departures())
+    assert documented == expected
