@@ -44,6 +44,9 @@ RULE = Rule(
         "account is terminated",
         "account has been terminated",
         "account terminated",
+        "account closed",
+        "account has been closed",
+        "account is closed",
         "deactivated",
     ),
 )

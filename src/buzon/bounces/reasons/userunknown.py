@@ -118,9 +118,13 @@ RULE = Rule(
         "adresse nicht gefunden wurde",
         # Proofpoint Essentials' list of addresses its SMTP discovery found invalid.
         "email address is marked as invalid",
+        # Coremail (NetEase's and many Chinese providers' server): "#2175041 unavailable
+        # mail user".
+        "unavailable mail user",
     ),
     patterns=(
-        r"user [^ ]{1,200} (?:was not found|does not exist|doesn't exist|unknown)",
+        r"user \[?[^ \]]{1,200}\]? (?:was not found|not found|does not exist|doesn't exist"
+        r"|unknown)",
         r"mailbox [^ ]{1,200} (?:does not exist|unavailable)",
         r"recipient [^ ]{1,200} (?:was not found|does not exist|unknown)",
         r"account [^ ]{1,200} does not exist",
