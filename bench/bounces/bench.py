@@ -9,8 +9,9 @@ memory, and one full untimed pass parses all of them (Sisimai loads its format m
 on first use, Python compiles its patterns on first use: the warm-up makes both pay that
 before timing). Then P timed passes parse the messages from memory: `parse_mailbox` on
 the bytes for ours, `Sisimai->make(\\$text)` for Sisimai (both split an mbox the same way).
-The report gives the median warm rate of each over the rounds, its spread, peak memory,
-the ratio of the medians, and, for information, each side's cold first pass (loading
+The report gives the median warm rate of each over the rounds (by the wall clock, and per
+CPU second, which a loaded shared machine disturbs less), its spread, peak memory, the
+ratios of the medians, and, for information, each side's cold first pass (loading
 included). `--compare-src DIR` adds another checkout's `src` (e.g. a `git worktree` of
 main) to the same alternating rounds, for a before/after figure.
 
@@ -43,11 +44,11 @@ for my $f (@files) {
 my $t0 = time;
 for my $text (@texts) { my $v = Sisimai->make(\$text) }
 my $cold = time - $t0;
-my $n = 0; my $t = time;
+my $n = 0; my $t = time; my ($u0, $s0) = times;
 for (1..$passes) { for my $text (@texts) { my $v = Sisimai->make(\$text); $n++ } }
-my $dt = time - $t;
+my $dt = time - $t; my ($u1, $s1) = times; my $cpu = ($u1 - $u0) + ($s1 - $s0);
 open(my $st, '<', "/proc/self/status"); my ($hwm) = grep { /^VmHWM/ } <$st>;
-$hwm =~ /(\d+)/; printf "%d %.6f %d %.6f\n", $n, $dt, $1, $cold;
+$hwm =~ /(\d+)/; printf "%d %.6f %d %.6f %.6f\n", $n, $dt, $1, $cold, $cpu;
 """
 
 PY_BENCH = r"""
@@ -60,13 +61,13 @@ for raw in raws:
     parse_mailbox(raw)
 cold = time.perf_counter() - t0
 passes = int(sys.argv[1])
-n = 0; t = time.perf_counter()
+n = 0; t = time.perf_counter(); c = time.process_time()
 for _ in range(passes):
     for raw in raws:
         parse_mailbox(raw); n += 1
-dt = time.perf_counter() - t
+dt = time.perf_counter() - t; cpu = time.process_time() - c
 hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]
-print(n, f"{dt:.6f}", hwm, f"{cold:.6f}")
+print(n, f"{dt:.6f}", hwm, f"{cold:.6f}", f"{cpu:.6f}")
 """
 
 
@@ -89,6 +90,7 @@ class Side:
         self.command = command
         self.env = env
         self.rates: list[float] = []
+        self.cpu_rates: list[float] = []
         self.colds: list[float] = []
         self.peak_kib = 0
 
@@ -96,8 +98,9 @@ class Side:
         done = subprocess.run(
             self.command, capture_output=True, text=True, check=True, env=self.env
         )
-        count, seconds, peak_kib, cold = done.stdout.split()
+        count, seconds, peak_kib, cold, cpu = done.stdout.split()
         self.rates.append(int(count) / float(seconds))
+        self.cpu_rates.append(int(count) / float(cpu))
         self.colds.append(float(cold))
         self.peak_kib = max(self.peak_kib, int(peak_kib))
 
@@ -108,6 +111,8 @@ class Side:
             f" (min {min(self.rates):.1f}, max {max(self.rates):.1f})"
             f"  peak RSS {self.peak_kib / 1024:6.1f} MiB"
             f"  cold first pass {statistics.median(self.colds) * 1000:7.1f} ms"
+            f"\n{'':<16}  {statistics.median(self.cpu_rates):8.1f} msgs per CPU second"
+            f" (min {min(self.cpu_rates):.1f}, max {max(self.cpu_rates):.1f})"
         )
 
 
@@ -153,12 +158,21 @@ def main(argv: list[str] | None = None) -> int:
     for side in sides:
         print(side.line())
     ours = statistics.median(sides[0].rates)
+    ours_cpu = statistics.median(sides[0].cpu_rates)
     if args.compare_src:
         other = statistics.median(sides[1].rates)
-        print(f"ratio         : {ours / other:.3f}x compare-src's median rate")
+        other_cpu = statistics.median(sides[1].cpu_rates)
+        print(
+            f"ratio         : {ours / other:.3f}x compare-src's median rate"
+            f" ({ours_cpu / other_cpu:.3f}x per CPU second)"
+        )
     if have_sisimai:
         theirs = statistics.median(sides[-1].rates)
-        print(f"ratio         : {ours / theirs:.2f}x Sisimai's median rate, both warm")
+        theirs_cpu = statistics.median(sides[-1].cpu_rates)
+        print(
+            f"ratio         : {ours / theirs:.2f}x Sisimai's median rate, both warm"
+            f" ({ours_cpu / theirs_cpu:.2f}x per CPU second)"
+        )
     else:
         print("Sisimai (libsisimai-perl) is not available: no comparison")
     print_stress()
