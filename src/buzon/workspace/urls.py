@@ -5,6 +5,7 @@ from buzon.workspace.views import (
     codes,
     deliverability,
     health,
+    mailboxes,
     people,
     search,
     ticket_lists,
@@ -53,4 +54,11 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("settings/deliverability/", deliverability.deliverability, name="deliverability"),
     path("addresses/check/", deliverability.address_check, name="address_check"),
+    path("settings/mailboxes/", mailboxes.mailboxes, name="mailboxes"),
+    path("settings/mailboxes/<int:mailbox_id>/", mailboxes.mailbox_edit, name="mailbox_edit"),
+    path(
+        "settings/mailboxes/<int:mailbox_id>/delete/",
+        mailboxes.mailbox_delete,
+        name="mailbox_delete",
+    ),
 ]
