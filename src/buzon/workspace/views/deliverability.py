@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -39,7 +40,6 @@ def deliverability(request: HttpRequest) -> HttpResponse:
         (key, dkimkeys.record_for(key))
         for key in DkimKey.objects.exclude(state=KeyState.RETIRED).order_by("domain", "-created_at")
     ]
-    setup = Setup.from_settings()
     return render(
         request,
         "workspace/deliverability.html",
@@ -52,7 +52,8 @@ def deliverability(request: HttpRequest) -> HttpResponse:
             },
             "regressed": {r.result.id: r.was for r in regressions(run)},
             "keys": keys,
-            "setup": setup,
+            "support_domain": settings.SUPPORT_ADDRESS.rpartition("@")[2],
+            "bounce_domain": settings.BOUNCE_DOMAIN,
             "can_run": request.user.is_staff,
         },
     )
