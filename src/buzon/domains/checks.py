@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,16 +154,10 @@ class Setup:
             support_domain=support.strip().rstrip(".").lower(),
             bounce_domain=(bounce_domain or settings.BOUNCE_DOMAIN).strip().rstrip(".").lower(),
             sending_ips=configured,
-            helo_name=(helo or settings.SENDING_HELO_NAME or _host_name()).strip().rstrip("."),
+            helo_name=(helo or settings.SENDING_HELO_NAME or socket.getfqdn()).strip().rstrip("."),
             inbound_host=settings.SMTPD_HOSTNAME.strip().rstrip("."),
             ips_configured=bool(configured),
         )
-
-
-def _host_name() -> str:
-    import socket
-
-    return socket.getfqdn()
 
 
 def worst(statuses: Iterable[str]) -> str:
