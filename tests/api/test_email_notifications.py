@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from buzon.deliveries.models import Delivery, EmailNotification
-from buzon.mail.sandbox import Sandbox, SandboxHandler
-from buzon.mail.worker import Worker
-from buzon.rules.standard import FAILURE_TAG
+from buzon.deliveries.models import Delivery
 from buzon.smtpcodes import zendesk_status
 from buzon.tickets.models import Notification
 

@@ -6,6 +6,7 @@ any other report, audited in that agent's name."""
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import pytest
 
@@ -95,3 +96,38 @@ def test_the_popover_says_who_should_act(agent_client, ticket, carla):
     html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert re.search(r'class="who-acts" data-blame="address"', html)
     assert "The address is wrong or no longer exists" in html
+
+
+def test_who_acts_and_the_unverified_report_in_spanish():
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from buzon.workspace.delivery_summary import RecipientStatus, UnverifiedReportView, summarize
+
+    report = UnverifiedReportView(
+        id=3, reporter="eve@evil.example", received_at=datetime.now(UTC),
+        matched_by="returned Message-ID and recipient", action="failed", reply_code="550",
+        enhanced_status="5.1.1", diagnostic="User unknown", blame="address",
+    )  # fmt: skip
+    recipients = [
+        RecipientStatus(
+            email="a@x.example", state="failed", reason="spamdetected", blame="content"
+        ),
+        RecipientStatus(email="b@x.example", state="handed_off", unverified=(report,)),
+    ]
+    with translation.override("es"):
+        html = render_to_string(
+            "workspace/partials/delivery.html",
+            {
+                "summary": summarize(recipients),
+                "comment": SimpleNamespace(pk=1),
+                "ticket": SimpleNamespace(pk=9),
+            },
+        )
+    assert "Se rechazó el propio mensaje: cambie el contenido" in html
+    assert "Un rebote no verificado de eve@evil.example dice 550 5.1.1 User unknown" in html
+    assert "Aceptar este informe" in html and "/tickets/9/reports/3/accept/" in html
+    assert "obtener una dirección" not in html  # spam never asks for a new address
