@@ -249,3 +249,53 @@ def test_text_from_dns_never_puts_control_characters_on_the_terminal(dns_server)
     assert "\x1b" not in out and "\x07" not in out
     assert "[FAIL] SPF of the bounce domain authorises the sending IP" in out
     assert "bounces.acme.example TXT: v=spf1 ?[2J?]0;owned? -all" in out
+
+
+def test_problems_of_ours_on_the_health_page_link_to_their_checks(ticket, agent_client):
+    from buzon.deliveries.models import Delivery
+    from buzon.deliveries.recording import Failure, record_failure
+
+    first, second = Delivery.objects.filter(ticket=ticket).order_by("id")[:2]
+    record_failure(
+        first,
+        Failure(
+            source="smtp",
+            reply_code=550,
+            enhanced_status="5.7.25",
+            diagnostic="The IP address sending this message does not have a PTR record setup.",
+            remote_mta="gmail-smtp-in.l.google.com",
+            reason="requireptr",
+            hard=False,
+            blame="setup",
+        ),
+    )
+    record_failure(
+        second,
+        Failure(
+            source="smtp",
+            reply_code=550,
+            enhanced_status="5.7.1",
+            diagnostic="Service unavailable; client host blocked using zen.spamhaus.org",
+            remote_mta="mx.example.net",
+            reason="blocked",
+            hard=False,
+            blame="setup",
+        ),
+    )
+    html = agent_client.get("/health/").content.decode()
+    ours = html.split('id="ours-title"')[1].split("</section>")[0]
+    ptr_row = next(row for row in ours.split("<tr") if 'data-reason="requireptr"' in row)
+    assert 'href="/settings/deliverability/#check-reverse-dns"' in ptr_row
+    blocked_row = next(row for row in ours.split("<tr") if 'data-reason="blocked"' in row)
+    assert "#check-" not in blocked_row  # no DNS check explains a blocklist
+
+    page = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    links = page.split('class="setup-checks"')[1:]
+    assert any(
+        'href="/settings/deliverability/#check-reverse-dns"' in chunk.split("</span>")[0]
+        for chunk in links
+    )
+    assert any(
+        'href="/settings/deliverability/">Sending setup</a>' in chunk.split("</span>")[0]
+        for chunk in links
+    )

@@ -38,6 +38,20 @@ def setup_checks(reason: str, enhanced_status: str = "", diagnostic: str = "") -
     ]
 
 
+@register.simple_tag
+def problem_checks(problem: Any) -> list[dict]:
+    """The checks that explain a "problem of ours" on the health page (setup blame only):
+    from its reason and each of its codes ("550 5.7.26")."""
+    if getattr(problem, "blame", "") != "setup":
+        return []
+    found: dict[str, dict] = {}
+    for code in getattr(problem, "codes", None) or [""]:
+        status = code.split()[-1] if code and "." in code else ""
+        for check in setup_checks(problem.reason, status):
+            found.setdefault(check["id"], check)
+    return list(found.values())
+
+
 @register.filter
 def domain_flag(address: str) -> DomainVerdict | None:
     """The cached verdict on the address's domain when it cannot receive mail (no DNS)."""
