@@ -302,6 +302,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "buzon.core.signin.username"
 AXES_CLIENT_IP_CALLABLE = "buzon.core.signin.client_ip"
 AXES_LOCKOUT_CALLABLE = "buzon.workspace.views.auth.locked_out"
+AXES_HANDLER = "buzon.core.signin.DatabaseHandler"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"

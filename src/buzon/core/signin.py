@@ -13,10 +13,17 @@ were written by the client and are not trusted.
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
 from typing import Any
 
+from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_parameters, get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.db.models import Q, Sum
 from django.http import HttpRequest
 
 
@@ -55,3 +62,30 @@ class ThrottlingBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, *args, **kwargs)
+
+
+class DatabaseHandler(AxesDatabaseHandler):
+    """django-axes' database handler, counting failures for all the lock-out parameters
+    (the account, the client address) in one query instead of one each: the API asks
+    on every token request."""
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        parameters = get_client_parameters(
+            get_client_username(request, credentials),
+            request.axes_ip_address,
+            request.axes_user_agent,
+            request,
+            credentials,
+        )
+        conditions = [Q(**kwargs) for kwargs in parameters]
+        if not conditions:
+            return 0
+        counts = AccessAttempt.objects.filter(
+            reduce(or_, conditions), attempt_time__gte=get_cool_off_threshold(request)
+        ).aggregate(
+            **{
+                f"n{i}": Sum("failures_since_start", filter=condition)
+                for i, condition in enumerate(conditions)
+            }
+        )
+        return max(value or 0 for value in counts.values())
