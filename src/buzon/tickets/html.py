@@ -213,19 +213,22 @@ _BOUNDARY_KINDS: dict[str, tuple[str, ...]] = {
     "optgroup": ("optgroup",),
 }
 # A start tag that closes an open element of its group, when one is open in scope:
-# (the group, the boundary kinds of that scope).
-_SIBLINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "li": (("li",), ("scope", "list")),
-    "dd": (("dd", "dt"), ("scope", "dl")),
-    "dt": (("dd", "dt"), ("scope", "dl")),
-    "tr": (("tr", "td", "th"), ("table",)),
-    "td": (("td", "th"), ("table", "row")),
-    "th": (("td", "th"), ("table", "row")),
-    "option": (("option",), ("select", "optgroup")),
-    "optgroup": (("option", "optgroup"), ("select",)),
-    "a": (("a",), ("scope",)),
-    "button": (("button",), ("scope",)),
-    "nobr": (("nobr",), ("scope",)),
+# (the group, the boundary kinds of that scope), tried in order until one closes.
+_SIBLINGS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
+    "li": ((("li",), ("scope", "list")),),
+    "dd": ((("dd", "dt"), ("scope", "dl")),),
+    "dt": ((("dd", "dt"), ("scope", "dl")),),
+    "tr": ((("tr",), ("table",)), (("td", "th"), ("table",))),
+    "td": ((("td", "th"), ("table", "row")),),
+    "th": ((("td", "th"), ("table", "row")),),
+    "tbody": ((("tbody", "thead", "tfoot", "tr", "td", "th"), ("table",)),),
+    "thead": ((("tbody", "thead", "tfoot", "tr", "td", "th"), ("table",)),),
+    "tfoot": ((("tbody", "thead", "tfoot", "tr", "td", "th"), ("table",)),),
+    "option": ((("option",), ("select", "optgroup")),),
+    "optgroup": ((("option", "optgroup"), ("select",)),),
+    "a": ((("a",), ("scope",)),),
+    "button": ((("button",), ("scope",)),),
+    "nobr": ((("nobr",), ("scope",)),),
 }
 _P_SCOPE = ("scope", "button")
 
@@ -275,19 +278,20 @@ def bound_html(
                     bounds[kind].pop()
             emit(f"</{name}>")
 
-    def close_in_scope(group: tuple[str, ...], kinds: tuple[str, ...]) -> None:
+    def close_in_scope(group: tuple[str, ...], kinds: tuple[str, ...]) -> bool:
         index = -1
         for name in group:
             found = where.get(name)
             if found and found[-1] > index:
                 index = found[-1]
         if index < 0:
-            return
+            return False
         for kind in kinds:
             boundary = bounds[kind]
             if boundary and boundary[-1] > index:
-                return
+                return False
         pop_to(index)
+        return True
 
     find_markup = _MARKUP.search
     match_tag = _TAG_AT.match
@@ -348,7 +352,9 @@ def bound_html(
             if kind & _HEADING and stack and stack[-1] in HEADINGS:
                 pop_to(len(stack) - 1)
             if kind & _SIBLING:
-                close_in_scope(*_SIBLINGS[name])
+                for group, kinds in _SIBLINGS[name]:
+                    if close_in_scope(group, kinds):
+                        break
             if kind & _VOID:
                 emit(_tag(name, attributes))
                 continue
