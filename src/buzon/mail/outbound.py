@@ -249,7 +249,7 @@ def _body(draft: Draft, marker: str) -> bytes:
     text = body_text(draft.text).rstrip() + f"\n\n{marker}\n"
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(
-        html_document(body_text(draft.html), draft.subject, marker),
+        html_document(draft.html, draft.subject, marker),
         subtype="html",
         charset="utf-8",
         cte="quoted-printable",

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import nh3
@@ -51,19 +53,40 @@ class SanitizedHtml(str):
     __slots__ = ()
 
 
-def sanitize_html(value: str) -> SanitizedHtml:
-    """Keep formatting, drop scripts, styles, event handlers and unknown schemes."""
-    if isinstance(value, SanitizedHtml):
-        return value
-    return SanitizedHtml(
+# The latest outputs, by value: the same HTML comes back to the sanitiser as plain
+# strings (a comment's body read back, rendered into a notification, built into its
+# email) and is then recognised instead of being sanitised again.
+_RECENT: OrderedDict[str, None] = OrderedDict()
+_RECENT_SIZE = 16
+_recent_lock = threading.Lock()
+
+
+def sanitize_html(
+    value: str, *, stop_at: Callable[[str, dict[str, str]], bool] | None = None
+) -> SanitizedHtml:
+    """Keep formatting, drop scripts, styles, event handlers and unknown schemes.
+    `stop_at`: see `bound_html`."""
+    if stop_at is None:
+        if isinstance(value, SanitizedHtml):
+            return value
+        with _recent_lock:
+            if value in _RECENT:
+                _RECENT.move_to_end(value)
+                return SanitizedHtml(value)
+    clean = SanitizedHtml(
         nh3.clean(
-            bound_html(value),
+            bound_html(value, stop_at=stop_at),
             tags=ALLOWED_TAGS,
             attributes=ALLOWED_ATTRIBUTES,
             url_schemes={"http", "https", "mailto"},
             link_rel="noopener noreferrer nofollow",
         )
     )
+    with _recent_lock:
+        _RECENT[str(clean)] = None
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return clean
 
 
 def text_to_html(text: str) -> str:
@@ -247,6 +270,7 @@ for _names, _flag in (
     for _name in _names:
         _KIND[_name] = _KIND.get(_name, 0) | _flag
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # lone ones: they cannot be encoded
 # Where the next construct that is not plain text may start.
 _MARKUP = re.compile(r"<[A-Za-z/!?]")
 
@@ -259,7 +283,7 @@ def bound_html(
     """The HTML rewritten balanced and bounded (see the module's docstring), in time
     linear in its length. `stop_at(name, attributes)`, when given, ends the document at
     the first start tag it accepts (e.g. the quoted history of a reply)."""
-    text = value[:MAX_HTML_CHARS]
+    text = _SURROGATE.sub("\ufffd", value[:MAX_HTML_CHARS])
     out: list[str] = []
     emit = out.append
     stack: list[str] = []  # open elements, outermost first

@@ -12,9 +12,9 @@ sent.
 
 HTML-only replies: known quote containers (Gmail's `gmail_quote`, Apple/Thunderbird
 `blockquote type="cite"`, Outlook's `divRplyFwdMsg` and what follows) are cut from
-the HTML while it is read once, in linear time (`tickets.html.bound_html`, which also
-bounds its size and nesting), then it is sanitised (`tickets.html.sanitize_html`) and
-turned into text that goes through the same stripping.
+the HTML as the sanitiser reads it, once and in linear time (`tickets.html.sanitize_html`
+with `stop_at`, which also bounds its size and nesting); the result is turned into
+text that goes through the same stripping.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import re
 
 from mailparser_reply import EmailReplyParser
 
-from buzon.tickets.html import bound_html, html_to_text, sanitize_html
+from buzon.tickets.html import html_to_text, sanitize_html
 
 LANGUAGES = ["en", "es", "de", "fr", "it", "nl", "sv", "da", "pl", "cs"]
 _parser = EmailReplyParser(languages=LANGUAGES)
@@ -91,7 +91,7 @@ def visible_text(text: str) -> str:
 
 def visible_html(html: str) -> tuple[str, str]:
     """(text, sanitised HTML) of the new part of an HTML-only reply."""
-    safe = sanitize_html(bound_html(html, stop_at=_is_quote))
+    safe = sanitize_html(html, stop_at=_is_quote)
     text = visible_text(html_to_text(safe))
     if not text.strip():
         safe = sanitize_html(html)
