@@ -500,10 +500,10 @@ def _find_or_create_user(parsed: parsing.Parsed, row: InboundMessage) -> User | 
 
 def _user_for(address: str, display_name: str) -> User:
     """The user with this (checked) address, or a new end user."""
-    identity = UserIdentity.objects.select_related("user").filter(value__iexact=address).first()
+    identity = UserIdentity.objects.select_related("user").filter(value__lower=address).first()
     if identity is not None:
         return identity.user
-    user = User.objects.filter(email__iexact=address).first()
+    user = User.objects.filter(email__lower=address).first()
     if user is not None:
         return user
     name = display_name.strip() or address.split("@")[0]
@@ -511,7 +511,7 @@ def _user_for(address: str, display_name: str) -> User:
         with transaction.atomic():  # another worker may be creating the same person
             return User.objects.create_user(address, name[:255], role=Role.END_USER)
     except IntegrityError:
-        return User.objects.get(email__iexact=address)
+        return User.objects.get(email__lower=address)
 
 
 def _no_sender(kind: str) -> Outcome:
