@@ -7,6 +7,7 @@ lists them all with their defaults. The defaults are the embedded set-up: SQLite
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -163,6 +164,20 @@ INBOUND_MAX_DEPTH = env_int("BUZON_INBOUND_MAX_DEPTH", 30)
 # The authserv-id of the MTA in front whose Authentication-Results (SPF, DKIM, DMARC)
 # Buzón trusts; empty: none. Mail that fails them never becomes a public comment.
 INBOUND_AUTHSERV_ID = env("BUZON_INBOUND_AUTHSERV_ID", "")
+# Reporters whose delivery reports are trusted even without a signed return path or
+# envelope id (docs/inbound.md, "Which reports are trusted"): the MTA in front of
+# Buzón by its connecting address (IP addresses or networks), or domains whose DKIM
+# pass the trusted Authentication-Results shows for the report's From domain.
+INBOUND_TRUSTED_REPORTER_NETWORKS = [
+    str(ipaddress.ip_network(n.strip(), strict=False))
+    for n in env("BUZON_INBOUND_TRUSTED_REPORTER_NETWORKS", "").split(",")
+    if n.strip()
+]
+INBOUND_TRUSTED_REPORTER_DOMAINS = [
+    d.strip().lower()
+    for d in env("BUZON_INBOUND_TRUSTED_REPORTER_DOMAINS", "").split(",")
+    if d.strip()
+]
 # Loop guard: more than LIMIT messages from one sender within WINDOW seconds are held.
 INBOUND_LOOP_LIMIT = env_int("BUZON_INBOUND_LOOP_LIMIT", 20)
 INBOUND_LOOP_WINDOW = float(env("BUZON_INBOUND_LOOP_WINDOW", "3600"))
@@ -174,6 +189,15 @@ INBOUND_MAX_ATTEMPTS = env_int("BUZON_INBOUND_MAX_ATTEMPTS", 5)
 # Processed messages (their raw bytes) are deleted after this many days (0: never);
 # unmatched, held and error ones are kept until an admin deals with them.
 INBOUND_RETENTION_DAYS = env_int("BUZON_INBOUND_RETENTION_DAYS", 90)
+# IMAP mailboxes read by `buzon imap` (docs/inbound.md, "IMAP mailboxes"): URLs such as
+# imaps://user:pass@imap.example.com/INBOX, comma separated; more from the settings page.
+IMAP_MAILBOXES = [u.strip() for u in env("BUZON_IMAP_MAILBOXES", "").split(",") if u.strip()]
+IMAP_PROCESSED = env("BUZON_IMAP_PROCESSED", "Processed")  # a folder to move to, or "flag"
+IMAP_POLL = float(env("BUZON_IMAP_POLL", "60"))  # seconds between looks without IDLE
+IMAP_IDLE = float(env("BUZON_IMAP_IDLE", "300"))  # seconds before an IDLE is renewed
+IMAP_TIMEOUT = float(env("BUZON_IMAP_TIMEOUT", "30"))
+IMAP_BATCH = env_int("BUZON_IMAP_BATCH", 50)  # messages fetched and stored per commit
+IMAP_BACKOFF_MAX = float(env("BUZON_IMAP_BACKOFF_MAX", "600"))
 
 # Outbound mail (docs/outbound.md). "smtp" sends through the relay above; a dotted
 # django-anymail backend path (e.g. "anymail.backends.postmark.EmailBackend") sends

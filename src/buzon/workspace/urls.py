@@ -1,6 +1,15 @@
 from django.urls import path
 
-from buzon.workspace.views import auth, codes, health, people, search, ticket_lists, tickets
+from buzon.workspace.views import (
+    auth,
+    codes,
+    health,
+    mailboxes,
+    people,
+    search,
+    ticket_lists,
+    tickets,
+)
 
 app_name = "workspace"
 
@@ -20,6 +29,11 @@ urlpatterns = [
         name="ticket_conversation",
     ),
     path("tickets/<int:ticket_id>/reply/", tickets.ticket_reply, name="ticket_reply"),
+    path(
+        "tickets/<int:ticket_id>/reports/<int:report_id>/accept/",
+        tickets.accept_report,
+        name="accept_report",
+    ),
     path("triggers/<int:trigger_id>/", tickets.trigger_page, name="trigger"),
     path("users/<int:user_id>/", people.profile, name="profile"),
     path("users/<int:user_id>/identities/", people.identity_add, name="identity_add"),
@@ -42,4 +56,11 @@ urlpatterns = [
     path("codes/", codes.code_reference, name="codes"),
     path("codes/<str:code>/", codes.code_detail, name="code"),
     path("health/", health.health, name="health"),
+    path("settings/mailboxes/", mailboxes.mailboxes, name="mailboxes"),
+    path("settings/mailboxes/<int:mailbox_id>/", mailboxes.mailbox_edit, name="mailbox_edit"),
+    path(
+        "settings/mailboxes/<int:mailbox_id>/delete/",
+        mailboxes.mailbox_delete,
+        name="mailbox_delete",
+    ),
 ]
