@@ -97,7 +97,9 @@ BEFORE = ("tickets", "0002_deliverycomplaint_event")
 AFTER = ("tickets", "0004_identities_any_case")
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the database is restored as the suite found it (content types
+# included) for the tests that come after.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_merges_case_duplicates_and_keeps_what_pointed_at_them():
     MigrationExecutor(connection).migrate([BEFORE])
     try:

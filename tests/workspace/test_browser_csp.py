@@ -30,6 +30,7 @@ def test_no_page_of_the_workspace_api_or_admin_breaks_the_policy(page, browser_s
         f"/tickets/{ids['xss']}/",
         f"/tickets/{ids['hostile_bounce']}/?log=events",
         "/settings/api-tokens/",
+        "/settings/mailboxes/",
         "/api/v2/docs",
         "/admin/",
         "/admin/tickets/ticket/",
