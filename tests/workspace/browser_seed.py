@@ -25,6 +25,9 @@ def seed() -> dict[str, int]:
         "lucia@helpdesk.test", "Lucía Agente", password=PASSWORD, role=Role.AGENT
     )
     User.objects.create_user("eve@example.com", "Eve Enduser", password=PASSWORD)
+    admin = User.objects.create_user(
+        "admin@helpdesk.test", "Ada Admin", password=PASSWORD, role=Role.ADMIN
+    )
 
     def person(email: str, name: str) -> User:
         return User.objects.create_user(email, name)
@@ -80,6 +83,7 @@ def seed() -> dict[str, int]:
     ids["pedro"] = pedro.pk
     ids["tom"] = tom.pk
     ids["agent"] = agent.pk
+    ids["admin"] = admin.pk
     return ids
 
 

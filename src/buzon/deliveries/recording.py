@@ -228,7 +228,7 @@ def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
     if blame not in (ADDRESS, MAILBOX):
         return
     should_suppress = blame == ADDRESS
-    for identity in UserIdentity.objects.select_for_update().filter(value__iexact=d.email):
+    for identity in UserIdentity.objects.select_for_update().filter(value__lower=d.email):
         identity.undeliverable_count += 1
         if should_suppress or identity.undeliverable_count >= settings.SOFT_FAILURE_LIMIT:
             should_suppress = True
@@ -467,7 +467,7 @@ def record_complaint(
             dedupe_key=dedupe_key,
         )
         suppress(d.email, reason="feedback", source=source, diagnostic=words, delivery=d, now=at)
-        UserIdentity.objects.filter(value__iexact=d.email).update(
+        UserIdentity.objects.filter(value__lower=d.email).update(
             deliverable_state=DeliverableState.UNDELIVERABLE, updated_at=at
         )
         email = d.email_notification

@@ -272,8 +272,8 @@ def _user_ids(person: Person) -> list[int] | QuerySet[Any]:
     users match (a short name), the subquery is kept.
     """
     if person.kind == "email":
-        by_email = User.objects.filter(email__iexact=person.value).values_list("pk")
-        by_identity = UserIdentity.objects.filter(value__iexact=person.value)
+        by_email = User.objects.filter(email__lower=person.value).values_list("pk")
+        by_identity = UserIdentity.objects.filter(value__lower=person.value)
         # UNION (not ALL): each user once, so the count below is a count of users.
         matching = by_email.order_by().union(by_identity.values_list("user_id").order_by())
     else:
@@ -371,7 +371,7 @@ def _user_emails(terms: list[Term], context: Context) -> Q:
     """`email:ana@example.com` is that address; `email:example.com` any address containing it."""
     conditions = []
     for term in terms:
-        lookup = "iexact" if "@" in term.value else "icontains"
+        lookup = "lower" if "@" in term.value else "icontains"
         other_address = UserIdentity.objects.filter(
             user=OuterRef("pk"), **{f"value__{lookup}": term.value}
         )

@@ -217,7 +217,7 @@ def _by_message_id(record: BounceRecord) -> tuple[Delivery, str] | None:
     email = EmailNotification.objects.filter(message_id=message_id).first()
     if email is None:
         return None
-    delivery = email.deliveries.filter(email__iexact=record.recipient.strip()).first()
+    delivery = email.deliveries.filter(email__lower=record.recipient.strip()).first()
     if delivery is None:
         return None
     return delivery, MESSAGE_ID

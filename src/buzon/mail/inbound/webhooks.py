@@ -192,7 +192,7 @@ def match_delivery(event: Any) -> Delivery | None:
     if message_id and recipient:
         bare = message_id.strip("<>")
         return Delivery.objects.filter(
-            provider_message_id__in={message_id, bare, f"<{bare}>"}, email__iexact=recipient
+            provider_message_id__in={message_id, bare, f"<{bare}>"}, email__lower=recipient
         ).first()
     return None
 
