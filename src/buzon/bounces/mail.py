@@ -4,7 +4,8 @@ delivery-status blocks and the returned message, each computed once and only if 
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, overload
 
 from . import mime
 
@@ -48,6 +49,31 @@ def html_to_text(html: str) -> str:
     return text
 
 
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """`functools.cached_property` without its lock, which Python 3.11 takes on every
+    first read: a Mail is read by one thread, and its properties are read often."""
+
+    __slots__ = ("func", "name")
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _once[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _T | _once[_T]:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
 class Mail:
     """A parsed message as seen by the bounce formats."""
 
@@ -62,33 +88,33 @@ class Mail:
     def header(self, name: str) -> str:
         return self.top.header(name)
 
-    @cached_property
+    @_once
     def subject(self) -> str:
         return mime.decode_words(self.top.header("subject"))
 
-    @cached_property
+    @_once
     def sender(self) -> str:
         """The decoded From header, lower-cased, for cheap detection."""
         return mime.decode_words(self.top.header("from")).lower()
 
-    @cached_property
+    @_once
     def subject_lower(self) -> str:
         return self.subject.lower()
 
     # -- parts ---------------------------------------------------------------
-    @cached_property
+    @_once
     def parts(self) -> list[mime.Part]:
         """All parts outside the returned message, in order (top first)."""
         return mime.walk(self.top)
 
-    @cached_property
+    @_once
     def leaves(self) -> list[mime.Part]:
         return [p for p in self.parts if not p.children and not p.is_multipart]
 
     def parts_of_type(self, *types: str) -> list[mime.Part]:
         return [p for p in self.parts if p.content_type in types]
 
-    @cached_property
+    @_once
     def report_type(self) -> str:
         if self.top.content_type == "multipart/report":
             return self.top.params.get("report-type", "").lower()
@@ -97,7 +123,7 @@ class Mail:
                 return part.params.get("report-type", "").lower()
         return ""
 
-    @cached_property
+    @_once
     def original_part(self) -> mime.Part | None:
         """The returned message (or its headers) when it is a MIME part of its own."""
         for part in self.parts:
@@ -116,7 +142,7 @@ class Mail:
                 )
         return None
 
-    @cached_property
+    @_once
     def body(self) -> str:
         """The human-readable notification text, the returned message cut off where possible."""
         chunks: list[str] = []
@@ -137,11 +163,11 @@ class Mail:
             chunks.append(self.top.text())
         return "\n".join(chunks)
 
-    @cached_property
+    @_once
     def _original_marker(self) -> re.Match[str] | None:
         return _ORIGINAL_MARKERS.search(self.body)
 
-    @cached_property
+    @_once
     def notification(self) -> str:
         """`body` up to the copy of the returned message, for text-only bounces."""
         text = self.body
@@ -150,7 +176,7 @@ class Mail:
             return text[: match.start()]
         return text
 
-    @cached_property
+    @_once
     def original_text(self) -> str:
         """Text of the returned message inside a text-only bounce (after its marker)."""
         text = self.body
@@ -160,7 +186,7 @@ class Mail:
             return rest.split("\n", 1)[1] if "\n" in rest else ""
         return ""
 
-    @cached_property
+    @_once
     def original(self) -> mime.Part | None:
         """Headers of the returned message, from its own part or from the text."""
         part = self.original_part
@@ -183,7 +209,7 @@ class Mail:
         part = self.original
         return part.header(name) if part is not None else ""
 
-    @cached_property
+    @_once
     def delivery_status_texts(self) -> list[str]:
         """Raw text of every message/delivery-status-like part."""
         texts: list[str] = []

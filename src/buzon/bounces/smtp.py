@@ -19,34 +19,35 @@ _REPLY_SAID_RE = re.compile(
     r"[^0-9\n]{0,20}?(?<!\d)([245][0-7]\d)(?!\d|\.\d)"
 )
 
-# (command, words one of which the text must contain, patterns); all matched against
-# the lower-cased text, the cheap substring test first.
-_COMMAND_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+# What says that a failure happened at a command: (command, phrases, patterns), all
+# matched against the lower-cased text. Each pattern comes with the text every match of
+# it starts with, so that only text that has it is scanned, from there on.
+_COMMAND_PATTERNS: tuple[
+    tuple[str, tuple[str, ...], tuple[tuple[str, re.Pattern[str]], ...]], ...
+] = (
     (
         "DATA",
-        ("data",),
-        re.compile(
-            "|".join(
-                (
-                    r"\bafter (?:end of )?data\b",
-                    r"\bin reply to (?:end of )?data\b",
-                    r"final data",
-                    r"\bdata command\b",
-                    r"\[data\]",
-                    r"\bdata\W+(?:response|command)",
-                )
-            )
+        ("final data", "[data]"),
+        (
+            ("after ", re.compile(r"\bafter (?:end of )?data\b")),
+            ("in reply to ", re.compile(r"\bin reply to (?:end of )?data\b")),
+            ("data command", re.compile(r"\bdata command\b")),
+            ("data", re.compile(r"\bdata\W+(?:response|command)")),
         ),
     ),
-    ("RCPT", ("rcpt",), re.compile(r"rcpt to|\brcpt\b|\[rcpt_to\]")),
-    ("MAIL", ("mail",), re.compile(r"mail from|\bmail\b command|in reply to mail|\[mail_from\]")),
-    ("EHLO", ("ehlo", "helo", "greeting"), re.compile(r"\behlo\b|\bhelo\b|greeting")),
-    ("STARTTLS", ("starttls",), re.compile(r"\bstarttls\b")),
+    ("RCPT", ("rcpt to", "[rcpt_to]"), (("rcpt", re.compile(r"\brcpt\b")),)),
     (
-        "CONN",
-        ("connection", "refused to talk", "banner"),
-        re.compile(r"initial connection|refused to talk to me|connection refused|banner"),
+        "MAIL",
+        ("mail from", "in reply to mail", "[mail_from]"),
+        (("mail command", re.compile(r"\bmail command")),),
     ),
+    (
+        "EHLO",
+        ("greeting",),
+        (("ehlo", re.compile(r"\behlo\b")), ("helo", re.compile(r"\bhelo\b"))),
+    ),
+    ("STARTTLS", (), (("starttls", re.compile(r"\bstarttls\b")),)),
+    ("CONN", ("initial connection", "refused to talk to me", "connection refused", "banner"), ()),
 )
 
 # "after RCPT TO", "in reply to end of DATA", ...: a command word after a lead-in.
@@ -58,6 +59,12 @@ _COMMAND_LEAD_RE = re.compile(
     r"(?:the\s+)?(?:end of\s+)?$"
 )
 _COMMAND_NORMAL = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "HELO": "EHLO", "BDAT": "DATA"}
+# A lead-in and a command word together: text without one has no command after a
+# lead-in (a cheap test before trying each command word's own lead-in).
+_COMMAND_AFTER_LEAD_RE = re.compile(
+    r"(?:after|in reply to|response to|following|for|to|in|error|at)\s+"
+    r"(?:the\s+)?(?:end of\s+)?(?:rcpt to|rcpt|mail from|mail|data|ehlo|helo|starttls|auth|bdat)\b"
+)
 
 
 _STATUS_AFTER_REPLY_RE = re.compile(
@@ -130,16 +137,38 @@ def find_reply_code(text: str) -> str:
     return ""
 
 
+# The answers for the last few texts: reading one bounce asks about the same diagnostic
+# and notification text several times (bounded: cleared when full).
+_RECENT_COMMANDS: dict[str, str] = {}
+_RECENT = 16
+
+
 def find_command(text: str) -> str:
     """The SMTP command a diagnostic says the failure happened at, or ""."""
+    found = _RECENT_COMMANDS.get(text)
+    if found is None:
+        found = _find_command(text)
+        if len(_RECENT_COMMANDS) >= _RECENT:
+            _RECENT_COMMANDS.clear()
+        _RECENT_COMMANDS[text] = found
+    return found
+
+
+def _find_command(text: str) -> str:
     head = text[:4000].lower()
-    for match in _COMMAND_WORD_RE.finditer(head):
-        if _COMMAND_LEAD_RE.search(head, max(0, match.start() - 30), match.start() + 1):
-            word = match.group(1).upper()
-            return _COMMAND_NORMAL.get(word, word)
-    for name, words, pattern in _COMMAND_PATTERNS:
-        if any(word in head for word in words) and pattern.search(head):
-            return name
+    if _COMMAND_AFTER_LEAD_RE.search(head):
+        for match in _COMMAND_WORD_RE.finditer(head):
+            if _COMMAND_LEAD_RE.search(head, max(0, match.start() - 30), match.start() + 1):
+                word = match.group(1).upper()
+                return _COMMAND_NORMAL.get(word, word)
+    for name, phrases, patterns in _COMMAND_PATTERNS:
+        for phrase in phrases:
+            if phrase in head:
+                return name
+        for start, pattern in patterns:
+            at = head.find(start)
+            if at >= 0 and pattern.search(head, at):
+                return name
     return ""
 
 
