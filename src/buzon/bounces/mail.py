@@ -30,8 +30,10 @@ _MARKER_ALONE = (
     r"------ ?original message ?------",
     r"----- ?the following is (?:a copy of )?the original message",
 )
+# Matched against the text with a newline put in front: every match starts with a
+# newline (where a line starts), which the regex engine finds quickly.
 _ORIGINAL_MARKERS = re.compile(
-    r"(?im)^(?:[ \t>]*)(?:-+ ?(?:"
+    r"(?i)\n(?:[ \t>]*)(?:-+ ?(?:"
     + "|".join(_MARKER_AFTER_DASHES)
     + ")|"
     + "|".join(_MARKER_ALONE)
@@ -164,8 +166,10 @@ class Mail:
         return "\n".join(chunks)
 
     @_once
-    def _original_marker(self) -> re.Match[str] | None:
-        return _ORIGINAL_MARKERS.search(self.body)
+    def _original_marker(self) -> tuple[int, int] | None:
+        """Where the first marker line of a returned copy starts and ends in `body`."""
+        match = _ORIGINAL_MARKERS.search("\n" + self.body)
+        return (match.start(), match.end() - 1) if match else None
 
     @_once
     def notification(self) -> str:
@@ -173,7 +177,7 @@ class Mail:
         text = self.body
         match = self._original_marker
         if match:
-            return text[: match.start()]
+            return text[: match[0]]
         return text
 
     @_once
@@ -182,7 +186,7 @@ class Mail:
         text = self.body
         match = self._original_marker
         if match:
-            rest = text[match.end() :]
+            rest = text[match[1] :]
             return rest.split("\n", 1)[1] if "\n" in rest else ""
         return ""
 

@@ -13,7 +13,6 @@ import binascii
 import contextlib
 import quopri
 import re
-from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 
 MAX_BYTES = 512 * 1024  # only the first 512 KiB of a message is examined
@@ -58,24 +57,79 @@ def to_text(data: bytes, charset: str | None) -> str:
     return data.decode("latin-1")
 
 
-@dataclass(slots=True)
 class Part:
-    """One MIME entity. `body` is the raw body as latin-1 text (lossless)."""
+    """One MIME entity. `body` is the raw body as latin-1 text (lossless).
 
-    headers: list[tuple[str, str]]
-    body: str
-    depth: int
-    content_type: str = "text/plain"
-    params: dict[str, str] = field(default_factory=dict)
-    children: list[Part] = field(default_factory=list)
-    _text: str | None = None
+    The header block is split into fields only when asked for: most parts are only asked
+    for their Content-Type and Content-Transfer-Encoding, which are looked up in the
+    block directly (with the same result as splitting it).
+    """
+
+    __slots__ = (
+        "_first",
+        "_head",
+        "_headers",
+        "_simple",
+        "_text",
+        "body",
+        "children",
+        "content_type",
+        "depth",
+        "params",
+    )
+
+    def __init__(
+        self,
+        headers: list[tuple[str, str]] | None = None,
+        body: str = "",
+        depth: int = 0,
+        content_type: str = "text/plain",
+        params: dict[str, str] | None = None,
+        children: list[Part] | None = None,
+        *,
+        head: str = "",
+    ) -> None:
+        self._headers = headers
+        self._head = head
+        self._first: dict[str, str] | None = None
+        self._simple: bool | None = None
+        self._text: str | None = None
+        self.body = body
+        self.depth = depth
+        self.content_type = content_type
+        self.params = params if params is not None else {}
+        self.children = children if children is not None else []
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """(lower-case name, value) pairs, in order."""
+        if self._headers is None:
+            if self._simple:
+                self._headers = _split_simple(self._head)
+            else:
+                self._headers = parse_headers(self._head)
+        return self._headers
 
     def header(self, name: str) -> str:
-        name = name.lower()
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return ""
+        """The first value of header `name`, or ""."""
+        first = self._first
+        if first is None:
+            first = {}
+            for key, value in self.headers:
+                if key not in first:
+                    first[key] = value
+            self._first = first
+        return first.get(name.lower(), "")
+
+    def structural_header(self, name: str) -> str:
+        """`header(name)`, found without splitting the whole block where that gives the
+        same (for the few headers the MIME structure needs)."""
+        if self._first is None and self._headers is None:
+            if self._simple is None:
+                self._simple = _is_simple_block(self._head)
+            if self._simple:
+                return _find_header(self._head, name)
+        return self.header(name)
 
     def header_all(self, name: str) -> list[str]:
         name = name.lower()
@@ -94,7 +148,7 @@ class Part:
 
 def _decode_body(part: Part) -> str:
     raw = part.body.encode("latin-1", "replace")
-    encoding = part.header("content-transfer-encoding").strip().lower()
+    encoding = part.structural_header("content-transfer-encoding").strip().lower()
     try:
         if encoding == "base64":
             cleaned = re.sub(rb"[^A-Za-z0-9+/=]", b"", raw)
@@ -109,8 +163,9 @@ def _decode_body(part: Part) -> str:
 
 # A header line and its continuation lines: the name (up to 100 printable characters but
 # the colon), white space, the colon, then the rest of the line and every following line
-# that starts with white space.
-_HEADER_RE = re.compile(r"^([!-9;-~]{1,100})[ \t]*:(.*(?:\n[ \t].*)*)", re.MULTILINE)
+# that starts with white space. Matched against the block with a newline put in front, so
+# that every match starts with a newline (which the regex engine looks for quickly).
+_HEADER_RE = re.compile(r"\n([!-9;-~]{1,100})[ \t]*:(.*(?:\n[ \t].*)*)")
 # A line ending in ";" followed by an unindented line with "=" and no colon: a parameter
 # someone forgot to indent, which the line-by-line reader joins to the header before.
 _FORGOTTEN_PARAMETER_RE = re.compile(r";[ \t]*\n[^ \t\n:][^:\n]*=|;[ \t]*\n=")
@@ -127,15 +182,17 @@ def parse_headers(block: str) -> list[tuple[str, str]]:
         block = "\n".join(block.split("\n", MAX_HEADER_LINES + 1)[: MAX_HEADER_LINES + 1])
     if _FORGOTTEN_PARAMETER_RE.search(block):
         return _parse_header_lines(block.split("\n"))
-    headers = []
-    for match in _HEADER_RE.finditer(block):
-        value = match.group(2)
-        if "\n" in value:
-            value = " ".join(piece.strip() for piece in value.split("\n"))
-        else:
-            value = value.strip()
-        headers.append((match.group(1).lower(), value))
-    return headers
+    return _split_simple(block)
+
+
+def _split_simple(block: str) -> list[tuple[str, str]]:
+    return [(name.lower(), _unfold(value)) for name, value in _HEADER_RE.findall("\n" + block)]
+
+
+def _unfold(value: str) -> str:
+    if "\n" in value:
+        return " ".join(piece.strip() for piece in value.split("\n"))
+    return value.strip()
 
 
 def _parse_header_lines(lines: list[str]) -> list[tuple[str, str]]:
@@ -163,6 +220,31 @@ def _parse_header_lines(lines: list[str]) -> list[tuple[str, str]]:
     return headers
 
 
+def _is_simple_block(block: str) -> bool:
+    """True when `parse_headers` reads `block` with `_HEADER_RE` alone (so that one
+    header can be looked up the same way without reading the others)."""
+    return block.count("\n") <= MAX_HEADER_LINES and not _FORGOTTEN_PARAMETER_RE.search(block)
+
+
+_ONE_HEADER_RE: dict[str, re.Pattern[str]] = {}
+
+
+def _find_header(block: str, name: str) -> str:
+    """The first value of header `name` (lower case) in a simple block, as
+    `parse_headers` gives it: `_HEADER_RE` with the name spelt in either case."""
+    pattern = _ONE_HEADER_RE.get(name)
+    if pattern is None:
+        if len(_ONE_HEADER_RE) > 100 or not _HEADER_NAME_RE.fullmatch(name):
+            return next((value for key, value in parse_headers(block) if key == name), "")
+        spelt = "".join(
+            f"[{c.upper()}{c}]" if c.isalpha() and c.isascii() else re.escape(c) for c in name
+        )
+        pattern = re.compile(rf"\n{spelt}[ \t]*:(.*(?:\n[ \t].*)*)")
+        _ONE_HEADER_RE[name] = pattern
+    match = pattern.search("\n" + block)
+    return "" if match is None else _unfold(match.group(1))
+
+
 def split_head_body(text: str) -> tuple[str, str]:
     """Split at the first blank line. A body with no header block has no headers."""
     if text.startswith("\n"):
@@ -186,12 +268,7 @@ class _Budget:
         self.parts = 0
 
 
-def _content_type(headers: list[tuple[str, str]], default: str) -> tuple[str, dict[str, str]]:
-    raw = ""
-    for key, value in headers:
-        if key == "content-type":
-            raw = value
-            break
+def _content_type(raw: str, default: str) -> tuple[str, dict[str, str]]:
     if not raw:
         return default, {}
     ctype = raw.split(";", 1)[0].strip().lower() or default
@@ -207,9 +284,9 @@ def _content_type(headers: list[tuple[str, str]], default: str) -> tuple[str, di
 def _parse_entity(text: str, depth: int, budget: _Budget, default_type: str) -> Part:
     budget.parts += 1
     head, body = split_head_body(text)
-    headers = parse_headers(head)
-    ctype, params = _content_type(headers, default_type)
-    part = Part(headers=headers, body=body, depth=depth, content_type=ctype, params=params)
+    part = Part(body=body, depth=depth, head=head)
+    ctype, params = _content_type(part.structural_header("content-type"), default_type)
+    part.content_type, part.params = ctype, params
     if depth >= MAX_DEPTH or budget.parts >= MAX_PARTS:
         return part
     if ctype.startswith("multipart/"):
@@ -224,7 +301,7 @@ def _parse_entity(text: str, depth: int, budget: _Budget, default_type: str) -> 
             # A multipart whose delimiters were lost (or never written): its body is text.
             part.children.append(_parse_entity("\n" + body, depth + 1, budget, "text/plain"))
     elif ctype in ("message/rfc822", "message/global", "message/partial"):
-        encoding = part.header("content-transfer-encoding").strip().lower()
+        encoding = part.structural_header("content-transfer-encoding").strip().lower()
         inner = body
         if encoding in ("base64", "quoted-printable"):
             inner = part.text()

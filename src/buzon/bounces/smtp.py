@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
+# The look-behinds come after the first character (which they look past), so that the
+# regex engine can skip quickly to the characters a match starts with.
+STATUS_RE = re.compile(r"([245])(?<![\d.][245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
 # A reply code where one is expected: at the start, after "said:", or before a status.
 _REPLY_AT_START_RE = re.compile(r"^\W{0,3}([245][0-7]\d)(?:[ \-]|$)")
 _REPLY_ANYWHERE_RE = re.compile(
@@ -14,6 +16,9 @@ _REPLY_ANYWHERE_RE = re.compile(
 # User unknown": a code followed by a colon, only at the start or after a colon (never
 # "port 465: ...").
 _REPLY_COLON_RE = re.compile(r"(?:^\W{0,3}|:\s)([245][0-5]\d) ?:(?=\s|$)")
+# Any reply code: a `_REPLY_SAID_RE` match starts at most this far before its code.
+_ANY_REPLY_RE = re.compile(r"[245][0-7]\d")
+_SAID_REACH = len("responded") + 20
 _REPLY_SAID_RE = re.compile(
     r"(?i)(?:said|returned|response|responded|reply|replied|error|code|with|status|failed)"
     r"[^0-9\n]{0,20}?(?<!\d)([245][0-7]\d)(?!\d|\.\d)"
@@ -68,7 +73,7 @@ _COMMAND_AFTER_LEAD_RE = re.compile(
 
 
 _STATUS_AFTER_REPLY_RE = re.compile(
-    r"(?<!\d)[245]\d\d[ \-]['\"(]?([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)"
+    r"[245](?<!\d[245])\d\d[ \-]['\"(]?([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)"
 )
 
 
@@ -128,7 +133,8 @@ def find_reply_code(text: str) -> str:
     match = _REPLY_ANYWHERE_RE.search(head)
     if match:
         return match.group(1)
-    match = _REPLY_SAID_RE.search(head)
+    code = _ANY_REPLY_RE.search(head)
+    match = _REPLY_SAID_RE.search(head, max(0, code.start() - _SAID_REACH)) if code else None
     if match:
         return match.group(1)
     match = _REPLY_COLON_RE.search(head)

@@ -272,15 +272,44 @@ _STILL_TRYING_RE = re.compile(
 )
 
 
+# Words each match of the two patterns above contains (lower case): an ASCII text with
+# none of them has no match, and is not scanned by the patterns.
+_GAVE_UP_WORDS = (
+    "try again",
+    "given up",
+    "giving up",
+    "gave up",
+    "permanent error",
+    "queue too long",
+    " to deliver",
+)
+_STILL_TRYING_WORDS = (
+    "continue",
+    "not yet been delivered",
+    "postponed",
+    "been delayed",
+    "warning",
+    "retr",
+)
+
+
 def notice_action(text: str) -> str:
     """`delayed` for a warning about a message still being retried, `failed` for a
     notice that gives up, "" when the text does not say (the codes decide)."""
     head = " ".join(text[:5000].split())
-    if _GAVE_UP_RE.search(head):
+    lowered = head.lower() if head.isascii() else ""
+    if _may_match(lowered, _GAVE_UP_WORDS) and _GAVE_UP_RE.search(head):
         return "failed"
-    if _STILL_TRYING_RE.search(head):
+    if _may_match(lowered, _STILL_TRYING_WORDS) and _STILL_TRYING_RE.search(head):
         return "delayed"
     return ""
+
+
+def _may_match(lowered: str, words: tuple[str, ...]) -> bool:
+    """False only for an ASCII text (lower-cased; "" for any other) with none of `words`."""
+    if not lowered:
+        return True
+    return any(word in lowered for word in words)
 
 
 def _bracketed(text: str, excluded: set[str]) -> list[tuple[str, str]]:

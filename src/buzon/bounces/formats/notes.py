@@ -18,7 +18,8 @@ from ._base import Fact, squash
 
 NAME = "notes"
 
-_START_RE = re.compile(r"(?im)^-{3,}\s*failure reasons\s*-{3,}\s*$")
+# Matched against the text with a newline in front (quick to find: see mail.py).
+_START_RE = re.compile(r"(?im)\n-{3,}\s*failure reasons\s*-{3,}\s*$")
 _END_RE = re.compile(r"(?m)^-{3,}\s*\S")
 _REASONS = (
     ("userunknown", ("not listed in public name & address book", "no such user")),
@@ -27,15 +28,15 @@ _REASONS = (
 
 
 def detect(mail: Mail) -> bool:
-    return _START_RE.search(mail.body[:20000]) is not None
+    return _START_RE.search("\n" + mail.body[:20000]) is not None
 
 
 def extract(mail: Mail) -> list[Fact]:
     text = mail.body
-    start = _START_RE.search(text)
+    start = _START_RE.search("\n" + text)
     if start is None:
         return []
-    rest = text[start.end() :]
+    rest = text[start.end() - 1 :]
     end = _END_RE.search(rest)
     block = rest[: end.start()] if end else rest[:4000]
     words: list[str] = []

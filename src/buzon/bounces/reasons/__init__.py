@@ -378,11 +378,25 @@ def _generic_unavailable(status: str, text: str, command: str) -> bool:
     return not status or status[2:] in ("0.0",) or status[2:4] in ("1.", "5.")
 
 
+# (text, answer) for the last text asked about, replaced as one tuple (thread-safe).
+_last_refusal: list[tuple[str, bool]] = [("", False)]
+
+
+def _refuses_sender_or_volume(text: str) -> bool:
+    """Whether `text` refuses our envelope sender or our volume of bad recipients
+    (the answer for the last text is kept: `decide` asks it of one text several times)."""
+    last_text, answer = _last_refusal[0]
+    if last_text != text or not text:
+        answer = bool(blame.SENDER_REFUSED.search(text) or blame.BAD_RECIPIENT_VOLUME.search(text))
+        _last_refusal[0] = (text, answer)
+    return answer
+
+
 def _probe(name: str, status: str, text: str, command: str) -> bool:
     by_status = STATUS_REASON.get(status, "")
     rule = RULES[name]
     if name in ("userunknown", "hostunknown", "notaccept", "filtered") and (
-        blame.SENDER_REFUSED.search(text) or blame.BAD_RECIPIENT_VOLUME.search(text)
+        _refuses_sender_or_volume(text)
     ):
         return False  # our envelope sender, or our volume of bad recipients, was refused
     if name == "spamdetected" and by_status != name:
