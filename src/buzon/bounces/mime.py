@@ -69,13 +69,14 @@ class Part:
         "_first",
         "_head",
         "_headers",
+        "_params",
+        "_params_from",
         "_simple",
         "_text",
         "body",
         "children",
         "content_type",
         "depth",
-        "params",
     )
 
     def __init__(
@@ -97,8 +98,16 @@ class Part:
         self.body = body
         self.depth = depth
         self.content_type = content_type
-        self.params = params if params is not None else {}
+        self._params = params
+        self._params_from = ""
         self.children = children if children is not None else []
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The Content-Type's parameters (lower-case names), read when first asked for."""
+        if self._params is None:
+            self._params = _params(self._params_from)
+        return self._params
 
     @property
     def headers(self) -> list[tuple[str, str]]:
@@ -268,29 +277,35 @@ class _Budget:
         self.parts = 0
 
 
-def _content_type(raw: str, default: str) -> tuple[str, dict[str, str]]:
+def _content_type(raw: str, default: str) -> str:
     if not raw:
-        return default, {}
+        return default
     ctype = raw.split(";", 1)[0].strip().lower() or default
     if "/" not in ctype:
         ctype = default
-    params = {
+    return ctype
+
+
+def _params(raw: str) -> dict[str, str]:
+    if ";" not in raw:
+        return {}
+    return {
         m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
         for m in _PARAM_RE.finditer(raw[:2000])
     }
-    return ctype, params
 
 
 def _parse_entity(text: str, depth: int, budget: _Budget, default_type: str) -> Part:
     budget.parts += 1
     head, body = split_head_body(text)
     part = Part(body=body, depth=depth, head=head)
-    ctype, params = _content_type(part.structural_header("content-type"), default_type)
-    part.content_type, part.params = ctype, params
+    raw_type = part.structural_header("content-type")
+    part.content_type = ctype = _content_type(raw_type, default_type)
+    part._params_from = raw_type
     if depth >= MAX_DEPTH or budget.parts >= MAX_PARTS:
         return part
     if ctype.startswith("multipart/"):
-        boundary = params.get("boundary", "")
+        boundary = part.params.get("boundary", "")
         if boundary:
             child_default = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
             for chunk in _split_multipart(body, boundary):

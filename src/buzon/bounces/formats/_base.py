@@ -38,8 +38,14 @@ _HOST_IN_DIAG_RE = re.compile(
 _STATUS_COMMENT_RE = re.compile(r"[245]\.\d{1,3}\.\d{1,3}\s*\(([^()]{1,200})\)")
 
 
+# White space that `str.split` splits at besides space, tab and newline (in ASCII).
+_OTHER_SPACE_RE = re.compile(r"[\r\x0b\x0c\x1c-\x1f]")
+
+
 def squash(text: str) -> str:
     """Collapse runs of white space and join lines."""
+    if text.isascii() and not _OTHER_SPACE_RE.search(text):
+        return " ".join(text.split())  # the same, where spaces, tabs and newlines are all
     return _SPACES_RE.sub(" ", text.replace("\n", " ")).strip()
 
 
