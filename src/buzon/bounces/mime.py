@@ -200,7 +200,7 @@ def _split_simple(block: str) -> list[tuple[str, str]]:
 
 def _unfold(value: str) -> str:
     if "\n" in value:
-        return " ".join(piece.strip() for piece in value.split("\n"))
+        return " ".join(map(str.strip, value.split("\n")))
     return value.strip()
 
 

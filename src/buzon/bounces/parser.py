@@ -153,6 +153,8 @@ def _original_info(mail: Mail) -> dict[str, str]:
         "envelope_id": "",
     }
     for text in mail.delivery_status_texts:
+        if "original-envelope-id:" not in text.lower():
+            continue
         for line in text.split("\n"):
             if line.lower().startswith("original-envelope-id:"):
                 info["envelope_id"] = line.split(":", 1)[1].strip()

@@ -104,10 +104,16 @@ def text_near(body: str, recipient: str) -> str:
     """The lines right after the first mention of `recipient` in the human-readable text."""
     if not body or not recipient:
         return ""
-    lines = body.split("\n")
     wanted = recipient.lower()
+    # Lower-casing the whole text gives each line's own lower-cased copy (a newline is
+    # neither a cased nor a case-ignorable character: no lower-casing looks past one).
+    lowered_body = body.lower()
+    if wanted not in lowered_body:
+        return ""
+    lines = body.split("\n")
+    lowered_lines = lowered_body.split("\n")
     for index, line in enumerate(lines[:2000]):
-        lowered = line.lower()
+        lowered = lowered_lines[index]
         if wanted in lowered and not _NEAR_SKIP_RE.match(line):
             # Use the text of the original case, not the lower-cased copy.
             start = lowered.index(wanted) + len(wanted)
