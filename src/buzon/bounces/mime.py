@@ -67,6 +67,7 @@ class Part:
 
     __slots__ = (
         "_first",
+        "_folded",
         "_head",
         "_headers",
         "_params",
@@ -93,6 +94,7 @@ class Part:
         self._headers = headers
         self._head = head
         self._first: dict[str, str] | None = None
+        self._folded: dict[str, str] | None = None
         self._simple: bool | None = None
         self._text: str | None = None
         self.body = body
@@ -121,14 +123,39 @@ class Part:
 
     def header(self, name: str) -> str:
         """The first value of header `name`, or ""."""
+        name = name.lower()
         first = self._first
         if first is None:
-            first = {}
-            for key, value in self.headers:
-                if key not in first:
-                    first[key] = value
-            self._first = first
-        return first.get(name.lower(), "")
+            first = self._index()
+        value = first.get(name)
+        if value is None:
+            folded = self._folded
+            raw = folded.get(name) if folded is not None else None
+            if raw is None:
+                return ""
+            # Unfolded when first asked for: most headers (Received:...) never are.
+            value = first[name] = _unfold(raw)
+        return value
+
+    def _index(self) -> dict[str, str]:
+        """Prepare `header`: the first value of each header, as the split block gives it,
+        or (for a simple block not yet split) as found in it, still folded."""
+        first: dict[str, str] = {}
+        if self._headers is None:
+            if self._simple is None:
+                self._simple = _is_simple_block(self._head)
+            if self._simple:
+                folded: dict[str, str] = {}
+                for name, value in _HEADER_RE.findall("\n" + self._head):
+                    folded.setdefault(name.lower(), value)
+                self._folded = folded
+                self._first = first
+                return first
+        for key, value in self.headers:
+            if key not in first:
+                first[key] = value
+        self._first = first
+        return first
 
     def structural_header(self, name: str) -> str:
         """`header(name)`, found without splitting the whole block where that gives the
@@ -155,12 +182,18 @@ class Part:
         return self._text
 
 
+# Every byte that is not in the base64 alphabet (dropped before decoding).
+_NOT_BASE64 = bytes(
+    b for b in range(256) if not (chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/="))
+)
+
+
 def _decode_body(part: Part) -> str:
     raw = part.body.encode("latin-1", "replace")
     encoding = part.structural_header("content-transfer-encoding").strip().lower()
     try:
         if encoding == "base64":
-            cleaned = re.sub(rb"[^A-Za-z0-9+/=]", b"", raw)
+            cleaned = raw.translate(None, _NOT_BASE64)
             cleaned = cleaned[: len(cleaned) - len(cleaned) % 4]
             raw = base64.b64decode(cleaned, validate=False)
         elif encoding == "quoted-printable":
