@@ -24,14 +24,16 @@ _REPLY_SAID_RE = re.compile(
     r"[^0-9\n]{0,20}?(?<!\d)([245][0-7]\d)(?!\d|\.\d)"
 )
 
-# What says that a failure happened at a command: (command, phrases, patterns), all
-# matched against the lower-cased text. Each pattern comes with the text every match of
-# it starts with, so that only text that has it is scanned, from there on.
+# What says that a failure happened at a command: (command, words one of which every
+# phrase and pattern of it contains, phrases, patterns), all matched against the
+# lower-cased text. Each pattern comes with the text every match of it starts with, so
+# that only text that has it is scanned, from there on.
 _COMMAND_PATTERNS: tuple[
-    tuple[str, tuple[str, ...], tuple[tuple[str, re.Pattern[str]], ...]], ...
+    tuple[str, tuple[str, ...], tuple[str, ...], tuple[tuple[str, re.Pattern[str]], ...]], ...
 ] = (
     (
         "DATA",
+        ("data",),
         ("final data", "[data]"),
         (
             ("after ", re.compile(r"\bafter (?:end of )?data\b")),
@@ -40,19 +42,26 @@ _COMMAND_PATTERNS: tuple[
             ("data", re.compile(r"\bdata\W+(?:response|command)")),
         ),
     ),
-    ("RCPT", ("rcpt to", "[rcpt_to]"), (("rcpt", re.compile(r"\brcpt\b")),)),
+    ("RCPT", ("rcpt",), ("rcpt to", "[rcpt_to]"), (("rcpt", re.compile(r"\brcpt\b")),)),
     (
         "MAIL",
+        ("mail",),
         ("mail from", "in reply to mail", "[mail_from]"),
         (("mail command", re.compile(r"\bmail command")),),
     ),
     (
         "EHLO",
+        ("ehlo", "helo", "greeting"),
         ("greeting",),
         (("ehlo", re.compile(r"\behlo\b")), ("helo", re.compile(r"\bhelo\b"))),
     ),
-    ("STARTTLS", (), (("starttls", re.compile(r"\bstarttls\b")),)),
-    ("CONN", ("initial connection", "refused to talk to me", "connection refused", "banner"), ()),
+    ("STARTTLS", ("starttls",), (), (("starttls", re.compile(r"\bstarttls\b")),)),
+    (
+        "CONN",
+        ("connection", "refused to talk", "banner"),
+        ("initial connection", "refused to talk to me", "connection refused", "banner"),
+        (),
+    ),
 )
 
 # "after RCPT TO", "in reply to end of DATA", ...: a command word after a lead-in.
@@ -77,6 +86,22 @@ _STATUS_AFTER_REPLY_RE = re.compile(
 )
 
 
+# The answers for the last few texts of the finders below: reading one bounce asks
+# about the same diagnostic and notification text several times (bounded: each memory
+# is emptied when full).
+_RECENT = 16
+_RECENT_STATUSES: dict[str, str] = {}
+_RECENT_REPLY_CODES: dict[str, str] = {}
+_RECENT_COMMANDS: dict[str, str] = {}
+
+
+def _remember(memory: dict[str, str], text: str, answer: str) -> str:
+    if len(memory) >= _RECENT:
+        memory.clear()
+    memory[text] = answer
+    return answer
+
+
 def find_status(text: str) -> str:
     """The enhanced status code in `text` (e.g. "5.1.1"), or "".
 
@@ -85,6 +110,13 @@ def find_status(text: str) -> str:
     reply code's wins: "554 4.4.7 Message expired <421 4.4.2 Connection timed out>" is a
     summary in a made-up wrapper around the remote server's real answer.
     """
+    found = _RECENT_STATUSES.get(text)
+    if found is None:
+        found = _remember(_RECENT_STATUSES, text, _find_status(text))
+    return found
+
+
+def _find_status(text: str) -> str:
     head = text[:8000]
     first = ""
     for match in _STATUS_AFTER_REPLY_RE.finditer(head):
@@ -124,6 +156,13 @@ def reply_code_before(text: str, status: str) -> str:
 
 def find_reply_code(text: str) -> str:
     """The SMTP reply code the diagnostic text quotes, or ""."""
+    found = _RECENT_REPLY_CODES.get(text)
+    if found is None:
+        found = _remember(_RECENT_REPLY_CODES, text, _find_reply_code(text))
+    return found
+
+
+def _find_reply_code(text: str) -> str:
     head = text[:8000].strip()
     if not head:
         return ""
@@ -143,20 +182,11 @@ def find_reply_code(text: str) -> str:
     return ""
 
 
-# The answers for the last few texts: reading one bounce asks about the same diagnostic
-# and notification text several times (bounded: cleared when full).
-_RECENT_COMMANDS: dict[str, str] = {}
-_RECENT = 16
-
-
 def find_command(text: str) -> str:
     """The SMTP command a diagnostic says the failure happened at, or ""."""
     found = _RECENT_COMMANDS.get(text)
     if found is None:
-        found = _find_command(text)
-        if len(_RECENT_COMMANDS) >= _RECENT:
-            _RECENT_COMMANDS.clear()
-        _RECENT_COMMANDS[text] = found
+        found = _remember(_RECENT_COMMANDS, text, _find_command(text))
     return found
 
 
@@ -167,7 +197,12 @@ def _find_command(text: str) -> str:
             if _COMMAND_LEAD_RE.search(head, max(0, match.start() - 30), match.start() + 1):
                 word = match.group(1).upper()
                 return _COMMAND_NORMAL.get(word, word)
-    for name, phrases, patterns in _COMMAND_PATTERNS:
+    for name, words, phrases, patterns in _COMMAND_PATTERNS:
+        for word in words:
+            if word in head:
+                break
+        else:
+            continue
         for phrase in phrases:
             if phrase in head:
                 return name
