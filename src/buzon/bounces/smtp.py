@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
-# The look-behinds come after the first character (which they look past), so that the
-# regex engine can skip quickly to the characters a match starts with.
-STATUS_RE = re.compile(r"([245])(?<![\d.][245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
+# An enhanced status code in free text, read as buzon.smtpcodes reads it (see its
+# parsing.STATUS_CODE: not part of a longer run of digits and dots, a dot after it is a
+# full stop). A copy, because this package imports nothing outside itself; both are
+# tested against tests/status_code_cases.py. The look-behind comes after the first
+# character (which it looks past), so that the regex engine can skip quickly to the
+# characters a match starts with. Groups: class, subject, detail.
+STATUS_RE = re.compile(r"([245])(?<![\d.][245])\.(\d{1,3})\.(\d{1,3})(?!\d|\.\d)", re.ASCII)
 # A reply code where one is expected: at the start, after "said:", or before a status.
 _REPLY_AT_START_RE = re.compile(r"^\W{0,3}([245][0-7]\d)(?:[ \-]|$)")
 _REPLY_ANYWHERE_RE = re.compile(
@@ -82,7 +86,7 @@ _COMMAND_AFTER_LEAD_RE = re.compile(
 
 
 _STATUS_AFTER_REPLY_RE = re.compile(
-    r"[245](?<!\d[245])\d\d[ \-]['\"(]?([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)"
+    r"[245](?<!\d[245])\d\d[ \-]['\"(]?([245])\.(\d{1,3})\.(\d{1,3})(?!\d|\.\d)", re.ASCII
 )
 
 

@@ -45,13 +45,14 @@ from buzon.deliveries.recording import (
     record_failure,
 )
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundSource, InboundState
+from buzon.smtpcodes.parsing import STATUS_CODE, STATUS_RE
 
 log = logging.getLogger("buzon.mail.webhooks")
 
 FAILURES = {"bounced", "rejected", "failed"}
 HANDLED = FAILURES | {"deferred", "delivered", "complained"}
-_CODES = re.compile(r"\b([245]\d\d)\b(?:[ -]+([245]\.\d{1,3}\.\d{1,3})\b)?")
-_STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+_CODES = re.compile(rf"\b([245]\d\d)\b(?:[ -]+({STATUS_CODE}))?", re.ASCII)
+_STATUS = STATUS_RE
 
 # ESPs whose tracking webhook anymail authenticates by a signature of their own
 # (besides optional basic auth): the ANYMAIL setting that enables it.
