@@ -10,6 +10,8 @@ scripts/system-packages.sh || echo "!! could not install system packages; browse
 
 "$VENV/bin/ruff" check --no-cache .
 "$VENV/bin/ruff" format --no-cache --check .
+# Types: strict for the two pure libraries ([tool.mypy] in pyproject.toml).
+"$VENV/bin/mypy" -p buzon.bounces -p buzon.smtpcodes
 
 pg_url=${DATABASE_URL:-}
 echo "== test suite on SQLite"

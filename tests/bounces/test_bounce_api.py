@@ -111,7 +111,7 @@ def test_record_is_frozen() -> None:
     record = parse(POSTFIX_DSN)[0]
     assert isinstance(record, BounceRecord)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        record.reason = "other"  # type: ignore[misc]
+        record.reason = "other"  # type: ignore[misc]  # the assignment must fail
 
 
 def test_an_ordinary_message_is_not_a_bounce() -> None:

@@ -12,10 +12,11 @@ import sys
 from pathlib import Path
 
 from .parser import parse_mailbox
+from .record import BounceRecord
 
 
-def _record_json(path: str, index: int, record) -> str:
-    data = {"file": path, "index": index}
+def _record_json(path: str, index: int, record: BounceRecord) -> str:
+    data: dict[str, object] = {"file": path, "index": index}
     data.update(record.to_dict())
     # The names the labels files use, so either spelling can be compared.
     data["replycode"] = record.reply_code

@@ -19,6 +19,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .parser import parse, parse_mailbox
 from .record import BounceRecord
@@ -89,8 +90,8 @@ class Score:
         return "\n".join(lines)
 
 
-def load_labels(path: Path) -> dict[str, list[dict]]:
-    labels: dict[str, list[dict]] = defaultdict(list)
+def load_labels(path: Path) -> dict[str, list[dict[str, Any]]]:
+    labels: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
@@ -99,14 +100,14 @@ def load_labels(path: Path) -> dict[str, list[dict]]:
     return labels
 
 
-def load_departures(path: Path) -> list[dict]:
+def load_departures(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 
 def apply_departures(
-    labels: dict[str, list[dict]], departures: list[dict]
-) -> dict[str, list[dict]]:
+    labels: dict[str, list[dict[str, Any]]], departures: list[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
     """The labels with each departure's fields replaced by our reading.
 
     Raises ValueError when a departure names a label row that does not say what the
@@ -128,7 +129,9 @@ def apply_departures(
     return result
 
 
-def score(corpus: Path, labels: dict[str, list[dict]], not_bounces: Path | None = None) -> Score:
+def score(
+    corpus: Path, labels: dict[str, list[dict[str, Any]]], not_bounces: Path | None = None
+) -> Score:
     result = Score()
     for name in sorted(labels):
         expected = labels[name]
@@ -146,7 +149,7 @@ def score(corpus: Path, labels: dict[str, list[dict]], not_bounces: Path | None 
 
 
 def compare_file(
-    name: str, expected: list[dict], records: list[BounceRecord], result: Score
+    name: str, expected: list[dict[str, Any]], records: list[BounceRecord], result: Score
 ) -> None:
     result.files += 1
     want = {row["recipient"].lower() for row in expected}

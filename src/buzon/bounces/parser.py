@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.message
 import logging
 import re
+from types import ModuleType
 
 from . import address, autoreply, mime
 from .classify import build
@@ -125,7 +126,7 @@ def _facts(mail: Mail, depth: int = 0) -> tuple[Mail, list[Fact]]:
     return mail, []
 
 
-def _safe_detect(module, mail: Mail) -> bool:
+def _safe_detect(module: ModuleType, mail: Mail) -> bool:
     try:
         return bool(module.detect(mail))
     except Exception:
@@ -133,9 +134,9 @@ def _safe_detect(module, mail: Mail) -> bool:
         return False
 
 
-def _safe(module, mail: Mail) -> list[Fact]:
+def _safe(module: ModuleType, mail: Mail) -> list[Fact]:
     try:
-        facts = module.extract(mail)
+        facts: list[Fact] = module.extract(mail)
     except Exception:
         log.debug("extract failed in %s", module.__name__, exc_info=True)
         return []

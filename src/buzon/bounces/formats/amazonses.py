@@ -20,6 +20,7 @@ mailbox, a message too large, rejected content or a rejected attachment.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .. import address, smtp
 from ..mail import Mail
@@ -41,7 +42,7 @@ def detect(mail: Mail) -> bool:
     return head.startswith("{") and ("notificationType" in head or '"Type"' in head)
 
 
-def _document(text: str) -> dict | None:
+def _document(text: str) -> dict[str, Any] | None:
     text = text.replace("!\n ", "").lstrip()[:_MAX_JSON]
     try:
         document, _ = json.JSONDecoder().raw_decode(text)
@@ -74,7 +75,7 @@ def extract(mail: Mail) -> list[Fact]:
     return []
 
 
-def _records(value: object) -> list:
+def _records(value: object) -> list[Any]:
     return value[:500] if isinstance(value, list) else []
 
 

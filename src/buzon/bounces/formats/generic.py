@@ -191,7 +191,7 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
         [(a, d) for a, d in split_by_recipient(text, _RECIPIENT_RE) if a.lower() not in excluded]
     )
     if not pairs:
-        found = []
+        found: list[tuple[str, str]] = []
         for count, match in enumerate(_INTRO_RE.finditer(text[:20_000])):
             if count > 200:
                 break

@@ -36,7 +36,7 @@ def extract(mail: Mail) -> list[Fact]:
     if cause < 0 or affected < cause:
         return []
     diagnostic = squash(text[cause + len(_CAUSE) : affected])
-    facts = []
+    facts: list[Fact] = []
     for line in text[affected + len(_AFFECTED) :].split("\n", 200)[1:200]:
         if not line.strip():
             if facts:

@@ -80,7 +80,7 @@ def extract(mail: Mail) -> list[Fact]:
     for line in text.split("\n", 2000)[:2000]:
         found = _LINE_RE.match(line.strip())
         recipient = address.clean(found.group("addr")) if found else ""
-        if not recipient:
+        if found is None or not recipient:
             continue
         diagnostic = squash(found.group("text"))
         known = from_dsn.get(recipient.lower())

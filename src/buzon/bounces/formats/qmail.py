@@ -63,7 +63,7 @@ def extract(mail: Mail) -> list[Fact]:
             break
         found = _RECIPIENT_RE.match(line.strip())
         value = address.clean(found.group("addr")) if found else ""
-        if value:
+        if found is not None and value:
             blocks.append((value, [found.group("rest")] if found.group("rest") else []))
         elif blocks and line.strip():
             blocks[-1][1].append(line.strip())

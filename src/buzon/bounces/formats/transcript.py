@@ -96,7 +96,7 @@ def extract(mail: Mail) -> list[Fact]:
             continue
         verdict = _VERDICT_RE.match(line)
         value = address.clean(verdict.group("addr")) if verdict else ""
-        if not value:
+        if verdict is None or not value:
             if line.strip():
                 pending.append(line.strip())
                 transcript_text.append(line.strip())
