@@ -139,9 +139,7 @@ class Mail:
                 "text/global-headers",
                 "message/global-headers",
             ):
-                return mime.Part(
-                    headers=mime.parse_headers(part.text().lstrip("\n")), body="", depth=part.depth
-                )
+                return mime.Part(head=part.text().lstrip("\n"), body="", depth=part.depth)
         return None
 
     @_once
@@ -206,7 +204,7 @@ class Mail:
             text = "\n".join(lines)
             if mime.looks_like_header_block(text):
                 head, _ = mime.split_head_body(text)
-                return mime.Part(headers=mime.parse_headers(head), body="", depth=1)
+                return mime.Part(head=head, body="", depth=1)
         return None
 
     def original_header(self, name: str) -> str:

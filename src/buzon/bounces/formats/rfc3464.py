@@ -40,6 +40,8 @@ def add_text_facts(mail: Mail, facts: list[Fact]) -> None:
     notification = mail.notification
     _add_verdicts(notification, facts)
     for fact in facts:
+        if fact.diagnostic and fact.command:
+            continue  # nothing to fill in from the text near the recipient
         near = text_near(notification, fact.recipient)
         if not fact.diagnostic:
             fact.diagnostic = near
