@@ -145,10 +145,11 @@ class Part:
             if self._simple is None:
                 self._simple = _is_simple_block(self._head)
             if self._simple:
-                folded: dict[str, str] = {}
-                for name, value in _HEADER_RE.findall("\n" + self._head):
-                    folded.setdefault(name.lower(), value)
-                self._folded = folded
+                # In reverse, so that the first of repeated headers is the one kept.
+                self._folded = {
+                    name.lower(): value
+                    for name, value in reversed(_HEADER_RE.findall("\n" + self._head))
+                }
                 self._first = first
                 return first
         for key, value in self.headers:

@@ -93,7 +93,12 @@ def _facts(mail: Mail, depth: int = 0) -> tuple[Mail, list[Fact]]:
     if arf.detect(mail):
         return mail, _safe(arf, mail)
     for module in VENDORS:
-        if _safe_detect(module, mail):
+        try:
+            recognised = module.detect(mail)
+        except Exception:
+            log.debug("detect failed in %s", module.__name__, exc_info=True)
+            continue
+        if recognised:
             facts = _safe(module, mail)
             if facts:
                 return mail, facts

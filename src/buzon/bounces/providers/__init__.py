@@ -136,6 +136,8 @@ def _candidates(
     asked: set[Provider] = set()
 
     def fresh(found: Iterable[Provider]) -> Iterator[Provider]:
+        if not found:
+            return
         for provider in sorted(set(found) - asked, key=lambda p: _ORDER[p.name]):
             asked.add(provider)
             yield provider
@@ -145,4 +147,4 @@ def _candidates(
     reporting = reporting_host.lower().strip("[]. ")
     if reporting and reporting != host:
         yield from fresh(_matching(reporting, _BY_HOST))
-    yield from fresh(_BY_SIGN[m.group()] for m in _SIGN_RE.finditer(diagnostic.lower()))
+    yield from fresh([_BY_SIGN[m.group()] for m in _SIGN_RE.finditer(diagnostic.lower())])
