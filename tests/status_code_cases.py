@@ -1,6 +1,6 @@
 """Where an enhanced status code is in a text: the cases both readers are tested on.
 
-`buzon.smtpcodes.parsing` owns the reader; `buzon.bounces.smtp` keeps a copy of it (the
+`buzon.smtpcodes.parsing` owns the reader; `buzon_bounces.smtp` keeps a copy of it (the
 bounce library imports nothing outside itself). Each case is a text and the codes in it,
 in order, as (class, subject, detail).
 """

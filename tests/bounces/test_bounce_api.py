@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from buzon.bounces import BounceRecord, classify, is_auto_reply, parse
+from buzon_bounces import BounceRecord, classify, is_auto_reply, parse
 
 EML = Path(__file__).parent / "corpus" / "sisimai" / "eml"
 
@@ -209,6 +209,6 @@ def test_classify_takes_a_provider_s_wording_into_account() -> None:
     ],
 )
 def test_evaluation_excludes_both_forms_of_sisimai_placeholders(status, placeholder):
-    from buzon.bounces.smtp import is_placeholder
+    from buzon_bounces.smtp import is_placeholder
 
     assert is_placeholder(status) is placeholder

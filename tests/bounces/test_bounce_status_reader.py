@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from status_code_cases import CASES
 
-from buzon.bounces import smtp
+from buzon_bounces import smtp
 
 
 @pytest.mark.parametrize(("text", "codes"), CASES)

@@ -31,7 +31,6 @@ from typing import Protocol
 
 from django.utils import timezone
 
-from buzon.bounces import classify
 from buzon.deliveries.models import Delivery, EmailNotification, FailureSource, Suppression
 from buzon.deliveries.recording import (
     Failure,
@@ -45,6 +44,7 @@ from buzon.deliveries.suppression import active_suppressions
 from buzon.mail.addresses import InvalidAddress, check_address
 from buzon.mail.relay import Attempt, RelayUnavailable
 from buzon.mail.verp import return_path
+from buzon_bounces import classify
 
 log = logging.getLogger("buzon.mail.sending")
 

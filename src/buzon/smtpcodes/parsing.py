@@ -16,7 +16,7 @@ from dataclasses import dataclass
 # ("5.1.1.20", an IP address); a dot after it is a full stop ("... (5.1.1)." reads
 # 5.1.1). This is the one reading of the code in Buzón: `STATUS_RE` finds it anywhere,
 # `LEADING_STATUS_RE` at the start of a text (each with the code as group 1), and
-# `STATUS_CODE` (no groups) composes into other patterns. buzon.bounces keeps its own copy
+# `STATUS_CODE` (no groups) composes into other patterns. buzon_bounces keeps its own copy
 # (it imports nothing outside itself); tests/status_code_cases.py holds the cases both
 # copies are tested against. Compile with re.ASCII: "٥.١.١" is no code.
 STATUS_CODE = r"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?!\d|\.\d)"

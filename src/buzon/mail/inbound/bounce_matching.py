@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from buzon.bounces import BounceRecord
 from buzon.deliveries.models import Delivery, EmailNotification, FailureSource
 from buzon.deliveries.recording import (
     Delay,
@@ -37,6 +36,7 @@ from buzon.deliveries.recording import (
 )
 from buzon.mail.inbound.models import InboundMessage
 from buzon.mail.verp import PREFIX, verify_return_path
+from buzon_bounces import BounceRecord
 
 _PLACEHOLDER = re.compile(r"^\d\.0\.9\d\d$")
 

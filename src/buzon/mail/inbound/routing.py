@@ -10,7 +10,7 @@ Order of the questions (docs/inbound.md, "Routing"):
 1. Our own notification come back (From a support address, with X-Buzon-Ticket-Id)?
    Ignored.
 2. A report about mail we sent — a DSN, a vendor non-delivery report, an ARF
-   complaint (`buzon.bounces.parse` finds records other than "vacation"), sent by a
+   complaint (`buzon_bounces.parse` finds records other than "vacation"), sent by a
    mail system rather than forwarded by a person (`_from_a_reporter`)? Matched to
    deliveries (`bounce_matching`) and recorded through `deliveries.recording`; what
    matches nothing, or carries a forged token, is kept as unmatched.
@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from buzon.bounces import BounceRecord
-from buzon.bounces import parse as parse_bounce
 from buzon.mail.inbound import authres, bounce_matching, loops, parsing, replies, ticket_matching
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundState
 from buzon.mail.models import Direction, MessageReference
 from buzon.tickets.models import Comment, EventType, Role, Status, Ticket, User, UserIdentity, Via
 from buzon.tickets.services import CommentInput, create_ticket, update_ticket
+from buzon_bounces import BounceRecord
+from buzon_bounces import parse as parse_bounce
 
 
 @dataclass

@@ -34,7 +34,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.urls import URLPattern, path
 from django.views.decorators.csrf import csrf_exempt
 
-from buzon.bounces import classify
 from buzon.deliveries.models import Delivery, FailureSource
 from buzon.deliveries.recording import (
     Delay,
@@ -46,6 +45,7 @@ from buzon.deliveries.recording import (
 )
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundSource, InboundState
 from buzon.smtpcodes.parsing import STATUS_CODE, STATUS_RE
+from buzon_bounces import classify
 
 log = logging.getLogger("buzon.mail.webhooks")
 
