@@ -7,6 +7,7 @@ lists them all with their defaults. The defaults are the embedded set-up: SQLite
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from pathlib import Path
@@ -96,6 +97,20 @@ INBOUND_MAX_DEPTH = env_int("BUZON_INBOUND_MAX_DEPTH", 30)
 # The authserv-id of the MTA in front whose Authentication-Results (SPF, DKIM, DMARC)
 # Buzón trusts; empty: none. Mail that fails them never becomes a public comment.
 INBOUND_AUTHSERV_ID = env("BUZON_INBOUND_AUTHSERV_ID", "")
+# Reporters whose delivery reports are trusted even without a signed return path or
+# envelope id (docs/inbound.md, "Which reports are trusted"): the MTA in front of
+# Buzón by its connecting address (IP addresses or networks), or domains whose DKIM
+# pass the trusted Authentication-Results shows for the report's From domain.
+INBOUND_TRUSTED_REPORTER_NETWORKS = [
+    str(ipaddress.ip_network(n.strip(), strict=False))
+    for n in env("BUZON_INBOUND_TRUSTED_REPORTER_NETWORKS", "").split(",")
+    if n.strip()
+]
+INBOUND_TRUSTED_REPORTER_DOMAINS = [
+    d.strip().lower()
+    for d in env("BUZON_INBOUND_TRUSTED_REPORTER_DOMAINS", "").split(",")
+    if d.strip()
+]
 # Loop guard: more than LIMIT messages from one sender within WINDOW seconds are held.
 INBOUND_LOOP_LIMIT = env_int("BUZON_INBOUND_LOOP_LIMIT", 20)
 INBOUND_LOOP_WINDOW = float(env("BUZON_INBOUND_LOOP_WINDOW", "3600"))

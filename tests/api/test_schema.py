@@ -43,7 +43,9 @@ def test_schema_is_generated_from_the_endpoint_declarations(client):
     assert "email_cc_ids" in ticket["properties"] and "status" in ticket["required"]
     assert ticket["properties"]["status"]["enum"][:2] == ["new", "open"]
     status = schema["components"]["schemas"]["DeliveryStatus"]
-    assert set(status["required"]) == {"id", "name", "code", "message"}
+    # Zendesk's four, and Buzón's blame in a field of its own
+    assert set(status["required"]) == {"id", "name", "code", "message", "blame"}
+    assert "who must act" in status["properties"]["blame"]["description"]
     assert schema == document()
 
 

@@ -98,7 +98,11 @@ def dsn(
 
 
 def ingest(
-    raw: bytes, mail_from: str | None = None, rcpt_tos: list[str] | None = None
+    raw: bytes,
+    mail_from: str | None = None,
+    rcpt_tos: list[str] | None = None,
+    *,
+    peer: str = "",
 ) -> InboundMessage:
     """Store a message as the SMTP server does, then let a worker process the queue.
     The envelope sender is the From address unless given ("" is the null sender)."""
@@ -108,7 +112,7 @@ def ingest(
 
         mail_from = parseaddr(str(message_from_bytes(raw).get("From", "")))[1]
     row = store.store(
-        raw, mail_from, rcpt_tos or [settings.SUPPORT_ADDRESS], source=InboundSource.SMTP
+        raw, mail_from, rcpt_tos or [settings.SUPPORT_ADDRESS], source=InboundSource.SMTP, peer=peer
     )
     process_all()
     row.refresh_from_db()

@@ -1,18 +1,20 @@
 """Bounces find their delivery (signed return path, envelope id, returned Message-ID
-and recipient) and go through the one failure-recording path; what matches nothing, or
-carries a forged token, changes nothing and is kept as unmatched."""
+and recipient); only authentic ones (signed return path or envelope id, trusted
+reporter) go through the one failure-recording path, the others are kept on the
+delivery as unverified reports; what matches nothing, or carries a forged token,
+changes nothing and is kept as unmatched."""
 
 from __future__ import annotations
 
 import pytest
 from inboundmail import dsn, email_of, ingest
 
-from buzon.deliveries.models import Delivery, DeliveryEvent, Suppression
+from buzon.deliveries.models import Delivery, DeliveryEvent, Suppression, UnverifiedReport
 from buzon.deliveries.recording import Reply, record_handoffs
 from buzon.mail.inbound.models import InboundMessage, UnmatchedBounce
-from buzon.mail.verp import return_path
+from buzon.mail.verp import envelope_id, return_path
 from buzon.rules.standard import FAILURE_TAG
-from buzon.tickets.models import AuditEvent, EventType
+from buzon.tickets.models import AuditEvent, EventType, UserIdentity
 
 
 @pytest.fixture
@@ -83,24 +85,104 @@ def test_a_tampered_token_changes_nothing_and_is_kept_as_unmatched(ana, ticket):
     assert bytes(row.raw) == bytes(InboundMessage.objects.get(pk=row.pk).raw)
 
 
-def test_a_bounce_without_a_token_matches_by_returned_message_id_and_recipient(ana, ticket):
-    row = ingest(dsn(ana), "", ["support@helpdesk.test"])
+def unchanged(ana, ticket, before) -> None:
+    """Nothing about the delivery, the ticket or the address moved."""
     ana.refresh_from_db()
-    assert row.outcome == "recorded" and ana.state == "failed"
-    assert "returned Message-ID and recipient" in row.detail
+    assert ana.state == "handed_off" and ana.blame == "" and ana.failed_at is None
+    assert snapshot(ticket) == before
+    assert not Suppression.objects.exists()
+    identity = UserIdentity.objects.get(value="ana@example.com")
+    assert (identity.deliverable_state, identity.undeliverable_count) == ("deliverable", 0)
 
 
-def test_the_envelope_id_matches_when_the_return_path_is_lost(ana, ticket):
-    raw = dsn(ana).replace(
-        b"Reporting-MTA: dns; sandbox.buzon.test\r\n",
-        b"Reporting-MTA: dns; sandbox.buzon.test\r\nOriginal-Envelope-Id: "
-        + ana.return_token.encode()
-        + b"\r\n",
-    )
-    raw = raw.replace(email_of(ticket).message_id.encode(), b"someone-else@example.org")
+def test_a_bounce_without_a_token_is_only_an_unverified_report(ana, ticket):
+    before = snapshot(ticket)
+    row = ingest(dsn(ana), "", ["support@helpdesk.test"])
+    assert (row.state, row.outcome) == ("processed", "unverified_report")
+    assert "returned Message-ID and recipient" in row.detail and row.delivery_ids == [ana.pk]
+    unchanged(ana, ticket, before)
+    (report,) = UnverifiedReport.objects.filter(delivery=ana)
+    assert (report.reply_code, report.enhanced_status, report.blame) == (550, "5.1.1", "address")
+    assert report.matched_by == "returned Message-ID and recipient"
+    assert report.inbound_message_id == row.pk and report.accepted_at is None
+
+
+def test_the_same_unverified_report_twice_is_kept_once(ana, ticket):
+    raw = dsn(ana)
+    ingest(raw, "", ["support@helpdesk.test"])
+    ingest(raw + b"\r\n", "", ["postmaster@helpdesk.test"])
+    assert UnverifiedReport.objects.filter(delivery=ana).count() == 1
+
+
+def test_a_signed_envelope_id_matches_when_the_return_path_is_lost(ana, ticket):
+    raw = with_envelope_id(dsn(ana), envelope_id(ana.return_token), ticket)
     row = ingest(raw, "", ["postmaster@helpdesk.test"])
     ana.refresh_from_db()
-    assert ana.state == "failed" and "Original-Envelope-Id" in row.detail
+    assert ana.state == "failed" and "signed envelope id" in row.detail
+    assert ana.blame == "address" and Suppression.objects.filter(address=ana.email).exists()
+
+
+def test_an_unsigned_envelope_id_is_only_an_unverified_report(ana, ticket):
+    before = snapshot(ticket)
+    raw = with_envelope_id(dsn(ana), ana.return_token, ticket)  # what mail in flight carries
+    row = ingest(raw, "", ["postmaster@helpdesk.test"])
+    assert row.outcome == "unverified_report" and "unsigned envelope id" in row.detail
+    unchanged(ana, ticket, before)
+    assert UnverifiedReport.objects.get(delivery=ana).matched_by == "unsigned envelope id"
+
+
+def test_an_envelope_id_signed_by_someone_else_changes_nothing(ana, ticket):
+    before = snapshot(ticket)
+    forged = ana.return_token + "-" + "a" * 16
+    row = ingest(with_envelope_id(dsn(ana), forged, ticket), "", ["postmaster@helpdesk.test"])
+    assert row.state == "unmatched" and "signature is not ours" in row.detail
+    unchanged(ana, ticket, before)
+    assert not UnverifiedReport.objects.exists()
+
+
+def test_a_report_from_a_trusted_connecting_address_is_recorded(ana, ticket, settings):
+    settings.INBOUND_TRUSTED_REPORTER_NETWORKS = ["192.0.2.0/24"]
+    row = ingest(dsn(ana), "", ["support@helpdesk.test"], peer="192.0.2.25 (mta.example.com)")
+    ana.refresh_from_db()
+    assert row.outcome == "recorded" and ana.state == "failed"
+    assert "trusted reporter (connecting address 192.0.2.25)" in row.detail
+    other = ingest(dsn(ana, recipient="carla@example.com"), "", ["support@helpdesk.test"],
+                   peer="198.51.100.7 (mta.example.com)")  # fmt: skip
+    assert other.outcome in ("unverified_report", "unmatched")
+
+
+AUTH = "Authentication-Results: mx.helpdesk.test; dkim=pass header.d={d} header.s=s1\r\n"
+
+
+@pytest.mark.parametrize(
+    ("signed_by", "recorded"),
+    [("relay.partner.example", True), ("evil.example", False), (None, False)],
+)
+def test_a_report_signed_by_a_trusted_domain_is_recorded(
+    ana, ticket, settings, signed_by, recorded
+):
+    settings.INBOUND_AUTHSERV_ID = "mx.helpdesk.test"
+    settings.INBOUND_TRUSTED_REPORTER_DOMAINS = ["partner.example"]
+    raw = dsn(ana).replace(
+        b"From: ", b"From: MAILER-DAEMON@relay.partner.example\r\nX-Old-From: ", 1
+    )
+    if signed_by:
+        raw = AUTH.format(d=signed_by).encode() + raw
+    row = ingest(raw, "", ["support@helpdesk.test"])
+    ana.refresh_from_db()
+    assert (ana.state == "failed") is recorded
+    assert row.outcome == ("recorded" if recorded else "unverified_report")
+
+
+def with_envelope_id(raw: bytes, envid: str, ticket) -> bytes:
+    """The report with this Original-Envelope-Id and no matching Message-ID."""
+    raw = raw.replace(
+        b"Reporting-MTA: dns; sandbox.buzon.test\r\n",
+        b"Reporting-MTA: dns; sandbox.buzon.test\r\nOriginal-Envelope-Id: "
+        + envid.encode()
+        + b"\r\n",
+    )
+    return raw.replace(email_of(ticket).message_id.encode(), b"someone-else@example.org")
 
 
 def test_a_bounce_about_mail_we_never_sent_is_unmatched(ana, ticket):

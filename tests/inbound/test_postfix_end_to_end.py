@@ -19,7 +19,7 @@ import pytest
 from helpers import free_port
 from inboundmail import email_of, live_db, message, process_all, reply, wait_until
 
-from buzon.deliveries.models import Delivery
+from buzon.deliveries.models import Delivery, Suppression
 from buzon.mail.inbound.models import InboundMessage
 from buzon.mail.inbound.smtpd import InboundServer
 from buzon.mail.relay import RelayConfig, SmtpRelay
@@ -138,6 +138,9 @@ def test_postfix_dsns_become_failures_on_the_right_recipient_and_a_delay_stays_d
     assert Delivery.objects.get(pk=deliveries["tom@example.org"]).state == "handed_off"
     casillena = Delivery.objects.get(pk=deliveries["casillena@example.net"])
     assert casillena.failed_at is None and casillena.events.filter(kind="delayed").exists()
+    # Suppression follows blame: only the address that does not exist is suppressed.
+    assert (nadie.blame, llena.blame, grande.blame) == ("address", "mailbox", "content")
+    assert set(Suppression.objects.values_list("address", flat=True)) == {"nadie@invalid.example"}
 
     for ticket, failed in ((first, {"nadie@invalid.example", "grande@example.net"}),
                            (second, {"llena@example.net"})):  # fmt: skip

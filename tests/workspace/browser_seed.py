@@ -76,6 +76,7 @@ def seed() -> dict[str, int]:
     )
     ids["xss"] = xss.pk
     ids.update(hostile_bounce(agent, proactive, person))
+    ids.update(unverified_report(proactive, person))
     ids["pedro"] = pedro.pk
     ids["tom"] = tom.pk
     ids["agent"] = agent.pk
@@ -109,6 +110,33 @@ def hostile_bounce(agent, proactive, person) -> dict[str, int]:
         ),
     )
     return {"hostile_bounce": ticket.pk, "hostile_bounce_user": target.pk}
+
+
+def unverified_report(proactive, person) -> dict[str, int]:
+    """A bounce about Quique's copy that named it only by Message-ID (anyone who saw the
+    email could have written it): kept as an unverified report, as the inbound worker
+    does. The sandbox accepts Quique's address, so the copy itself is handed off."""
+    from buzon.deliveries.models import Delivery
+    from buzon.deliveries.reports import keep_unverified
+    from buzon_bounces import BounceRecord
+
+    target = person("quique@example.com", "Quique Cliente")
+    ticket = proactive("A report nobody can verify", target, [], "Hola Quique.")
+    delivery = Delivery.objects.get(ticket=ticket, email=target.email)
+    record = BounceRecord(
+        recipient=target.email, action="failed", status="5.1.1", reply_code="550",
+        diagnostic="550 5.1.1 <quique@example.com>: Recipient address rejected",
+        diagnostic_type="SMTP", remote_mta="mx.example.com", reporting_mta="mx.evil.example",
+        command="RCPT", reason="userunknown", hard=True,
+        original_message_id=delivery.email_notification.message_id, original_from="",
+        original_subject="", envelope_id="", feedback_type="", format="rfc3464",
+        blame="address",
+    )  # fmt: skip
+    keep_unverified(
+        delivery, record, "dsn:forged-1", matched_by="returned Message-ID and recipient",
+        reporter="eve@evil.example", peer="198.51.100.9 (mx.evil.example)",
+    )  # fmt: skip
+    return {"unverified": ticket.pk}
 
 
 if __name__ == "__main__":

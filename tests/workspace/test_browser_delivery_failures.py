@@ -179,3 +179,23 @@ def test_a_hostile_diagnostic_is_shown_as_text_and_never_runs(page, browser_serv
     page.goto(f"{page.base}/users/{browser_server.ids['hostile_bounce_user']}/")
     assert page.evaluate("window.__xss") is None
     assert not [e for e in page.js_errors if "dialog" in e]
+
+
+def test_an_unverified_report_is_shown_and_accepted_with_one_click(page, browser_server):
+    sign_in(page)
+    ticket_id = browser_server.ids["unverified"]
+    page.goto(f"{page.base}/tickets/{ticket_id}/")
+    expect(page.locator(".failure-summary")).to_have_count(0)  # it changed nothing
+    button = page.locator(".delivery button.unverified")
+    expect(button).to_have_count(1)
+    button.click()
+    popover = page.locator(".unverified-popover:popover-open")
+    expect(popover).to_be_visible()
+    expect(popover).to_contain_text("An unverified bounce from eve@evil.example says 550 5.1.1")
+    screenshot(page, "unverified-report")
+    popover.get_by_role("button", name="Accept this report").click()
+    expect(page.locator(".messages")).to_contain_text("Report accepted and recorded.")
+    expect(page.locator(".failure-summary")).to_contain_text("The address does not exist")
+    expect(page.locator("ul.who-acts")).to_contain_text("The address is wrong")
+    page.goto(f"{page.base}/tickets/{ticket_id}/?log=events")
+    expect(page.locator(".events-log")).to_contain_text("accepted by Alicia Agente")

@@ -1,14 +1,21 @@
 """The one / all / some decision under a comment, and which recipients get an icon."""
 
+import pytest
+
 from buzon.workspace.delivery_summary import (
     ALL_FAILED,
     ASK_ADMIN,
+    ASK_ADMIN_REPUTATION,
+    ASK_TO_ALLOW,
+    CHANGE_CONTENT,
     CHECK_ADDRESS,
     CONTACT_ANOTHER_WAY,
     LIFT_SUPPRESSION,
     NONE_FAILED,
     ONE_FAILED,
+    REACH_ANOTHER_WAY,
     RESEND_LATER,
+    SEE_CODES,
     SHRINK_AND_RESEND,
     SOME_FAILED,
     USE_SUGGESTION,
@@ -98,34 +105,73 @@ def test_codes_are_optional():
 
 
 def test_advice_for_an_unknown_user_is_to_check_the_address():
-    failed = r("nadie@invalid.example", "failed", reason="userunknown", enhanced_status="5.1.1")
+    failed = r("nadie@invalid.example", "failed", reason="userunknown", blame="address")
     assert advice_for(failed) == [CHECK_ADDRESS, CONTACT_ANOTHER_WAY]
 
 
 def test_advice_puts_a_typo_suggestion_first():
-    failed = r("pedro@gmial.com", "failed", reason="hostunknown")
+    failed = r("pedro@gmial.com", "failed", reason="hostunknown", blame="address")
     assert advice_for(failed, "pedro@gmail.com")[0] == USE_SUGGESTION
 
 
 def test_advice_for_a_too_big_message_is_to_shrink_and_resend():
-    failed = r("a@x.example", "failed", reason="mesgtoobig", reply_code="552")
+    failed = r("a@x.example", "failed", reason="mesgtoobig", reply_code="552", blame="content")
     assert advice_for(failed) == [SHRINK_AND_RESEND]
 
 
-def test_advice_for_a_full_mailbox_is_to_contact_the_user():
-    failed = r("a@x.example", "failed", reason="mailboxfull", enhanced_status="5.2.2")
-    assert advice_for(failed) == [CONTACT_ANOTHER_WAY, RESEND_LATER]
+def test_advice_for_a_full_mailbox_is_to_wait_not_to_fix_the_address():
+    failed = r("a@x.example", "failed", reason="mailboxfull", blame="mailbox")
+    assert advice_for(failed) == [RESEND_LATER, REACH_ANOTHER_WAY]
 
 
 def test_advice_for_a_blocked_sender_goes_to_the_admin():
-    failed = r("a@x.example", "failed", reason="blocked", enhanced_status="5.7.1")
+    failed = r("a@x.example", "failed", reason="blocked", enhanced_status="5.7.1", blame="setup")
     assert advice_for(failed)[0] == ASK_ADMIN
 
 
 def test_advice_for_a_suppressed_address_offers_to_lift_the_suppression():
-    failed = r("a@x.example", "failed", failure_source="suppressed")
+    failed = r("a@x.example", "failed", failure_source="suppressed", blame="address")
     assert LIFT_SUPPRESSION in advice_for(failed)
 
 
 def test_advice_for_a_deferred_delivery_is_to_wait():
-    assert advice_for(r("a@x.example", "deferred")) == [RESEND_LATER, CONTACT_ANOTHER_WAY]
+    assert advice_for(r("a@x.example", "deferred")) == [RESEND_LATER, REACH_ANOTHER_WAY]
+
+
+@pytest.mark.parametrize(
+    ("blame", "first"),
+    [
+        ("address", CHECK_ADDRESS),
+        ("mailbox", RESEND_LATER),
+        ("recipient_policy", ASK_TO_ALLOW),
+        ("setup", ASK_ADMIN),
+        ("reputation", ASK_ADMIN_REPUTATION),
+        ("content", CHANGE_CONTENT),
+        ("transient", RESEND_LATER),
+        ("", SEE_CODES),
+    ],
+)
+def test_the_advice_follows_who_must_act(blame, first):
+    failed = r("a@x.example", "failed", reason="whatever", blame=blame)
+    assert advice_for(failed)[0] == first
+
+
+@pytest.mark.parametrize("blame", ["content", "setup", "reputation", "mailbox", "transient"])
+def test_only_a_fault_of_the_address_asks_for_a_new_address(blame):
+    # "Rejected as spam" (5.7.1) must never send the agent after the customer's address.
+    failed = r("a@x.example", "failed", reason="spamdetected", enhanced_status="5.1.1", blame=blame)
+    advice = advice_for(failed, "a@y.example")
+    assert CHECK_ADDRESS not in advice and CONTACT_ANOTHER_WAY not in advice
+    assert USE_SUGGESTION not in advice
+
+
+def test_several_failures_say_who_must_act_once_each():
+    summary = summarize(
+        [
+            r("a@x.example", "failed", blame="address"),
+            r("b@x.example", "failed", blame="setup"),
+            r("c@x.example", "failed", blame="setup"),
+            r("d@x.example", "handed_off"),
+        ]
+    )
+    assert summary.variant == SOME_FAILED and summary.blames == ("address", "setup")

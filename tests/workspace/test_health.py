@@ -90,3 +90,49 @@ def test_the_page_renders_a_chart_domains_and_the_deferred_queue(agent, rf):
     assert "slow@example.net" in html and 'href="/tickets/7/"' in html
     assert "&lt;b&gt;try later&lt;/b&gt;" in html
     assert "Delayed, retrying: <strong>1</strong>" in html
+
+
+PTR_TEXT = (
+    "550-5.7.25 [203.0.113.5] The IP address sending this message does not have a PTR "
+    "record setup, or the corresponding forward DNS entry does not point to the sending IP."
+)
+
+
+def _fail(delivery, blame, reason, status, text, remote):
+    from buzon.deliveries.recording import Failure, record_failure
+
+    record_failure(delivery, Failure("dsn", 550, status, text, remote, reason, True, None, None,
+                                     blame))  # fmt: skip
+
+
+def test_failures_of_ours_are_problems_per_provider_with_what_to_fix(agent_client, ticket):
+    from buzon.deliveries.models import Delivery, Suppression
+
+    ana, carla, diego = Delivery.objects.filter(ticket=ticket).order_by("id")
+    _fail(ana, "setup", "requireptr", "5.7.25", PTR_TEXT, "dns; gmail-smtp-in.l.google.com")
+    _fail(carla, "setup", "requireptr", "5.7.25", PTR_TEXT, "gmail-smtp-in.l.google.com")
+    _fail(diego, "address", "userunknown", "5.1.1", "No such user", "mx.example.net")
+    html = agent_client.get("/health/").content.decode()
+    assert "Problems of ours" in html
+    assert "Gmail refuses our mail: the sending IP 203.0.113.5 has no PTR record" in html
+    row = html.split('data-reason="requireptr"')[1].split("</tr>")[0]
+    assert '<td class="num">2</td>' in row  # counted per provider
+    assert 'data-reason="userunknown"' not in html  # the address's fault is not ours
+    assert not Suppression.objects.filter(address__in=[ana.email, carla.email]).exists()
+
+
+def test_no_problem_of_ours_says_so(agent_client):
+    html = agent_client.get("/health/").content.decode()
+    assert "No failure in this period was our fault." in html
+
+
+def test_the_provider_comes_from_the_remote_server_or_the_domain():
+    from buzon.workspace.views.health import provider_of, sending_ip
+
+    assert provider_of("dns; gmail-smtp-in.l.google.com", "acme.example") == "Gmail"
+    assert provider_of("", "hotmail.com") == "Microsoft"
+    assert provider_of("acme-com.mail.protection.outlook.com", "acme.com") == "Microsoft"
+    assert provider_of("mta7.am0.yahoodns.net", "yahoo.com") == "Yahoo"
+    assert provider_of("mx.acme.example", "acme.example") == "acme.example"
+    assert sending_ip("host 10.0.0.1 said: [203.0.113.5] no PTR") == "203.0.113.5"
+    assert sending_ip("no address here 999.1.1.1") == ""

@@ -31,6 +31,7 @@ def ok(email, kind="to"):
 
 
 NADIE = dict(
+    blame="address",
     reply_code="550",
     enhanced_status="5.1.1",
     reason="userunknown",
@@ -109,14 +110,24 @@ def test_the_popover_explains_the_failure():
 
 def test_the_popover_suggests_a_correction_for_a_mistyped_domain():
     html = render_delivery(
-        [failed("pedro@gmial.com", user_id=4, reason="hostunknown", enhanced_status="5.1.2")]
+        [
+            failed(
+                "pedro@gmial.com",
+                user_id=4,
+                reason="hostunknown",
+                enhanced_status="5.1.2",
+                blame="address",
+            )
+        ]
     )
     assert "Did you mean <strong>pedro@gmail.com</strong>?" in html
     assert 'href="/users/4/"' in html
 
 
 def test_the_popover_for_a_too_big_message_says_to_shrink_it():
-    html = render_delivery([failed("a@x.example", reason="mesgtoobig", reply_code="552")])
+    html = render_delivery(
+        [failed("a@x.example", reason="mesgtoobig", reply_code="552", blame="content")]
+    )
     assert "Make the message smaller" in html
 
 

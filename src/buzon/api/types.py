@@ -326,12 +326,23 @@ class IdentitiesResponse(TypedDict):
 
 
 class DeliveryStatus(TypedDict):
-    """A row of Zendesk's delivery-status table; `name` lower-case, as Zendesk's API."""
+    """A row of Zendesk's delivery-status table; `name` lower-case, as Zendesk's API.
+    `blame` is Buzón's own field (Zendesk clients ignore it)."""
 
     id: int
     name: str
     code: str
     message: str
+    blame: Annotated[
+        str,
+        Doc(
+            "Buzón: who must act on a failure: address (the address is wrong or gone), "
+            "mailbox (full or inactive for now), recipient_policy (the recipient's "
+            "filters), setup (our sending set-up), reputation (our reputation or rate), "
+            "content (the message), transient (trouble on the way) or unknown; "
+            "empty when nothing failed. Only address suppresses the address"
+        ),
+    ]
 
 
 class DeliveryDetails(TypedDict):
@@ -340,7 +351,10 @@ class DeliveryDetails(TypedDict):
     state: Annotated[str, Doc("queued, sending, deferred, handed_off, delivered or failed")]
     kind: Annotated[str, Doc("to or cc")]
     reason: Annotated[str, Doc("Reason class, e.g. userunknown, mailboxfull")]
-    hard: Annotated[bool, Doc("The address itself is at fault (not worth retrying)")]
+    hard: Annotated[bool, Doc("Permanent: not worth retrying as it is")]
+    unverified_reports: Annotated[
+        int, Doc("Reports naming this copy that could not be verified (they changed nothing)")
+    ]
     source: Annotated[str, Doc("Who reported the failure: smtp, dsn, webhook, suppressed…")]
     reply_code: int | None
     enhanced_status: str

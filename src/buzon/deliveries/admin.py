@@ -11,7 +11,13 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from buzon.deliveries.models import Delivery, DeliveryEvent, EmailNotification, Suppression
+from buzon.deliveries.models import (
+    Delivery,
+    DeliveryEvent,
+    EmailNotification,
+    Suppression,
+    UnverifiedReport,
+)
 from buzon.deliveries.suppression import lift_suppression
 from buzon.tickets.admin import ReadOnlyAdmin, ReadOnlyInline
 
@@ -25,10 +31,10 @@ class DeliveryEventInline(ReadOnlyInline):
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = [
-        "email", "kind", "state", "reply_code", "enhanced_status", "reason",
+        "email", "kind", "state", "reply_code", "enhanced_status", "reason", "blame",
         "zendesk_status_name", "attempts", "ticket", "created_at",
     ]  # fmt: skip
-    list_filter = ["state", "failure_source", "reason", "hard"]
+    list_filter = ["state", "failure_source", "blame", "reason", "hard"]
     search_fields = [
         "email",
         "return_token",
@@ -75,3 +81,17 @@ class SuppressionAdmin(admin.ModelAdmin):
     def lift(self, request: HttpRequest, queryset: QuerySet[Suppression]) -> None:
         lifted = sum(lift_suppression(s.address, by=request.user) for s in queryset)
         self.message_user(request, f"{lifted} suppression(s) lifted.", messages.SUCCESS)
+
+
+@admin.register(UnverifiedReport)
+class UnverifiedReportAdmin(ReadOnlyAdmin):
+    """Reports that named a delivery but could not be verified; agents accept them from
+    the ticket page (the workspace), where the audit names them."""
+
+    list_display = [
+        "delivery", "reporter", "matched_by", "action", "reply_code", "enhanced_status",
+        "blame", "received_at", "accepted_by",
+    ]  # fmt: skip
+    list_filter = ["matched_by", "action", "blame"]
+    search_fields = ["reporter", "delivery__email", "peer"]
+    raw_id_fields = ["delivery", "accepted_by"]

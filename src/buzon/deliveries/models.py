@@ -181,7 +181,13 @@ class Delivery(models.Model):
     diagnostic = models.TextField(blank=True, help_text="As the remote server said it.")
     remote_mta = models.CharField(max_length=255, blank=True)
     reason = models.CharField(max_length=32, blank=True, help_text="Reason class, e.g. userunknown")
-    hard = models.BooleanField(default=False, help_text="The address itself is at fault.")
+    hard = models.BooleanField(default=False, help_text="Not worth retrying (permanent).")
+    blame = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="Who must act (buzon_bounces.blame): address, mailbox, recipient_policy, "
+        "setup, reputation, content, transient or unknown; empty unless failed.",
+    )
     zendesk_status_id = models.PositiveSmallIntegerField(default=0)
     zendesk_status_name = models.CharField(max_length=64, default="NONE")
     zendesk_status_code = models.CharField(max_length=16, default="0")
@@ -193,7 +199,11 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "deliveries"
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_claim_idx")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_claim_idx"),
+            # The delivery-health page: failures that are ours to fix, by time.
+            models.Index(fields=["blame", "failed_at"], name="delivery_blame_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} ({self.state})"
@@ -232,6 +242,58 @@ class DeliveryEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reply_code or ''} {self.enhanced_status}".strip()
+
+
+class UnverifiedReport(models.Model):
+    """A report about a delivery that Buzón could not verify: it names the delivery
+    (by its returned Message-ID and recipient, or an unsigned envelope id) but came
+    neither to a signed return path nor from a trusted reporter, so anyone who saw
+    the email could have written it. It is shown on the delivery and changes nothing
+    (no status, identity, suppression or tag) until an agent accepts it; accepting
+    records it like any other report, audited in that agent's name.
+    """
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="unverified_reports"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    inbound_message_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The stored message (mail.inbound) it came in."
+    )
+    reporter = models.CharField(
+        max_length=320, blank=True, help_text="Who sent it: From address, else envelope sender."
+    )
+    peer = models.CharField(max_length=255, blank=True, help_text="The client that delivered it.")
+    matched_by = models.CharField(max_length=64, help_text="How it names the delivery.")
+    action = models.CharField(max_length=16, blank=True)
+    reply_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    enhanced_status = models.CharField(max_length=16, blank=True)
+    diagnostic = models.TextField(blank=True)
+    reason = models.CharField(max_length=32, blank=True)
+    blame = models.CharField(max_length=16, blank=True)
+    record = models.JSONField(default=dict, help_text="The parsed report record, as read.")
+    dedupe_key = models.CharField(max_length=255)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=255, blank=True, help_text="What accepting it recorded.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "dedupe_key"], name="one_unverified_report_per_dedupe_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        codes = " ".join(str(c) for c in (self.reply_code, self.enhanced_status) if c)
+        return f"unverified {self.action or 'report'} from {self.reporter or '<>'}: {codes}"
+
+    @property
+    def codes(self) -> str:
+        return " ".join(str(c) for c in (self.reply_code, self.enhanced_status) if c)
 
 
 def _suppression_expiry():

@@ -6,7 +6,12 @@ call these functions; nothing else changes a delivery's outcome.
 - `record_failure(delivery, Failure)`: the delivery fails, with its codes and reason,
   the Zendesk status, a `DeliveryEvent`, one ticket audit (the failure tag, added
   once, and a `DeliveryFailure` event naming recipient, codes, notification and
-  trigger) and the address's deliverability (count, suppression). Idempotent.
+  trigger) and the address's deliverability, which follows the failure's blame
+  (`buzon_bounces.blame`): only the address's own permanent fault (`address`)
+  suppresses it; only temporary faults of the mailbox (`mailbox`) count towards
+  SOFT_FAILURE_LIMIT in a row; our setup, our reputation, the content, the
+  recipient's policy, transient trouble and unknown causes suppress nobody.
+  Idempotent.
 - `record_handoff(s)`: the next hop accepted it (Zendesk's DELIVERED).
 - `record_deferral`: a temporary error; retried with back-off until the lifetime ends.
 - `record_delay`: a later hop reports a delay (DSN "delayed"): visible, not a failure.
@@ -40,8 +45,10 @@ from buzon.deliveries.models import (
 from buzon.deliveries.suppression import suppress
 from buzon.rules.standard import FAILURE_TAG
 from buzon.smtpcodes import ZendeskStatus, zendesk_status, zendesk_status_by_id
-from buzon.tickets.models import DeliverableState, EventType, Notification, UserIdentity
+from buzon.tickets.models import DeliverableState, EventType, Notification, User, UserIdentity
 from buzon.tickets.services import EventInput, system_user, update_ticket
+from buzon_bounces import classify
+from buzon_bounces.blame import ADDRESS, MAILBOX, TRANSIENT, UNKNOWN, blame_for
 
 DELIVERED = zendesk_status_by_id(5)
 
@@ -79,6 +86,15 @@ class Failure:
     hard: bool
     dedupe_key: str | None = None
     occurred_at: datetime | None = None
+    blame: str = ""  # who must act (buzon_bounces.blame); "" → derived from the reason
+
+    @property
+    def who(self) -> str:
+        """The blame, derived from the reason and codes when the source gave none."""
+        if self.blame:
+            return self.blame
+        code = str(self.reply_code or "")
+        return blame_for(self.reason or "undefined", self.enhanced_status or "", code) or UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -113,14 +129,17 @@ class Delay:
 # ---------------------------------------------------------------------------- failures
 
 
-def record_failure(delivery: Delivery, failure: Failure, *, audit: bool = True) -> bool:
+def record_failure(
+    delivery: Delivery, failure: Failure, *, audit: bool = True, by: User | None = None
+) -> bool:
     """Fail a delivery and tell the ticket; False (nothing changed) when it had already
     failed or this `dedupe_key` was recorded before.
 
     One transaction: the delivery's status fields, a DeliveryEvent, the ticket audit
-    (tag + DeliveryFailure event) and the address's deliverability (unless nothing was
-    tried or the fault was ours, see `_against_the_address`). `audit=False` is for the
-    outbox's loop cut only (no ticket update, so no triggers).
+    (tag + DeliveryFailure event) and the address's deliverability (by blame, see
+    `_count_undeliverable`). `audit=False` is for the outbox's loop cut only (no ticket
+    update, so no triggers). `by`: the agent who accepted an unverified report; the
+    audit is theirs (via web) and its event names them.
     """
     at = failure.occurred_at or timezone.now()
     with transaction.atomic():
@@ -143,6 +162,7 @@ def record_failure(delivery: Delivery, failure: Failure, *, audit: bool = True) 
         d.remote_mta = clean_text(failure.remote_mta, 255)
         d.reason = failure.reason
         d.hard = failure.hard
+        d.blame = failure.who
         d.zendesk_status_id, d.zendesk_status_name, d.zendesk_status_code = (
             status.id,
             status.name,
@@ -167,10 +187,10 @@ def record_failure(delivery: Delivery, failure: Failure, *, audit: bool = True) 
             text=d.diagnostic,
             dedupe_key=failure.dedupe_key,
         )
-        if _against_the_address(failure):
+        if failure.source != FailureSource.SUPPRESSED:  # nothing was tried
             _count_undeliverable(d, failure, at)
         if audit:
-            _audit_failure(d, failure, status, at)
+            _audit_failure(d, failure, status, at, by)
     log.info(
         "delivery %s to %r failed (%s): %s %s %s",
         d.pk,
@@ -198,22 +218,19 @@ def _event_kind(source: str) -> str:
     }.get(source, EventKind.FAILED)
 
 
-def _against_the_address(failure: Failure) -> bool:
-    """Does this failure count toward the address being undeliverable? Not when we
-    did not even try (suppressed, loop cut), nor when the fault was ours (a message
-    Buzón could not build: invalid but not hard)."""
-    if failure.source == FailureSource.SUPPRESSED:
-        return False
-    return not (failure.source == FailureSource.INVALID and not failure.hard)
-
-
 def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
-    """One more failure for the address; undeliverable (and suppressed) after a hard
-    one or SOFT_FAILURE_LIMIT in a row."""
-    should_suppress = failure.hard
+    """The address's deliverability, by blame: the address's own permanent fault makes
+    it undeliverable (and suppressed) at once; a temporary fault of the mailbox counts,
+    and SOFT_FAILURE_LIMIT of them in a row do the same. Any other blame — our setup,
+    our reputation, the content, the recipient's policy, transient trouble, unknown —
+    says nothing against the address: no count, no suppression."""
+    blame = failure.who
+    if blame not in (ADDRESS, MAILBOX):
+        return
+    should_suppress = blame == ADDRESS
     for identity in UserIdentity.objects.select_for_update().filter(value__iexact=d.email):
         identity.undeliverable_count += 1
-        if failure.hard or identity.undeliverable_count >= settings.SOFT_FAILURE_LIMIT:
+        if should_suppress or identity.undeliverable_count >= settings.SOFT_FAILURE_LIMIT:
             should_suppress = True
             if identity.deliverable_state == DeliverableState.DELIVERABLE:
                 identity.deliverable_state = DeliverableState.UNDELIVERABLE
@@ -238,7 +255,9 @@ def failure_depth(notification: Notification) -> int:
     return depth if isinstance(depth, int) else 0
 
 
-def _audit_failure(d: Delivery, failure: Failure, status: ZendeskStatus, at: datetime) -> None:
+def _audit_failure(
+    d: Delivery, failure: Failure, status: ZendeskStatus, at: datetime, by: User | None = None
+) -> None:
     email = d.email_notification
     notification = Notification.objects.select_related("event__audit").get(pk=email.notification_id)
     data = {
@@ -256,6 +275,7 @@ def _audit_failure(d: Delivery, failure: Failure, status: ZendeskStatus, at: dat
         "remote_mta": d.remote_mta,
         "reason": failure.reason,
         "hard": failure.hard,
+        "blame": d.blame,
         "delivery_status": {
             "id": status.id,
             "name": status.name,
@@ -267,10 +287,12 @@ def _audit_failure(d: Delivery, failure: Failure, status: ZendeskStatus, at: dat
         },
         "occurred_at": at.isoformat(),
     }
+    if by is not None:
+        data["accepted_by"] = {"id": by.pk, "name": by.name, "email": by.email}
     update_ticket(
         d.ticket,
-        actor=system_user(),
-        via="system",
+        actor=by or system_user(),
+        via="web" if by is not None else "system",
         fields={"additional_tags": [FAILURE_TAG]},
         metadata={"delivery_failure_depth": failure_depth(notification) + 1},
         events=[EventInput(EventType.DELIVERY_FAILURE, data)],
@@ -590,8 +612,19 @@ def _record_expiry(d: Delivery, error: Reply, now: datetime) -> bool:
             hard=False,
             dedupe_key="expired",
             occurred_at=now,
+            blame=_blame_of_last_reply(error),
         ),
     )
+
+
+def _blame_of_last_reply(error: Reply) -> str:
+    """Who must act when temporary failures ran out the lifetime: whoever the last
+    answer blamed (a mailbox still full is the mailbox's; a reputation deferral is
+    ours); a network error or no answer at all is transient."""
+    if error.code is None and not error.enhanced_status:
+        return TRANSIENT
+    verdict = classify(error.enhanced_status or None, error.code, error.text, error.remote_mta)
+    return verdict.blame or TRANSIENT
 
 
 def record_delay(delivery: Delivery, report: Delay) -> bool:

@@ -14,8 +14,9 @@ every message, not one recipient.
 
 When the relay offers DSN (RFC 3461), each envelope asks for failure and delay
 reports (BUZON_RELAY_DSN_NOTIFY) with only the headers returned (RET=HDRS), the
-delivery's return token as ENVID and the recipient as ORCPT, which the bounce
-processor can use to match reports that lost the return path.
+delivery's signed return token as ENVID (`verp.envelope_id`) and the recipient as
+ORCPT, which the bounce processor can use to match reports that lost the return path
+(the signature makes such a report authentic).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Literal
 from django.conf import settings
 
 from buzon.deliveries.recording import Reply, clean_text
+from buzon.mail.verp import envelope_id
 from buzon.smtpcodes.parsing import LEADING_STATUS_RE as _STATUS
 
 Outcome = Literal["accepted", "permanent", "temporary"]
@@ -182,7 +184,7 @@ class SmtpRelay:
         try:
             options = [f"SIZE={len(message)}"] if smtp.has_extn("size") else []
             if dsn:
-                options += ["RET=HDRS", f"ENVID={envid}"] if envid else ["RET=HDRS"]
+                options += ["RET=HDRS", f"ENVID={envelope_id(envid)}"] if envid else ["RET=HDRS"]
             code, text = smtp.mail(sender, options)
             if code != 250:
                 return self._refused("MAIL", code, text)

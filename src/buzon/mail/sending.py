@@ -8,7 +8,8 @@ For each delivery, in order:
 4. its address is suppressed → failed as `suppressed`, with the original reason and
    codes, and nothing is sent;
 5. otherwise one SMTP envelope from its signed return path to its address: accepted
-   → handed off; 5xx → failed with the answer; 4xx or a dropped connection →
+   → handed off; 5xx → failed with the answer, its reason and blame read by
+   `buzon_bounces.classify` (the blame decides suppression); 4xx or a dropped connection →
    deferred with back-off (a drop before any answer is first retried once on a
    fresh connection).
 
@@ -45,6 +46,7 @@ from buzon.mail.addresses import InvalidAddress, check_address
 from buzon.mail.relay import Attempt, RelayUnavailable
 from buzon.mail.verp import return_path
 from buzon_bounces import classify
+from buzon_bounces.blame import ADDRESS, SETUP, UNKNOWN, blame_for
 
 log = logging.getLogger("buzon.mail.sending")
 
@@ -125,14 +127,21 @@ class BatchSender:
             return
         if email is None or email.build_error or not email.raw_message:
             why = email.build_error if email is not None else "the email notification is missing"
-            self._fail(d, FailureSource.INVALID, f"Not sent: the email could not be built ({why}).")
+            text = f"Not sent: the email could not be built ({why})."
+            self._fail(d, FailureSource.INVALID, text, blame=SETUP)  # ours to fix
             return
         try:
             address = check_address(d.email)
         except InvalidAddress as exc:
             text = f"Not sent: {d.email!r} is not a valid email address: {exc}."
             self._fail(
-                d, FailureSource.INVALID, text, status="5.1.3", reason="userunknown", hard=True
+                d,
+                FailureSource.INVALID,
+                text,
+                status="5.1.3",
+                reason="userunknown",
+                hard=True,
+                blame=ADDRESS,
             )
             return
         suppression = suppressed.get(d.email.strip().lower())
@@ -149,6 +158,8 @@ class BatchSender:
                 code=suppression.reply_code,
                 status=suppression.enhanced_status,
                 reason=suppression.reason,
+                # Who must act is who caused the suppression (a complaint: the recipient).
+                blame=blame_for(suppression.reason, suppression.enhanced_status) or UNKNOWN,
             )
             return
         if email.pk not in raw:
@@ -160,7 +171,7 @@ class BatchSender:
                 self.pending_since = time.monotonic()
             self.pending.append((d, replace(reply, at=now)))
         elif attempt.outcome == "permanent":
-            reason, hard, _blame = classify(
+            reason, hard, blame = classify(
                 reply.enhanced_status, reply.code, reply.text, reply.remote_mta, attempt.stage
             )
             self._fail(
@@ -172,6 +183,7 @@ class BatchSender:
                 reason=reason,
                 hard=hard,
                 remote_mta=reply.remote_mta,
+                blame=blame,
             )
         else:
             self._defer(d, reply)
@@ -199,8 +211,9 @@ class BatchSender:
         reason: str = "undefined",
         hard: bool = False,
         remote_mta: str = "",
+        blame: str = "",
     ) -> None:
-        failure = Failure(source, code, status, diagnostic, remote_mta, reason, hard)
+        failure = Failure(source, code, status, diagnostic, remote_mta, reason, hard, blame=blame)
         kind = source if source in ("suppressed", "invalid") else "failed"
         self._count(kind, record_failure(d, failure))
 

@@ -8,7 +8,12 @@ an HMAC-SHA256 of it under the secret key (80 bits), so a forged bounce is recog
 offline, without a database look-up. Both are lower-case base32: mail systems that
 change the case of the local part do not break them.
 
-`verify_return_path` also accepts signatures made with `SECRET_KEY_FALLBACKS`, so the
+The same pair is the DSN envelope id (RFC 3461 `ENVID=<token>-<signature>`), so a
+report that lost the return path but kept `Original-Envelope-Id` is still authentic:
+`verify_envelope_id` checks it the same way. A bare token (what Buzón sent before the
+envelope id was signed) is not authentic: anyone who saw the report could copy it.
+
+Both verifiers also accept signatures made with `SECRET_KEY_FALLBACKS`, so the
 secret key can be rotated while bounces for old mail are still arriving.
 """
 
@@ -49,6 +54,34 @@ def return_path(token: str, domain: str | None = None) -> str:
     return f"{PREFIX}+{token}-{sign(token)}@{domain or settings.BOUNCE_DOMAIN}"
 
 
+def envelope_id(token: str) -> str:
+    """The DSN envelope id (ENVID) of the delivery whose return token this is."""
+    return f"{token}-{sign(token)}"
+
+
+_ENVELOPE_ID = re.compile(r"^(?P<token>[a-z2-7]{16})-(?P<sig>[a-z2-7]{16})$", re.IGNORECASE)
+
+
+def verify_envelope_id(value: str) -> str | None:
+    """The return token of a signed envelope id, if its signature is ours; else None."""
+    match = _ENVELOPE_ID.match((value or "").strip())
+    if match is None:
+        return None
+    return _verified(match["token"].lower(), match["sig"].lower())
+
+
+def looks_signed(value: str) -> bool:
+    """Has this envelope id the shape of a signed one (whether or not it verifies)?"""
+    return _ENVELOPE_ID.match((value or "").strip()) is not None
+
+
+def _verified(token: str, signature: str) -> str | None:
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    if any(hmac.compare_digest(sign(token, key), signature) for key in keys):
+        return token
+    return None
+
+
 def verify_return_path(address: str, *, domain: str | None = None) -> str | None:
     """The return token a bounce was sent to, if its signature is ours; else None.
 
@@ -59,8 +92,4 @@ def verify_return_path(address: str, *, domain: str | None = None) -> str | None
         return None
     if domain is not None and match["domain"].lower() != domain.lower():
         return None
-    token, signature = match["token"].lower(), match["sig"].lower()
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    if any(hmac.compare_digest(sign(token, key), signature) for key in keys):
-        return token
-    return None
+    return _verified(match["token"].lower(), match["sig"].lower())

@@ -36,6 +36,33 @@ SOME_FAILED = "some_failed"
 
 
 @dataclass(frozen=True)
+class UnverifiedReportView:
+    """A report that named this delivery but could not be verified (shown, not believed)."""
+
+    id: int
+    reporter: str
+    received_at: datetime | None
+    matched_by: str
+    action: str = ""
+    reply_code: str = ""
+    enhanced_status: str = ""
+    diagnostic: str = ""
+    reason: str = ""
+    blame: str = ""
+    accepted_at: datetime | None = None
+    accepted_by: str = ""
+    outcome: str = ""
+
+    @property
+    def codes(self) -> str:
+        return " ".join(p for p in (str(self.reply_code or ""), self.enhanced_status) if p)
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_at is not None
+
+
+@dataclass(frozen=True)
 class RecipientStatus:
     """One recipient of a comment's notification and what became of the email."""
 
@@ -53,11 +80,18 @@ class RecipientStatus:
     remote_mta: str = ""
     failure_source: str = ""  # smtp | dsn | webhook | suppressed | expired | invalid
     hard: bool = False
+    blame: str = ""  # who must act (buzon_bounces.blame), for a failure
     last_error: str = ""
     failed_at: datetime | None = None
     handed_off_at: datetime | None = None
     next_attempt_at: datetime | None = None
     expires_at: datetime | None = None
+    unverified: tuple[UnverifiedReportView, ...] = ()
+
+    @property
+    def pending_unverified(self) -> tuple[UnverifiedReportView, ...]:
+        """Unverified reports no agent has accepted yet."""
+        return tuple(r for r in self.unverified if not r.accepted)
 
     @property
     def failed(self) -> bool:
@@ -108,6 +142,11 @@ class DeliverySummary:
         return self.failed[0] if self.variant == ONE_FAILED else None
 
     @property
+    def blames(self) -> tuple[str, ...]:
+        """Who must act, once per distinct blame among the failed, in their order."""
+        return tuple(dict.fromkeys(who_acts(r) for r in self.failed))
+
+    @property
     def failure_kinds(self) -> int:
         """How many different failures (reason + codes) there are among the failed."""
         return len({(r.reason, r.codes) for r in self.failed})
@@ -144,48 +183,68 @@ def shows_warning_icon(recipient: RecipientStatus) -> bool:
     return recipient.failed
 
 
-# What an agent can do about a failure, as keys the templates turn into sentences.
+# Who must act on a failure (buzon_bounces.blame's vocabulary), and what an agent can
+# do about it, as keys the templates turn into sentences.
+ADDRESS, MAILBOX, RECIPIENT_POLICY = "address", "mailbox", "recipient_policy"
+SETUP, REPUTATION, CONTENT = "setup", "reputation", "content"
+TRANSIENT, UNKNOWN_BLAME = "transient", "unknown"
+BLAMES = (ADDRESS, MAILBOX, RECIPIENT_POLICY, SETUP, REPUTATION, CONTENT, TRANSIENT)
+OURS = frozenset({SETUP, REPUTATION})
+
 CHECK_ADDRESS = "check_address"
 USE_SUGGESTION = "use_suggestion"
-CONTACT_ANOTHER_WAY = "contact_another_way"
+CONTACT_ANOTHER_WAY = "contact_another_way"  # ...and ask for a working address
+REACH_ANOTHER_WAY = "reach_another_way"  # ...if it is urgent; the address is fine
+ASK_TO_ALLOW = "ask_to_allow"
 SHRINK_AND_RESEND = "shrink_and_resend"
+CHANGE_CONTENT = "change_content"
 RESEND_LATER = "resend_later"
 LIFT_SUPPRESSION = "lift_suppression"
 ASK_ADMIN = "ask_admin"
+ASK_ADMIN_REPUTATION = "ask_admin_reputation"
+SEE_CODES = "see_codes"
 
-ADDRESS_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved", "notaccept", "rejected"})
-USER_FIXABLE_REASONS = frozenset({"mailboxfull", "suspend", "exceedlimit", "filtered", "vacation"})
-SIZE_REASONS = frozenset({"mesgtoobig"})
-SENDER_REASONS = frozenset({
-    "blocked", "badreputation", "requireptr", "authfailure", "notcompliantrfc", "securityerror",
-    "failedstarttls", "norelaying", "policyviolation", "spamdetected", "virusdetected",
-    "syntaxerror", "systemerror", "mailererror", "contenterror", "networkerror",
-})  # fmt: skip
+SIZE_REASONS = frozenset({"mesgtoobig", "exceedlimit"})
+
+
+def who_acts(recipient: RecipientStatus) -> str:
+    """The blame of a failure, as stored; "unknown" when the record has none."""
+    return recipient.blame if recipient.blame in BLAMES else UNKNOWN_BLAME
 
 
 def advice_for(recipient: RecipientStatus, suggestion: str | None = None) -> list[str]:
-    """The actions worth suggesting for a failed (or deferred) recipient, most useful first."""
+    """The actions worth suggesting for a failed (or deferred) recipient, most useful
+    first. It follows who must act: only a fault of the address asks the agent to fix
+    it or to get a new one; our setup and reputation go to the administrator; the
+    content is changed; a spam verdict never asks the customer for a new address."""
     if recipient.deferred:
-        return [RESEND_LATER, CONTACT_ANOTHER_WAY]
-    reason = recipient.reason
-    status = recipient.enhanced_status
+        return [RESEND_LATER, REACH_ANOTHER_WAY]
+    blame = who_acts(recipient)
     advice: list[str] = []
-    if suggestion:
-        advice.append(USE_SUGGESTION)
     if recipient.failure_source == "suppressed":
-        advice += [CHECK_ADDRESS, LIFT_SUPPRESSION, CONTACT_ANOTHER_WAY]
-    elif (
-        reason in ADDRESS_REASONS
-        or recipient.failure_source == "invalid"
-        or status.startswith(("5.1.", "4.1."))
-    ):
+        if blame == ADDRESS:
+            advice += [USE_SUGGESTION] if suggestion else []
+            advice += [CHECK_ADDRESS, LIFT_SUPPRESSION, CONTACT_ANOTHER_WAY]
+        else:
+            advice += [LIFT_SUPPRESSION, REACH_ANOTHER_WAY]
+    elif blame == ADDRESS:
+        advice += [USE_SUGGESTION] if suggestion else []
         advice += [CHECK_ADDRESS, CONTACT_ANOTHER_WAY]
-    elif reason in SIZE_REASONS or status == "5.3.4":
-        advice += [SHRINK_AND_RESEND]
-    elif reason in USER_FIXABLE_REASONS or status.startswith(("5.2.", "4.2.")):
-        advice += [CONTACT_ANOTHER_WAY, RESEND_LATER]
-    elif reason in SENDER_REASONS or status.startswith("5.7."):
-        advice += [ASK_ADMIN, CONTACT_ANOTHER_WAY]
+    elif blame == MAILBOX:
+        advice += [RESEND_LATER, REACH_ANOTHER_WAY]
+    elif blame == RECIPIENT_POLICY:
+        advice += [ASK_TO_ALLOW, REACH_ANOTHER_WAY]
+    elif blame == SETUP:
+        advice += [ASK_ADMIN, RESEND_LATER]
+    elif blame == REPUTATION:
+        advice += [ASK_ADMIN_REPUTATION, RESEND_LATER]
+    elif blame == CONTENT:
+        if recipient.reason in SIZE_REASONS or recipient.enhanced_status == "5.3.4":
+            advice += [SHRINK_AND_RESEND]
+        else:
+            advice += [CHANGE_CONTENT]
+    elif blame == TRANSIENT:
+        advice += [RESEND_LATER, REACH_ANOTHER_WAY]
     else:
-        advice += [CHECK_ADDRESS, CONTACT_ANOTHER_WAY]
+        advice += [SEE_CODES, REACH_ANOTHER_WAY]
     return list(dict.fromkeys(advice))

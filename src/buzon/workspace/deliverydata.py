@@ -17,13 +17,61 @@ from django.db.models import Count, F, Max, Value
 from django.db.models.functions import Lower, StrIndex, Substr, TruncDate
 from django.utils import timezone
 
-from buzon.deliveries import suppression
-from buzon.deliveries.models import Delivery, Suppression
-from buzon.tickets.models import DeliverableState, Notification, NotificationRecipient, UserIdentity
-from buzon.workspace.delivery_summary import RecipientStatus
+from buzon.deliveries import reports, suppression
+from buzon.deliveries.models import Delivery, Suppression, UnverifiedReport
+from buzon.tickets.models import (
+    DeliverableState,
+    Notification,
+    NotificationRecipient,
+    User,
+    UserIdentity,
+)
+from buzon.workspace.delivery_summary import RecipientStatus, UnverifiedReportView
+from buzon_bounces.blame import OURS
+
+UNVERIFIED_SHOWN = 5  # per delivery, newest first (at most reports.MAX_UNVERIFIED exist)
 
 
-def _status_from_delivery(d: Delivery, name: str = "", kind: str = "") -> RecipientStatus:
+def _report_view(r: UnverifiedReport) -> UnverifiedReportView:
+    return UnverifiedReportView(
+        id=r.pk,
+        reporter=r.reporter,
+        received_at=r.received_at,
+        matched_by=r.matched_by,
+        action=r.action,
+        reply_code=str(r.reply_code or ""),
+        enhanced_status=r.enhanced_status,
+        diagnostic=r.diagnostic,
+        reason=r.reason,
+        blame=r.blame,
+        accepted_at=r.accepted_at,
+        accepted_by=r.accepted_by.name if r.accepted_by_id and r.accepted_by else "",
+        outcome=r.outcome,
+    )
+
+
+def _unverified_by_delivery(delivery_ids: list[int]) -> dict[int, tuple[UnverifiedReportView, ...]]:
+    """One query: the unverified reports of these deliveries, newest first."""
+    if not delivery_ids:
+        return {}
+    found: dict[int, list[UnverifiedReportView]] = defaultdict(list)
+    rows = (
+        UnverifiedReport.objects.filter(delivery_id__in=delivery_ids)
+        .select_related("accepted_by")
+        .order_by("-received_at", "-id")
+    )
+    for report in rows[: len(delivery_ids) * reports.MAX_UNVERIFIED]:
+        if len(found[report.delivery_id]) < UNVERIFIED_SHOWN:
+            found[report.delivery_id].append(_report_view(report))
+    return {pk: tuple(items) for pk, items in found.items()}
+
+
+def _status_from_delivery(
+    d: Delivery,
+    name: str = "",
+    kind: str = "",
+    unverified: tuple[UnverifiedReportView, ...] = (),
+) -> RecipientStatus:
     return RecipientStatus(
         email=d.email,
         name=d.name or name,
@@ -39,18 +87,21 @@ def _status_from_delivery(d: Delivery, name: str = "", kind: str = "") -> Recipi
         remote_mta=d.remote_mta or "",
         failure_source=d.failure_source or "",
         hard=bool(d.hard),
+        blame=d.blame or "",
         last_error=d.last_error or "",
         failed_at=d.failed_at,
         handed_off_at=d.handed_off_at,
         next_attempt_at=d.next_attempt_at,
         expires_at=d.expires_at,
+        unverified=unverified,
     )
 
 
 def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
     """Recipients (with delivery state when known) of these notifications.
 
-    Two queries: the notification recipients, and their deliveries.
+    Three queries: the notification recipients, their deliveries, and the unverified
+    reports about those deliveries.
     """
     ids = list(notification_ids)
     if not ids:
@@ -66,6 +117,7 @@ def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, lis
         notification_pk=F("email_notification__notification_id")
     ):
         deliveries[(d.notification_pk, d.email.lower())] = d
+    unverified = _unverified_by_delivery([d.pk for d in deliveries.values()])
     result: dict[int, list[RecipientStatus]] = defaultdict(list)
     seen: set[tuple[int, str]] = set()
     for row in rows:
@@ -73,7 +125,9 @@ def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, lis
         seen.add(key)
         d = deliveries.get(key)
         if d is not None:
-            result[key[0]].append(_status_from_delivery(d, row["name"], row["kind"]))
+            result[key[0]].append(
+                _status_from_delivery(d, row["name"], row["kind"], unverified.get(d.pk, ()))
+            )
         else:
             result[key[0]].append(
                 RecipientStatus(
@@ -83,7 +137,7 @@ def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, lis
     # A delivery with no recipient row (should not happen) is still shown.
     for key, d in deliveries.items():
         if key not in seen:
-            extra[key[0]].append(_status_from_delivery(d))
+            extra[key[0]].append(_status_from_delivery(d, unverified=unverified.get(d.pk, ())))
     for notification_id, items in extra.items():
         result[notification_id].extend(items)
     return dict(result)
@@ -104,6 +158,16 @@ def recipients_by_comment(comment_ids: Iterable[int]) -> dict[int, list[Recipien
     for notification_id, recipients in by_notification.items():
         result[comment_of[notification_id]].extend(recipients)
     return dict(result)
+
+
+def accept_unverified_report(ticket_id: int, report_id: int, by: User) -> str | None:
+    """An agent accepts an unverified report about one of this ticket's deliveries:
+    it is recorded like an authentic one, audited in their name. None when there is
+    no such report on this ticket."""
+    report = UnverifiedReport.objects.filter(pk=report_id, delivery__ticket_id=ticket_id).first()
+    if report is None:
+        return None
+    return reports.accept(report, by=by)
 
 
 def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
@@ -166,6 +230,27 @@ def top_failing_domains(since: datetime, limit: int = 10) -> list[dict[str, Any]
         .annotate(n=Count("id"), addresses=Count("email", distinct=True), last=Max("failed_at"))
         .order_by("-n", "domain")[:limit]
     )
+
+
+def failures_of_ours(since: datetime, groups: int = 200) -> list[dict[str, Any]]:
+    """Failures blamed on our sending setup or reputation since `since`, grouped by
+    blame, reason, codes, remote server and recipient domain (at most `groups` groups,
+    the largest first), each with one example diagnostic. Two queries; the first runs
+    on the (blame, failed_at) index."""
+    domain = Lower(Substr("email", StrIndex("email", Value("@")) + 1))
+    rows = list(
+        Delivery.objects.filter(blame__in=sorted(OURS), failed_at__gte=since, state="failed")
+        .annotate(domain=domain)
+        .values("blame", "reason", "reply_code", "enhanced_status", "remote_mta", "domain")
+        .annotate(n=Count("id"), last=Max("failed_at"), example=Max("id"))
+        .order_by("-n", "domain")[:groups]
+    )
+    examples = dict(
+        Delivery.objects.filter(pk__in=[r["example"] for r in rows]).values_list("pk", "diagnostic")
+    )
+    for row in rows:
+        row["diagnostic"] = examples.get(row["example"], "")
+    return rows
 
 
 def deferred_queue(limit: int = 50) -> tuple[int, list[Delivery]]:

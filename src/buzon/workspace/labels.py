@@ -153,3 +153,57 @@ STANDARD_TITLES = [
     _("Tickets with email delivery failures"),
     _("Recently solved tickets"),
 ]
+
+
+# Who must act on a failure (buzon_bounces.blame), short, for lists and the events log.
+BLAME_LABELS = {
+    "address": _("the recipient's address"),
+    "mailbox": _("the recipient's mailbox, for now"),
+    "recipient_policy": _("the recipient's filters"),
+    "setup": _("our sending set-up"),
+    "reputation": _("our sending reputation or rate"),
+    "content": _("the message content"),
+    "transient": _("a temporary problem on the way"),
+    "unknown": _("unknown"),
+}
+
+# Under a comment and in the popover: who should act, in one sentence.
+WHO_ACTS = {
+    "address": _("The address is wrong or no longer exists: correct it in the profile."),
+    "mailbox": _(
+        "The recipient's mailbox cannot take it for now (full or inactive): try again later."
+    ),
+    "recipient_policy": _(
+        "The recipient's own filters refused it: the address is fine; reach them another way."
+    ),
+    "setup": _(
+        "The receiving server refused our sending set-up, not the address: an administrator "
+        "must fix it."
+    ),
+    "reputation": _(
+        "The receiving server limited our mail (reputation or rate), not the address: an "
+        "administrator must act; try again later."
+    ),
+    "content": _("The message itself was refused: change the content, then send it again."),
+    "transient": _("A temporary problem on the way: try again later."),
+    "unknown": _("The report does not say whose fault it is: see the codes and the details."),
+}
+
+
+def blame_label(blame: str) -> str:
+    return str(BLAME_LABELS.get(blame or "unknown", BLAME_LABELS["unknown"]))
+
+
+def who_acts_label(blame: str) -> str:
+    return str(WHO_ACTS.get(blame or "unknown", WHO_ACTS["unknown"]))
+
+
+# How an unverified report named the delivery (bounce_matching's words).
+MATCHED_BY_LABELS = {
+    "returned Message-ID and recipient": _("the Message-ID and recipient it quotes"),
+    "unsigned envelope id": _("an unsigned envelope id"),
+}
+
+
+def matched_by_label(value: str) -> str:
+    return str(MATCHED_BY_LABELS.get(value, value))

@@ -29,6 +29,11 @@ urlpatterns = [
         name="ticket_conversation",
     ),
     path("tickets/<int:ticket_id>/reply/", tickets.ticket_reply, name="ticket_reply"),
+    path(
+        "tickets/<int:ticket_id>/reports/<int:report_id>/accept/",
+        tickets.accept_report,
+        name="accept_report",
+    ),
     path("triggers/<int:trigger_id>/", tickets.trigger_page, name="trigger"),
     path("users/<int:user_id>/", people.profile, name="profile"),
     path("users/<int:user_id>/identities/", people.identity_add, name="identity_add"),

@@ -2,7 +2,8 @@
 recipient of each email a trigger sent.
 
 Each recipient has Zendesk's `delivery_status {id, name, code, message}` (names in
-lower case, from Zendesk's delivery-status table) and, under `delivery_details`,
+lower case, from Zendesk's delivery-status table) plus Buzón's `blame` in its own field
+(who must act on a failure), and, under `delivery_details`,
 Buzón's own account: state, reason class, enhanced status, the server's words,
 who reported it and the attempts made. Zendesk clients ignore the extra key.
 """
@@ -30,7 +31,10 @@ FILTERS = ("ticket_id", "comment_id", "notification_id")
 
 def email_notifications() -> QuerySet[EmailNotification]:
     return EmailNotification.objects.select_related("notification").prefetch_related(
-        Prefetch("deliveries", queryset=Delivery.objects.order_by("id"))
+        Prefetch(
+            "deliveries",
+            queryset=Delivery.objects.order_by("id").prefetch_related("unverified_reports"),
+        )
     )
 
 
@@ -65,12 +69,14 @@ def recipient_json(call: Call, delivery: Delivery) -> t.Recipient:
             "name": (delivery.zendesk_status_name or "NONE").lower(),
             "code": delivery.zendesk_status_code or "0",
             "message": message,
+            "blame": delivery.blame if delivery.state == "failed" else "",
         },
         "delivery_details": {
             "state": delivery.state,
             "kind": delivery.kind,
             "reason": delivery.reason,
             "hard": delivery.hard,
+            "unverified_reports": len(delivery.unverified_reports.all()),
             "source": delivery.failure_source,
             "reply_code": delivery.reply_code,
             "enhanced_status": delivery.enhanced_status,

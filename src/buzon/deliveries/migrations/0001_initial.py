@@ -8,118 +8,374 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tickets', '0001_initial'),
+        ("tickets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EmailNotification',
+            name="EmailNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(help_text='The Message-ID we generated, WITHOUT angle brackets (id-left@id-right).', max_length=255, unique=True)),
-                ('subject', models.CharField(help_text='The Subject as sent (decoded).', max_length=998)),
-                ('in_reply_to', models.CharField(blank=True, help_text='Parent Message-ID, without angle brackets.', max_length=255)),
-                ('references', models.TextField(blank=True, help_text='The References chain, space separated, without angle brackets.')),
-                ('raw_message', models.TextField(blank=True, help_text='The RFC 5322 message as sent (7-bit ASCII, CRLF line ends).')),
-                ('build_error', models.TextField(blank=True, help_text='Why the message could not be built (then nothing is sent).')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('comment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='email_notifications', to='tickets.comment')),
-                ('notification', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='email', to='tickets.notification')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_notifications', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "message_id",
+                    models.CharField(
+                        help_text="The Message-ID we generated, WITHOUT angle brackets (id-left@id-right).",
+                        max_length=255,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(help_text="The Subject as sent (decoded).", max_length=998),
+                ),
+                (
+                    "in_reply_to",
+                    models.CharField(
+                        blank=True,
+                        help_text="Parent Message-ID, without angle brackets.",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "references",
+                    models.TextField(
+                        blank=True,
+                        help_text="The References chain, space separated, without angle brackets.",
+                    ),
+                ),
+                (
+                    "raw_message",
+                    models.TextField(
+                        blank=True,
+                        help_text="The RFC 5322 message as sent (7-bit ASCII, CRLF line ends).",
+                    ),
+                ),
+                (
+                    "build_error",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why the message could not be built (then nothing is sent).",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="email_notifications",
+                        to="tickets.comment",
+                    ),
+                ),
+                (
+                    "notification",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email",
+                        to="tickets.notification",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_notifications",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=320)),
-                ('name', models.CharField(blank=True, max_length=255)),
-                ('kind', models.CharField(choices=[('to', 'To'), ('cc', 'Cc')], max_length=4)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('deferred', 'Deferred (will retry)'), ('handed_off', 'Handed off to the next hop'), ('delivered', 'Delivered (confirmed)'), ('failed', 'Failed')], default='queued', help_text="handed_off = accepted by the next hop (Zendesk's DELIVERED); delivered = confirmed by a positive DSN or ESP webhook.", max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='SMTP (or ESP) conversations held for this recipient.')),
-                ('next_attempt_at', models.DateTimeField(blank=True, help_text='When a worker may claim it (for a claimed one: when its lease ends); empty once nothing more is to be done.', null=True)),
-                ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('claimed_by', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField(help_text='Retries stop here: it fails as expired.')),
-                ('first_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('handed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
-                ('return_token', models.CharField(help_text='Random public part of the signed return path (VERP) of this copy.', max_length=32, unique=True)),
-                ('provider_message_id', models.CharField(blank=True, db_index=True, help_text="The ESP's id for this copy.", max_length=255)),
-                ('failure_source', models.CharField(blank=True, choices=[('smtp', 'SMTP answer'), ('dsn', 'Bounce (DSN)'), ('webhook', 'Email service provider'), ('suppressed', 'Not sent: address suppressed'), ('expired', 'Retried until it expired'), ('invalid', 'Not sent: invalid address or message')], max_length=16)),
-                ('reply_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('enhanced_status', models.CharField(blank=True, max_length=16)),
-                ('diagnostic', models.TextField(blank=True, help_text='As the remote server said it.')),
-                ('remote_mta', models.CharField(blank=True, max_length=255)),
-                ('reason', models.CharField(blank=True, help_text='Reason class, e.g. userunknown', max_length=32)),
-                ('hard', models.BooleanField(default=False, help_text='The address itself is at fault.')),
-                ('zendesk_status_id', models.PositiveSmallIntegerField(default=0)),
-                ('zendesk_status_name', models.CharField(default='NONE', max_length=64)),
-                ('zendesk_status_code', models.CharField(default='0', max_length=16)),
-                ('last_error', models.TextField(blank=True, help_text='The latest temporary error (4xx, network) while deferred.')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recipient', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='delivery', to='tickets.notificationrecipient')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='tickets.ticket')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to=settings.AUTH_USER_MODEL)),
-                ('email_notification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='deliveries.emailnotification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(max_length=320)),
+                ("name", models.CharField(blank=True, max_length=255)),
+                ("kind", models.CharField(choices=[("to", "To"), ("cc", "Cc")], max_length=4)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("deferred", "Deferred (will retry)"),
+                            ("handed_off", "Handed off to the next hop"),
+                            ("delivered", "Delivered (confirmed)"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        help_text="handed_off = accepted by the next hop (Zendesk's DELIVERED); delivered = confirmed by a positive DSN or ESP webhook.",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "attempts",
+                    models.PositiveIntegerField(
+                        default=0, help_text="SMTP (or ESP) conversations held for this recipient."
+                    ),
+                ),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When a worker may claim it (for a claimed one: when its lease ends); empty once nothing more is to be done.",
+                        null=True,
+                    ),
+                ),
+                ("lease_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("claimed_by", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "expires_at",
+                    models.DateTimeField(help_text="Retries stop here: it fails as expired."),
+                ),
+                ("first_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("handed_off_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "return_token",
+                    models.CharField(
+                        help_text="Random public part of the signed return path (VERP) of this copy.",
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "provider_message_id",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="The ESP's id for this copy.",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "failure_source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("smtp", "SMTP answer"),
+                            ("dsn", "Bounce (DSN)"),
+                            ("webhook", "Email service provider"),
+                            ("suppressed", "Not sent: address suppressed"),
+                            ("expired", "Retried until it expired"),
+                            ("invalid", "Not sent: invalid address or message"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reply_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("enhanced_status", models.CharField(blank=True, max_length=16)),
+                (
+                    "diagnostic",
+                    models.TextField(blank=True, help_text="As the remote server said it."),
+                ),
+                ("remote_mta", models.CharField(blank=True, max_length=255)),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True, help_text="Reason class, e.g. userunknown", max_length=32
+                    ),
+                ),
+                (
+                    "hard",
+                    models.BooleanField(default=False, help_text="The address itself is at fault."),
+                ),
+                ("zendesk_status_id", models.PositiveSmallIntegerField(default=0)),
+                ("zendesk_status_name", models.CharField(default="NONE", max_length=64)),
+                ("zendesk_status_code", models.CharField(default="0", max_length=16)),
+                (
+                    "last_error",
+                    models.TextField(
+                        blank=True,
+                        help_text="The latest temporary error (4xx, network) while deferred.",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "recipient",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delivery",
+                        to="tickets.notificationrecipient",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deliveries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "email_notification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="deliveries.emailnotification",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['id'],
+                "verbose_name_plural": "deliveries",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Suppression',
+            name="Suppression",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(help_text='Lower-cased.', max_length=320, unique=True)),
-                ('reason', models.CharField(max_length=32)),
-                ('reply_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('enhanced_status', models.CharField(blank=True, max_length=16)),
-                ('diagnostic', models.TextField(blank=True)),
-                ('source', models.CharField(choices=[('smtp', 'SMTP answer'), ('dsn', 'Bounce (DSN)'), ('webhook', 'Email service provider'), ('suppressed', 'Not sent: address suppressed'), ('expired', 'Retried until it expired'), ('invalid', 'Not sent: invalid address or message')], max_length=16)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField(default=buzon.deliveries.models._suppression_expiry)),
-                ('lifted_at', models.DateTimeField(blank=True, help_text='Set when lifted by an agent, or once expired.', null=True)),
-                ('delivery', models.ForeignKey(blank=True, help_text='The failure that (last) caused it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='deliveries.delivery')),
-                ('lifted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "address",
+                    models.CharField(help_text="Lower-cased.", max_length=320, unique=True),
+                ),
+                ("reason", models.CharField(max_length=32)),
+                ("reply_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("enhanced_status", models.CharField(blank=True, max_length=16)),
+                ("diagnostic", models.TextField(blank=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("smtp", "SMTP answer"),
+                            ("dsn", "Bounce (DSN)"),
+                            ("webhook", "Email service provider"),
+                            ("suppressed", "Not sent: address suppressed"),
+                            ("expired", "Retried until it expired"),
+                            ("invalid", "Not sent: invalid address or message"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "expires_at",
+                    models.DateTimeField(default=buzon.deliveries.models._suppression_expiry),
+                ),
+                (
+                    "lifted_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Set when lifted by an agent, or once expired.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The failure that (last) caused it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="deliveries.delivery",
+                    ),
+                ),
+                (
+                    "lifted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryEvent',
+            name="DeliveryEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kind', models.CharField(choices=[('queued', 'Queued'), ('attempt', 'Attempt'), ('deferred', 'Deferred'), ('handed_off', 'Handed off'), ('failed', 'Failed'), ('suppressed', 'Suppressed'), ('expired', 'Expired'), ('delayed', 'Delayed (reported by a later hop)'), ('delivered', 'Delivered'), ('complaint', 'Complaint')], max_length=16)),
-                ('source', models.CharField(blank=True, max_length=16)),
-                ('reply_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('enhanced_status', models.CharField(blank=True, max_length=16)),
-                ('text', models.TextField(blank=True)),
-                ('dedupe_key', models.CharField(blank=True, max_length=255, null=True)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='deliveries.delivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("attempt", "Attempt"),
+                            ("deferred", "Deferred"),
+                            ("handed_off", "Handed off"),
+                            ("failed", "Failed"),
+                            ("suppressed", "Suppressed"),
+                            ("expired", "Expired"),
+                            ("delayed", "Delayed (reported by a later hop)"),
+                            ("delivered", "Delivered"),
+                            ("complaint", "Complaint"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=16)),
+                ("reply_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("enhanced_status", models.CharField(blank=True, max_length=16)),
+                ("text", models.TextField(blank=True)),
+                ("dedupe_key", models.CharField(blank=True, max_length=255, null=True)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="deliveries.delivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('delivery', 'dedupe_key'), name='one_delivery_event_per_dedupe_key')],
+                "ordering": ["at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("delivery", "dedupe_key"), name="one_delivery_event_per_dedupe_key"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='delivery_claim_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["state", "next_attempt_at"], name="delivery_claim_idx"),
         ),
     ]

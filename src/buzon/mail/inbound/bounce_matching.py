@@ -1,44 +1,56 @@
-"""Which delivery a bounce is about, and recording what it says.
+"""Which delivery a report is about, whether the report is authentic, and recording
+what it says.
 
-For each report record (one per recipient the report speaks of), in order:
+Only an authentic report writes a verdict. For each report record (one per recipient
+the report speaks of), in order:
 
 1. the envelope recipient is a signed return path, `bounces+TOKEN-SIG@BOUNCE_DOMAIN`,
    verified offline (`mail.verp.verify_return_path`) → the delivery with that return
-   token. **A return path whose signature is not ours is never trusted and nothing
-   else is tried**: the report is kept as unmatched ("forged or damaged token"). A
-   tampered token is evidence of forgery, and trying the Message-ID next would let a
-   forger who saw one of our emails fail its recipients.
-2. the report's `Original-Envelope-Id` (we send `ENVID=<token>` when the relay offers
-   DSN) → the delivery with that token, **if its recipient is the record's**;
+   token, **authentic**. A return path whose signature is not ours is never trusted
+   and nothing else is tried: the report is kept as unmatched ("forged or damaged
+   token"). A tampered token is evidence of forgery.
+2. the report's `Original-Envelope-Id`: we send `ENVID=TOKEN-SIG` when the relay
+   offers DSN (`mail.verp.envelope_id`). Signed and verified → the delivery with that
+   token, if its recipient is the record's, **authentic**; signed but not by us →
+   nothing for that record (forged); a bare token (what mail sent before signing
+   carried) names the delivery but proves nothing: **unverified**.
 3. the returned message's Message-ID (one of ours: `EmailNotification.message_id`) and
-   the failed recipient → that email's delivery to that recipient.
+   the failed recipient → that email's delivery to that recipient, **unverified**:
+   every recipient of the email saw that Message-ID, so anyone could write it.
 
-Anything else is unmatched and changes nothing. Recording is idempotent: each record
-carries a dedupe key (`dsn:<report Message-ID or hash>:<recipient>:<action>`), so the
-same report processed twice changes nothing.
+An unverified match becomes authentic when the report came from a reporter the
+operator trusts (`trusted_reporter`): a client in BUZON_INBOUND_TRUSTED_REPORTER_NETWORKS
+(the MTA in front of Buzón, by its connecting address), or a From domain in
+BUZON_INBOUND_TRUSTED_REPORTER_DOMAINS with a DKIM pass for that domain in the trusted
+`Authentication-Results` (BUZON_INBOUND_AUTHSERV_ID).
+
+Authentic records are recorded through `deliveries.reports.apply`; unverified ones are
+kept with `deliveries.reports.keep_unverified` and change nothing until an agent
+accepts them. Anything else is unmatched and changes nothing. Recording is
+idempotent: each record carries a dedupe key
+(`dsn:<report Message-ID or hash>:<recipient>:<action>`), so the same report processed
+twice changes nothing.
 """
 
 from __future__ import annotations
 
-import re
+import ipaddress
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from buzon.deliveries.models import Delivery, EmailNotification, FailureSource
-from buzon.deliveries.recording import (
-    Delay,
-    Failure,
-    record_complaint,
-    record_delay,
-    record_delivered,
-    record_failure,
-)
-from buzon.mail.inbound.models import InboundMessage
-from buzon.mail.verp import PREFIX, verify_return_path
+from buzon.deliveries import reports
+from buzon.deliveries.models import Delivery, EmailNotification
+from buzon.mail.inbound import authres
+from buzon.mail.inbound.models import InboundMessage, InboundSource
+from buzon.mail.inbound.parsing import Parsed
+from buzon.mail.verp import PREFIX, looks_signed, verify_envelope_id, verify_return_path
 from buzon_bounces import BounceRecord
 
-_PLACEHOLDER = re.compile(r"^\d\.0\.9\d\d$")
+SIGNED_RETURN_PATH = "signed return path"
+SIGNED_ENVELOPE_ID = "signed envelope id"
+UNSIGNED_ENVELOPE_ID = "unsigned envelope id"
+MESSAGE_ID = "returned Message-ID and recipient"
 
 
 def looks_like_return_path(address: str) -> bool:
@@ -64,13 +76,19 @@ def delivery_for_return_path(address: str) -> tuple[Delivery | None, str]:
 
 @dataclass
 class Match:
-    pairs: list[tuple[Delivery, BounceRecord]] = field(default_factory=list)
+    pairs: list[tuple[Delivery, BounceRecord]] = field(default_factory=list)  # authentic
+    unverified: list[tuple[Delivery, BounceRecord, str]] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     how: str = ""
     why: str = ""
 
 
-def match(row: InboundMessage, records: list[BounceRecord], return_paths: list[str]) -> Match:
+def match(
+    row: InboundMessage,
+    records: list[BounceRecord],
+    return_paths: list[str],
+    parsed: Parsed | None = None,
+) -> Match:
     result = Match()
     if return_paths:
         delivery, problem = delivery_for_return_path(return_paths[0])
@@ -81,21 +99,37 @@ def match(row: InboundMessage, records: list[BounceRecord], return_paths: list[s
         # The envelope had one recipient: a report naming another address (a forward,
         # an alias) is still about this copy.
         result.pairs = [(delivery, r) for r in (mine or records[:1])]
-        result.how = "signed return path"
+        result.how = SIGNED_RETURN_PATH
         return result
-    hows = []
+    trusted = trusted_reporter(row, parsed) if parsed is not None else ""
+    hows: list[str] = []
+    forged = False
     for record in records:
-        delivery, how = _by_envelope_id(record) or _by_message_id(record) or (None, "")
+        found = _by_envelope_id(record)
+        if found == "forged":
+            forged = True
+            result.unmatched.append(record.recipient or "(no recipient)")
+            continue
+        delivery, how = found or _by_message_id(record) or (None, "")
         if delivery is None:
             result.unmatched.append(record.recipient or "(no recipient)")
             continue
-        result.pairs.append((delivery, record))
+        if how != SIGNED_ENVELOPE_ID and trusted:
+            how = f"{how}, from a trusted reporter ({trusted})"
+        if how == SIGNED_ENVELOPE_ID or trusted:
+            result.pairs.append((delivery, record))
+        else:
+            result.unverified.append((delivery, record, how))
         if how not in hows:
             hows.append(how)
     result.how = " and ".join(hows)
-    if not result.pairs:
+    if not result.pairs and not result.unverified:
         ids = {r.original_message_id for r in records if r.original_message_id}
         result.why = (
+            "An Original-Envelope-Id whose signature is not ours (forged or damaged). "
+            if forged
+            else ""
+        ) + (
             "No signed return path, and neither the envelope id nor the returned "
             f"Message-ID ({', '.join(sorted(ids))[:300] or 'none given'}) with the failed "
             f"recipient ({', '.join(result.unmatched)[:300]}) matches anything we sent. "
@@ -104,17 +138,75 @@ def match(row: InboundMessage, records: list[BounceRecord], return_paths: list[s
     return result
 
 
+def trusted_reporter(row: InboundMessage, parsed: Parsed) -> str:
+    """Who vouches for this report, in words, when the operator trusts its sender:
+    the client that delivered it (by address), or a DKIM pass, seen by the trusted
+    MTA, for a trusted domain that is also the report's From domain. "" otherwise."""
+    networks = trusted_networks()
+    if networks and row.source == InboundSource.SMTP:
+        peer = peer_address(row.peer)
+        if peer is not None and any(peer in network for network in networks):
+            return f"connecting address {peer}"
+    domains = trusted_domains()
+    from_domain = parsed.from_address.rpartition("@")[2].lower()
+    if domains and from_domain and settings.INBOUND_AUTHSERV_ID.strip():
+        for domain in domains:
+            if not _within(from_domain, domain):
+                continue
+            signed = authres.dkim_pass_domains(parsed)
+            if any(_within(d, domain) and _within(from_domain, d) for d in signed):
+                return f"DKIM pass for {from_domain}"
+    return ""
+
+
+def peer_address(peer: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The client's IP address, as the SMTP server recorded it ("ADDRESS (HELO)")."""
+    text = (peer or "").split(" ", 1)[0].strip().strip("[]")
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in settings.INBOUND_TRUSTED_REPORTER_NETWORKS:
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            continue  # settings.py refuses bad entries at start; never trust a typo
+    return networks
+
+
+def trusted_domains() -> list[str]:
+    return [
+        d.strip().strip(".").lower() for d in settings.INBOUND_TRUSTED_REPORTER_DOMAINS if d.strip()
+    ]
+
+
+def _within(domain: str, parent: str) -> bool:
+    return domain == parent or domain.endswith("." + parent)
+
+
 def _same(a: str, b: str) -> bool:
     return bool(a) and a.strip().lower() == b.strip().lower()
 
 
-def _by_envelope_id(record: BounceRecord) -> tuple[Delivery, str] | None:
-    envid = (record.envelope_id or "").strip().lower()
+def _by_envelope_id(record: BounceRecord) -> tuple[Delivery, str] | str | None:
+    """(delivery, how), "forged" for a signature that is not ours, or None."""
+    envid = (record.envelope_id or "").strip()
     if not envid or not record.recipient:
         return None
-    delivery = Delivery.objects.filter(return_token=envid).first()
+    if looks_signed(envid):
+        token = verify_envelope_id(envid)
+        if token is None:
+            return "forged"
+        how = SIGNED_ENVELOPE_ID
+    else:
+        token, how = envid.lower(), UNSIGNED_ENVELOPE_ID
+    delivery = Delivery.objects.filter(return_token=token).first()
     if delivery is not None and _same(record.recipient, delivery.email):
-        return delivery, "Original-Envelope-Id"
+        return delivery, how
     return None
 
 
@@ -128,57 +220,9 @@ def _by_message_id(record: BounceRecord) -> tuple[Delivery, str] | None:
     delivery = email.deliveries.filter(email__iexact=record.recipient.strip()).first()
     if delivery is None:
         return None
-    return delivery, "returned Message-ID and recipient"
+    return delivery, MESSAGE_ID
 
 
 def apply(delivery: Delivery, record: BounceRecord, key: str, source: str = "") -> str:
-    """Record what one report record says about one delivery; a short description."""
-    source = source or FailureSource.DSN
-    dedupe = f"{key}:{(record.recipient or delivery.email).lower()}:{record.action}"[:255]
-    status = "" if _PLACEHOLDER.match(record.status or "") else (record.status or "")
-    code = int(record.reply_code) if (record.reply_code or "").isdigit() else None
-    if record.reason == "feedback":
-        done = record_complaint(
-            delivery,
-            feedback_type=record.feedback_type or "abuse",
-            text=record.diagnostic,
-            source=source,
-            dedupe_key=dedupe,
-        )
-        return "complaint recorded" if done else "already recorded"
-    if record.action == "delayed":
-        done = record_delay(
-            delivery,
-            Delay(
-                enhanced_status=status,
-                diagnostic=record.diagnostic,
-                remote_mta=record.remote_mta,
-                reply_code=code,
-                source=source,
-                dedupe_key=dedupe,
-            ),
-        )
-        return "delay recorded (still deferred)" if done else "already recorded"
-    if record.action in ("delivered", "relayed", "expanded") or record.reason == "delivered":
-        if record.action != "delivered" and record.reason != "delivered":
-            return f"{record.action}: nothing to record"
-        done = record_delivered(delivery, text=record.diagnostic, source=source, dedupe_key=dedupe)
-        return "delivery confirmed" if done else "already recorded"
-    done = record_failure(
-        delivery,
-        Failure(
-            source=source,
-            reply_code=code,
-            enhanced_status=status,
-            diagnostic=record.diagnostic,
-            remote_mta=record.remote_mta or record.reporting_mta,
-            reason=record.reason or "undefined",
-            hard=record.hard,
-            dedupe_key=dedupe,
-        ),
-    )
-    return (
-        f"failure recorded ({code or ''} {status} {record.reason})".replace("  ", " ")
-        if done
-        else "already recorded"
-    )
+    """Record what one authentic report record says about one delivery."""
+    return reports.apply(delivery, record, key, source)

@@ -11,6 +11,7 @@ control characters (so a CR/LF in an address cannot become a header anywhere).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -157,17 +158,19 @@ def message_ids(value: str) -> list[str]:
 
 
 def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
-    """(display name, checked address) pairs of an address header; invalid ones dropped."""
-    try:
-        values = message.get_all(name) or []
-    except Exception:
-        return []
+    """(display name, checked address) pairs of an address header; invalid ones dropped.
+
+    The header is split into addresses exactly as the sender wrote it, before any
+    RFC 2047 encoded word is decoded: an encoded word is only ever text inside a
+    display name, so it can never create an `@`, a comma or another address
+    (`=?utf-8?q?ceo=40bank.example?= <eve@evil.example>` is eve@evil.example). Only
+    then is each display name decoded. Control characters (CR/LF) become spaces, so
+    nothing can be smuggled into a header we build from these.
+    """
     result: list[tuple[str, str]] = []
-    for value in values[:20]:
-        # Decode encoded words in names first; control characters (CR/LF) become spaces,
-        # so nothing can be smuggled into a header we build from these.
+    for value in raw_values(message, name)[:20]:
         try:
-            pairs = getaddresses([_decode(value)[:10_000]])
+            pairs = getaddresses([_CONTROL.sub(" ", value[:10_000])])
         except Exception:
             continue
         for display, addr in pairs[:200]:
@@ -175,8 +178,26 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
                 checked = check_address(addr.strip())
             except InvalidAddress:
                 continue
-            result.append((" ".join(_CONTROL.sub(" ", display).split())[:255], checked))
+            result.append((_decode(display)[:255], checked))
     return result
+
+
+def raw_values(message: Message, name: str) -> list[str]:
+    """Every value of a header as the sender wrote it: encoded words still encoded,
+    raw 8-bit text (RFC 6532) read as UTF-8."""
+    wanted = name.lower()
+    values: list[str] = []
+    try:
+        items = message.raw_items()
+        for key, value in items:
+            if key.lower() == wanted:
+                text = str(value)
+                with contextlib.suppress(UnicodeError):  # already text: keep it
+                    text = text.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+                values.append(text)
+    except Exception:
+        return []
+    return values
 
 
 def part_text(part: Message) -> str:

@@ -12,8 +12,11 @@ Order of the questions (docs/inbound.md, "Routing"):
 2. A report about mail we sent — a DSN, a vendor non-delivery report, an ARF
    complaint (`buzon_bounces.parse` finds records other than "vacation"), sent by a
    mail system rather than forwarded by a person (`_from_a_reporter`)? Matched to
-   deliveries (`bounce_matching`) and recorded through `deliveries.recording`; what
-   matches nothing, or carries a forged token, is kept as unmatched.
+   deliveries (`bounce_matching`); an authentic one (signed return path or envelope
+   id, trusted reporter) is recorded through `deliveries.recording`, one that names a
+   delivery only by Message-ID or an unsigned envelope id is kept on it as an
+   unverified report that changes nothing; what matches nothing, or carries a forged
+   token, is kept as unmatched.
 3. A return path, a mailer daemon or the null sender, but no readable report? Kept
    as unmatched (never a ticket: FreeScout's bounce loop).
 4. The loop guard: too many messages from this sender lately? Held.
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from buzon.deliveries import reports as delivery_reports
 from buzon.mail.inbound import authres, bounce_matching, loops, parsing, replies, ticket_matching
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundState
 from buzon.mail.models import Direction, MessageReference
@@ -81,7 +85,7 @@ def route(row: InboundMessage) -> Outcome:
         reports = []
 
     if reports:
-        return _bounce(row, reports, return_paths)
+        return _bounce(row, parsed, reports, return_paths)
     if loops.is_daemon(parsed, row.mail_from) and not automatic:
         return Outcome(
             InboundState.UNMATCHED,
@@ -134,8 +138,13 @@ def _from_a_reporter(
     return any(r.format == "amazonses" for r in reports)
 
 
-def _bounce(row: InboundMessage, reports: list[BounceRecord], return_paths: list[str]) -> Outcome:
-    match = bounce_matching.match(row, reports, return_paths)
+def _bounce(
+    row: InboundMessage,
+    parsed: parsing.Parsed,
+    reports: list[BounceRecord],
+    return_paths: list[str],
+) -> Outcome:
+    match = bounce_matching.match(row, reports, return_paths, parsed)
     kind = (
         InboundKind.COMPLAINT
         if all(r.reason == "feedback" for r in reports)
@@ -143,24 +152,40 @@ def _bounce(row: InboundMessage, reports: list[BounceRecord], return_paths: list
         if all(r.action == "delayed" for r in reports)
         else InboundKind.BOUNCE
     )
-    if not match.pairs:
+    if not match.pairs and not match.unverified:
         return Outcome(InboundState.UNMATCHED, kind, "unmatched", match.why)
-    key = row.message_id or row.sha256[:40]
-    results = [
-        bounce_matching.apply(delivery, record, f"dsn:{key}") for delivery, record in match.pairs
-    ]
+    key = f"dsn:{row.message_id or row.sha256[:40]}"
+    results = [bounce_matching.apply(delivery, record, key) for delivery, record in match.pairs]
     lines = [f"{d.email}: {what}" for (d, _), what in zip(match.pairs, results, strict=True)]
+    reporter = parsed.from_address or row.mail_from.strip().strip("<>") or "<>"
+    for delivery, record, how in match.unverified:
+        kept = delivery_reports.keep_unverified(
+            delivery,
+            record,
+            key,
+            matched_by=how,
+            reporter=reporter,
+            peer=row.peer,
+            inbound_message_id=row.pk,
+        )
+        lines.append(
+            f"{delivery.email}: matched only by {how}, with no signed return path, no signed "
+            f"envelope id and no trusted reporter: {kept}"
+        )
     if match.unmatched:
         lines.append("not matched: " + ", ".join(match.unmatched))
-    outcome = "recorded" if any(not r.startswith("already") for r in results) else "duplicate"
-    first = match.pairs[0][0]
+    if results:
+        outcome = "recorded" if any(not r.startswith("already") for r in results) else "duplicate"
+    else:
+        outcome = "unverified_report"
+    deliveries = [d for d, _ in match.pairs] + [d for d, _, _ in match.unverified]
     return Outcome(
         InboundState.PROCESSED,
         kind,
         outcome,
         f"matched by {match.how}. " + "; ".join(lines),
-        ticket=first.ticket,
-        delivery_ids=sorted({d.pk for d, _ in match.pairs}),
+        ticket=deliveries[0].ticket,
+        delivery_ids=sorted({d.pk for d in deliveries}),
     )
 
 

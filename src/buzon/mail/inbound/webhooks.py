@@ -45,7 +45,7 @@ from buzon.deliveries.recording import (
 )
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundSource, InboundState
 from buzon.smtpcodes.parsing import STATUS_CODE, STATUS_RE
-from buzon_bounces import classify
+from buzon_bounces import blame, classify
 
 log = logging.getLogger("buzon.mail.webhooks")
 
@@ -134,7 +134,7 @@ def handle_event(event: Any, esp_name: str) -> str:
     text = _text(event)
     if kind in FAILURES:
         code, status = _codes(event)
-        reason, hard = _reason(event, code, status, text)
+        reason, hard, who = _reason(event, code, status, text)
         done = record_failure(
             delivery,
             Failure(
@@ -147,6 +147,7 @@ def handle_event(event: Any, esp_name: str) -> str:
                 hard=hard,
                 dedupe_key=key,
                 occurred_at=when,
+                blame=who,
             ),
         )
     elif kind == "deferred":
@@ -266,25 +267,29 @@ def _find_fields(esp_event: dict, recipient: str) -> dict:
     return found
 
 
-# anymail's normalised reasons for an ESP's own refusal (no SMTP codes to read).
+# anymail's normalised reasons for an ESP's own refusal (no SMTP codes to read):
+# reason, hard, and who must act.
 REJECT_REASONS = {
-    "invalid": ("userunknown", True),
-    "bounced": ("userunknown", True),  # on the ESP's list after an earlier hard bounce
-    "spam": ("feedback", False),
-    "blocked": ("blocked", False),
-    "timed_out": ("expired", False),
-    "unsubscribed": ("rejected", False),
+    "invalid": ("userunknown", True, blame.ADDRESS),
+    # on the ESP's list after an earlier hard bounce
+    "bounced": ("userunknown", True, blame.ADDRESS),
+    # the recipient marked earlier mail as spam, or unsubscribed: their choice
+    "spam": ("feedback", False, blame.RECIPIENT_POLICY),
+    "unsubscribed": ("rejected", False, blame.RECIPIENT_POLICY),
+    "blocked": ("blocked", False, blame.SETUP),
+    "timed_out": ("expired", False, blame.TRANSIENT),
 }
 
 
-def _reason(event: Any, code: int | None, status: str, text: str) -> tuple[str, bool]:
+def _reason(event: Any, code: int | None, status: str, text: str) -> tuple[str, bool, str]:
+    """(reason, hard, blame) of an ESP's failure event."""
     rejected = REJECT_REASONS.get(str(getattr(event, "reject_reason", None) or ""))
     if rejected is not None and code is None and not status:
         return rejected
-    reason, hard, _blame = classify(status or None, code, text)
+    reason, hard, who = classify(status or None, code, text)
     if reason in ("undefined", "onhold", "") and rejected is not None:
         return rejected
-    return reason or "undefined", hard
+    return reason or "undefined", hard, who or blame.UNKNOWN
 
 
 def _keep_unmatched(event: Any, esp: str, key: str) -> None:

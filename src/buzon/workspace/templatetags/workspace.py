@@ -72,6 +72,22 @@ def reason_label(value: str) -> str:
 
 
 @register.filter
+def blame_label(value: str) -> str:
+    return labels.blame_label(value)
+
+
+@register.filter
+def who_acts(value: str) -> str:
+    """One sentence saying who should act on a failure with this blame."""
+    return labels.who_acts_label(value)
+
+
+@register.filter
+def matched_by_label(value: str) -> str:
+    return labels.matched_by_label(value)
+
+
+@register.filter
 def warning_icon(recipient: RecipientStatus) -> bool:
     return shows_warning_icon(recipient)
 

@@ -1,8 +1,11 @@
-"""Delivery health: failures over time by reason, failing domains, the retry queue."""
+"""Delivery health: failures over time by reason, the problems that are ours to fix
+(per receiving provider), failing domains, the retry queue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -79,6 +82,85 @@ def failure_chart(rows: list[dict[str, Any]], today: date, days: int = DAYS) -> 
     }
 
 
+# Receiving providers, recognised by the host names of their mail servers (or the
+# recipient's domain): suffix → name. Anything else is shown as its domain.
+PROVIDERS: tuple[tuple[str, str], ...] = (
+    ("google.com", "Gmail"), ("googlemail.com", "Gmail"), ("gmail.com", "Gmail"),
+    ("outlook.com", "Microsoft"), ("hotmail.com", "Microsoft"), ("live.com", "Microsoft"),
+    ("msn.com", "Microsoft"), ("office365.com", "Microsoft"),
+    ("yahoodns.net", "Yahoo"), ("yahoo.com", "Yahoo"), ("ymail.com", "Yahoo"),
+    ("aol.com", "Yahoo"), ("icloud.com", "Apple iCloud"), ("me.com", "Apple iCloud"),
+    ("mac.com", "Apple iCloud"), ("comcast.net", "Comcast"), ("gmx.net", "GMX"),
+    ("gmx.de", "GMX"), ("gmx.com", "GMX"), ("web.de", "Web.de"), ("mail.ru", "Mail.ru"),
+    ("yandex.ru", "Yandex"), ("yandex.net", "Yandex"), ("pphosted.com", "Proofpoint"),
+    ("mimecast.com", "Mimecast"), ("zoho.com", "Zoho"), ("protonmail.ch", "Proton"),
+)  # fmt: skip
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+
+
+def provider_of(remote_mta: str, domain: str) -> str:
+    """Who received the mail: a known provider by its mail servers' names (e.g.
+    gmail-smtp-in.l.google.com → Gmail) or the recipient's domain, else that domain."""
+    names = [*_HOST.findall((remote_mta or "").lower()[:255]), (domain or "").lower()]
+    for name in names:
+        for suffix, provider in PROVIDERS:
+            if name == suffix or name.endswith("." + suffix):
+                return provider
+    return (domain or "").lower() or "?"
+
+
+def sending_ip(diagnostic: str) -> str:
+    """The IP address a refusal names (ours, as the receiving server saw it), if any:
+    a bracketed one first ("[203.0.113.5]"), else the first one."""
+    text = (diagnostic or "")[:2000]
+    found = [m for m in _IPV4.findall(text) if _is_ip(m)]
+    bracketed = [ip for ip in found if f"[{ip}]" in text]
+    return (bracketed or found or [""])[0]
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass
+class Problem:
+    """A problem of ours (setup or reputation) at one receiving provider."""
+
+    provider: str
+    blame: str
+    reason: str
+    count: int = 0
+    last: Any = None
+    codes: list[str] = field(default_factory=list)
+    ip: str = ""
+    domains: list[str] = field(default_factory=list)
+
+
+def problems_of_ours(rows: list[dict[str, Any]], limit: int = 30) -> list[Problem]:
+    """The failures blamed on us, counted per receiving provider and reason."""
+    problems: dict[tuple[str, str, str], Problem] = {}
+    for row in rows:
+        provider = provider_of(row["remote_mta"], row["domain"])
+        key = (provider, row["blame"], row["reason"] or "undefined")
+        problem = problems.setdefault(key, Problem(provider, row["blame"], key[2]))
+        problem.count += row["n"]
+        if problem.last is None or (row["last"] and row["last"] > problem.last):
+            problem.last = row["last"]
+        code = " ".join(str(c) for c in (row["reply_code"], row["enhanced_status"]) if c)
+        if code and code not in problem.codes and len(problem.codes) < 5:
+            problem.codes.append(code)
+        if row["domain"] and row["domain"] not in problem.domains and len(problem.domains) < 5:
+            problem.domains.append(row["domain"])
+        problem.ip = problem.ip or sending_ip(row["diagnostic"])
+    ordered = sorted(problems.values(), key=lambda p: (-p.count, p.provider, p.reason))
+    return ordered[:limit]
+
+
 @agent_required
 def health(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -100,6 +182,7 @@ def health(request: HttpRequest) -> HttpResponse:
             "chart": failure_chart(rows, today),
             "days": DAYS,
             "domains": deliverydata.top_failing_domains(since),
+            "ours": problems_of_ours(deliverydata.failures_of_ours(since)),
             "deferred_total": deferred_total,
             "deferred": deferred,
             "queue": deliverydata.queue_counts(),

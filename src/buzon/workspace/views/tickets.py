@@ -188,6 +188,22 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return redirect(reverse("workspace:ticket", args=[ticket.pk]) + anchor)
 
 
+@agent_required
+@require_POST
+def accept_report(request: HttpRequest, ticket_id: int, report_id: int) -> HttpResponse:
+    """An agent vouches for an unverified delivery report: it is recorded like an
+    authentic one (status, tag, the address's deliverability), audited in their name."""
+    ticket = get_object_or_404(Ticket, pk=ticket_id)
+    outcome = deliverydata.accept_unverified_report(ticket.pk, report_id, request.user)
+    if outcome is None:
+        messages.error(request, _("There is no such report on this ticket."))
+    else:
+        messages.success(request, _("Report accepted and recorded."))
+    log = request.POST.get("log", "")
+    query = "?log=events" if log == "events" else ""
+    return redirect(reverse("workspace:ticket", args=[ticket.pk]) + query)
+
+
 # --- The events log ----------------------------------------------------------
 
 
@@ -228,7 +244,33 @@ def events_context(ticket: Ticket) -> dict[str, Any]:
             if found.get("id"):
                 triggers[int(found["id"])] = str(found.get("title", ""))
         entries.append(AuditEntry(audit, events, sorted(triggers.items())))
-    return {"audits": entries, "names": names, "audit_limit": AUDIT_LIMIT}
+    return {
+        "audits": entries,
+        "names": names,
+        "audit_limit": AUDIT_LIMIT,
+        "unverified_reports": _unverified_reports(notifications, recipients),
+    }
+
+
+def _unverified_reports(
+    notifications: dict[int, Notification], recipients: dict[int, list[Any]]
+) -> list[dict[str, Any]]:
+    """The unverified reports about the emails in this log, newest first (already
+    loaded with the recipients: no query of its own)."""
+    items = []
+    for note in notifications.values():
+        for r in recipients.get(note.pk, []):
+            for report in r.unverified:
+                items.append(
+                    {
+                        "report": report,
+                        "email": r.email,
+                        "name": r.name,
+                        "trigger_id": note.trigger_id,
+                        "trigger_title": note.trigger_title,
+                    }
+                )
+    return sorted(items, key=lambda i: (i["report"].received_at, i["report"].id), reverse=True)
 
 
 def _names_for(audits: list[Audit]) -> dict[str, dict[str, str]]:
