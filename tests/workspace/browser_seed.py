@@ -120,9 +120,9 @@ def unverified_report(proactive, person) -> dict[str, int]:
     """A bounce about Quique's copy that named it only by Message-ID (anyone who saw the
     email could have written it): kept as an unverified report, as the inbound worker
     does. The sandbox accepts Quique's address, so the copy itself is handed off."""
-    from buzon.bounces import BounceRecord
     from buzon.deliveries.models import Delivery
     from buzon.deliveries.reports import keep_unverified
+    from buzon_bounces import BounceRecord
 
     target = person("quique@example.com", "Quique Cliente")
     ticket = proactive("A report nobody can verify", target, [], "Hola Quique.")

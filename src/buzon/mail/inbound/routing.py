@@ -13,7 +13,7 @@ Order of the questions (docs/inbound.md, "Routing"):
 1. Our own notification come back (From a support address, with X-Buzon-Ticket-Id)?
    Ignored.
 2. A report about mail we sent — a DSN, a vendor non-delivery report, an ARF
-   complaint (`buzon.bounces.parse` finds records other than "vacation"), sent by a
+   complaint (`buzon_bounces.parse` finds records other than "vacation"), sent by a
    mail system rather than forwarded by a person (`_from_a_reporter`)? Matched to
    deliveries (`bounce_matching`); an authentic one (signed return path or envelope
    id, trusted reporter) is recorded through `deliveries.recording`, one that names a
@@ -38,14 +38,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from buzon.bounces import BounceRecord
-from buzon.bounces import parse as parse_bounce
 from buzon.deliveries import reports as delivery_reports
 from buzon.mail.inbound import authres, bounce_matching, loops, parsing, replies, ticket_matching
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundState
 from buzon.mail.models import Direction, MessageReference
 from buzon.tickets.models import Comment, EventType, Role, Status, Ticket, User, UserIdentity, Via
 from buzon.tickets.services import CommentInput, create_ticket, update_ticket
+from buzon_bounces import BounceRecord
+from buzon_bounces import parse as parse_bounce
 
 
 @dataclass
