@@ -1,7 +1,7 @@
 """A parsed `Query` as Django querysets: `compile_tickets` and `compile_users`.
 
-Pure ORM, the same on SQLite and PostgreSQL; only free text renders differently
-(see `buzon.search.fulltext`). Everything that looks at another table is an
+Pure ORM, the same on SQLite and PostgreSQL; only free text differs (it is answered
+from the search index, see `buzon.search.fulltext`). Everything that looks at another table is an
 `Exists`, an `IN (subquery)` or an `IN (ids)`, never a join, so a ticket is never
 counted twice and `-term` is a plain NOT. Compiling reads the database only to
 turn people named by email or name into ids (see `_user_ids`).
@@ -25,8 +25,8 @@ from django.db.models import Case, Exists, IntegerField, Model, OuterRef, Q, Que
 from django.utils import timezone
 
 from buzon.search.errors import QueryError
-from buzon.search.fulltext import TextMatch
-from buzon.search.parser import EQUALS, Named, Person, Query, Term, Text, parse_query
+from buzon.search.fulltext import tickets_with_text
+from buzon.search.parser import EQUALS, Named, Person, Query, Term, parse_query
 from buzon.tickets.models import (
     ORDERED_FIELDS,
     Comment,
@@ -312,23 +312,14 @@ def _visible_comments(context: Context) -> QuerySet[Comment]:
 
 
 def _ticket_text(terms: list[Term], context: Context) -> Q:
-    """In the subject or any comment the searcher may see.
-
-    One `IN (subject matches UNION comment matches)`, both halves answered from
-    their GIN indexes on PostgreSQL. Written as `subject OR EXISTS (comment)`, the
-    planner cannot estimate the OR, guesses half the tickets, and on a large desk
-    spends more time compiling the query (JIT) than running it.
-    """
+    """In the subject or any comment the searcher may see (from the search index)."""
     (term,) = terms
-    text: Text = term.value
-    in_subject = Ticket.objects.filter(TextMatch("subject", text)).values("pk").order_by()
-    in_comments = _visible_comments(context).filter(TextMatch("body", text))
-    return Q(pk__in=in_subject.union(in_comments.values("ticket_id").order_by(), all=True))
+    return tickets_with_text(term.value, public_only=not context.sees_private_comments)
 
 
 def _subject(terms: list[Term], context: Context) -> Q:
     (term,) = terms
-    return Q(TextMatch("subject", term.value))
+    return tickets_with_text(term.value, public_only=True, subject_only=True)
 
 
 def _values(column: str) -> Filter:

@@ -1,59 +1,125 @@
-"""Free text as one ORM expression: full-text search on PostgreSQL, LIKE elsewhere.
+"""Free text as conditions on tickets, answered from the search index (`search.models`).
 
-On PostgreSQL `TextMatch("body", Text("factura"))` is
+`tickets_with_text(text, public_only=…, subject_only=…)` is a `Q` that holds for the
+tickets whose subject or comments contain `text`: a word, a `prefix*` or a "phrase".
+How it is answered depends on the database:
 
-    to_tsvector('simple'::regconfig, left(body, 100000)) @@ plainto_tsquery('simple', 'factura')
+- PostgreSQL: `EXISTS (SELECT 1 FROM search_document WHERE ticket_id = ticket.id AND
+  text @@ plainto_tsquery('simple', 'w'))`, on the stored tsvectors and their GIN
+  index. The planner picks per query: for a rare word it reads the few matching
+  documents from the index; for a word in most tickets it walks the tickets in the
+  requested order and checks each one's documents (by `ticket_id`), stopping at the
+  end of the page.
+- SQLite: `ticket.id IN (SELECT rowid >> 21 FROM search_document_fts WHERE
+  search_document_fts MATCH '"w"')`. The trigram index finds any substring of three
+  characters or more; the ticket and the visibility come from the row id
+  (`search.models.document_id`), so no other table is read. Shorter text cannot be
+  looked up in a trigram index and is matched with LIKE over every document.
 
-which the GIN indexes of migration 0001 cover, so it finds whole words among a
-million comments without reading them. Elsewhere (SQLite) it is `body LIKE '%factura%'`,
-which finds any substring but reads every row. docs/search.md discusses the trade-off.
+`SearchText(text)` is the value to store in `Document.text`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BooleanField, F, Func
-from django.db.models.lookups import IContains
+from django.db import connection
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, TextField, Value
+from django.db.models.expressions import RawSQL
 
+from buzon.search.models import TICKET_SHIFT, Document
 from buzon.search.parser import Text
 
-# The expression the GIN indexes are built on (see migrations/0001). It must stay
-# byte-for-byte the same for PostgreSQL to use them. Only the first 100,000
-# characters are indexed: a tsvector is limited to 1 MB, and a long pasted log could
-# otherwise make saving its comment fail.
+# Only the first 100,000 characters of a text go into a tsvector: a tsvector holds at
+# most 1 MB, and a long pasted log could otherwise make saving its comment fail.
 INDEXED_LENGTH = 100_000
-TSVECTOR_SQL = f"to_tsvector('simple'::regconfig, left({{column}}, {INDEXED_LENGTH}))"
+FTS_TABLE = "search_document_fts"
+# The trigram tokenizer indexes every run of three characters; shorter text has none.
+MIN_TRIGRAM_LENGTH = 3
+# The position and visibility bits of a document id: all zero for a subject.
+LOW_BITS = (1 << TICKET_SHIFT) - 1
 
 
-class TextMatch(Func):
-    """True where the text column contains `text` (a word, a prefix or a phrase)."""
+class SearchText(Func):
+    """The stored form of a text: its tsvector on PostgreSQL, the text itself elsewhere."""
 
-    output_field = BooleanField()
+    output_field = TextField()
 
-    def __init__(self, column: str, text: Text) -> None:
-        super().__init__(F(column))
-        self.text = text
+    def __init__(self, text: str) -> None:
+        super().__init__(Value(text, output_field=TextField()))
 
     def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
-        (column,) = self.get_source_expressions()
-        return compiler.compile(IContains(column, self.text.text))
+        (value,) = self.get_source_expressions()
+        return compiler.compile(value)
 
     def as_postgresql(
         self, compiler: Any, connection: Any, **extra_context: Any
     ) -> tuple[str, list]:
+        (value,) = self.get_source_expressions()
+        sql, params = compiler.compile(value)
+        return f"to_tsvector('simple'::regconfig, left({sql}, {INDEXED_LENGTH}))", params
+
+
+class VectorMatch(Func):
+    """PostgreSQL: `document.text @@ <the tsquery for text>`."""
+
+    output_field = BooleanField()
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(F("text"))
+        self.text = text
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
         (column,) = self.get_source_expressions()
         column_sql, params = compiler.compile(column)
-        query_sql, query_param = self._tsquery()
-        sql = f"{TSVECTOR_SQL.format(column=column_sql)} @@ {query_sql}"
-        return sql, [*params, query_param]
+        query_sql, query_param = tsquery(self.text)
+        return f"{column_sql} @@ {query_sql}", [*params, query_param]
 
-    def _tsquery(self) -> tuple[str, str]:
-        if self.text.phrase:
-            return "phraseto_tsquery('simple'::regconfig, %s)", self.text.text
-        if self.text.prefix:
-            # A quoted lexeme (quotes doubled, backslashes escaped) cannot break
-            # to_tsquery's syntax, whatever the word holds.
-            escaped = self.text.text.replace("\\", "\\\\").replace("'", "''")
-            return "to_tsquery('simple'::regconfig, %s)", f"'{escaped}':*"
-        return "plainto_tsquery('simple'::regconfig, %s)", self.text.text
+
+def tsquery(text: Text) -> tuple[str, str]:
+    """The SQL and the parameter of the tsquery that finds `text` (PostgreSQL)."""
+    if text.phrase:
+        return "phraseto_tsquery('simple'::regconfig, %s)", text.text
+    if text.prefix:
+        # A quoted lexeme (quotes doubled, backslashes escaped) cannot break
+        # to_tsquery's syntax, whatever the word holds.
+        escaped = text.text.replace("\\", "\\\\").replace("'", "''")
+        return "to_tsquery('simple'::regconfig, %s)", f"'{escaped}':*"
+    return "plainto_tsquery('simple'::regconfig, %s)", text.text
+
+
+def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = False) -> Q:
+    """Tickets whose subject (or, unless `subject_only`, a comment) contains `text`.
+
+    `public_only` leaves private notes out (what end users may search).
+    """
+    if connection.vendor == "postgresql":
+        documents = Document.objects.filter(VectorMatch(text), ticket=OuterRef("pk"))
+        if subject_only:
+            documents = documents.filter(comment__isnull=True)
+        elif public_only:
+            documents = documents.filter(public=True)
+        return Q(Exists(documents))
+    return Q(pk__in=RawSQL(*_fts_ticket_ids(text, public_only, subject_only)))
+
+
+def _fts_ticket_ids(text: Text, public_only: bool, subject_only: bool) -> tuple[str, list]:
+    """SQLite: the ids of the tickets with a matching document, from the FTS5 table."""
+    if len(text.text) >= MIN_TRIGRAM_LENGTH:
+        # An FTS5 string: the whole text, double quotes doubled, is one run of trigrams.
+        match = '"' + text.text.replace('"', '""') + '"'
+        where = " AND ".join([f"{FTS_TABLE} MATCH %s", *_kinds("rowid", public_only, subject_only)])
+        return f"SELECT rowid >> {TICKET_SHIFT} FROM {FTS_TABLE} WHERE {where}", [match]
+    escaped = text.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    where = " AND ".join(["text LIKE %s ESCAPE '\\'", *_kinds("id", public_only, subject_only)])
+    table = Document._meta.db_table
+    return f"SELECT id >> {TICKET_SHIFT} FROM {table} WHERE {where}", [f"%{escaped}%"]
+
+
+def _kinds(id_column: str, public_only: bool, subject_only: bool) -> list[str]:
+    """Conditions on a document id: a subject has no low bits, a public text no low bit."""
+    if subject_only:
+        return [f"({id_column} & {LOW_BITS}) = 0"]
+    if public_only:
+        return [f"({id_column} & 1) = 0"]
+    return []

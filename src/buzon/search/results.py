@@ -1,22 +1,64 @@
-"""`search` and `count`: parse a query and compile it for every kind it can find."""
+"""`search` and `count`: parse a query and compile it for every kind it can find.
+
+Counts are bounded, as Zendesk's are: exact up to `COUNT_LIMIT` results, an
+estimate above (never below the limit). Counting every match of a word that is in
+every ticket would read the whole index; counting up to a limit reads as many
+matches as the limit, and the estimate costs a query plan, not a scan.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
+from django.db import connections
 from django.db.models import QuerySet
 
 from buzon.search.compiler import compile_tickets, compile_users
 from buzon.search.parser import Query, parse_query
 from buzon.tickets.models import Ticket, User
 
+# Counts are exact up to this many results.
+COUNT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many results: `value` is exact when `exact`, else an estimate above the limit."""
+
+    value: int
+    exact: bool
+
+
+def bounded_count(queryset: QuerySet[Any], limit: int | None = None) -> Count:
+    """Count up to `limit` (COUNT_LIMIT) matches exactly; estimate when there are more."""
+    limit = COUNT_LIMIT if limit is None else limit
+    unordered = queryset.order_by()
+    found = unordered[: limit + 1].count()
+    if found <= limit:
+        return Count(found, exact=True)
+    return Count(max(found, estimate(unordered)), exact=False)
+
+
+def estimate(queryset: QuerySet[Any]) -> int:
+    """How many rows `queryset` has, as PostgreSQL's planner estimates them.
+
+    SQLite keeps no statistics to estimate from: there the rows are counted.
+    """
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset.count()
+    plan = json.loads(queryset.explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
 
 @dataclass
 class SearchResult:
     """Both querysets (one is empty when the query cannot find that kind) and counts.
 
-    The querysets are lazy: slice them to paginate. Counts are computed on first use.
+    The querysets are lazy: slice them to paginate. Counts are computed on first use
+    and bounded (see `bounded_count`).
     """
 
     query: Query
@@ -24,16 +66,32 @@ class SearchResult:
     users: QuerySet[User]
 
     @cached_property
-    def ticket_count(self) -> int:
-        return self.tickets.count() if self.query.finds_tickets else 0
+    def ticket_counted(self) -> Count:
+        if not self.query.finds_tickets:
+            return Count(0, exact=True)
+        return bounded_count(self.tickets)
 
     @cached_property
+    def user_counted(self) -> Count:
+        if not self.query.finds_users:
+            return Count(0, exact=True)
+        return bounded_count(self.users)
+
+    @property
+    def ticket_count(self) -> int:
+        return self.ticket_counted.value
+
+    @property
     def user_count(self) -> int:
-        return self.users.count() if self.query.finds_users else 0
+        return self.user_counted.value
 
     @property
     def count(self) -> int:
         return self.ticket_count + self.user_count
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self.ticket_counted.exact and self.user_counted.exact
 
 
 def search(
@@ -56,5 +114,6 @@ def search(
 
 
 def count(text: str, user: User | None = None) -> int:
-    """How many tickets and users match; raise QueryError when the query is malformed."""
+    """How many tickets and users match (bounded: see `bounded_count`); raise
+    QueryError when the query is malformed."""
     return search(text, user=user).count

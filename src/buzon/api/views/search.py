@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 
 from buzon.api import serializers as s
 from buzon.api import types as t
@@ -13,11 +13,14 @@ from buzon.api.errors import ApiError, bad_request
 from buzon.api.pagination import MAX_PAGE_SIZE, OFFSET_PARAMS
 from buzon.api.router import Call, Param, api, page_of
 from buzon.search import QueryError, search
-from buzon.search.results import SearchResult
+from buzon.search.results import SearchResult, bounded_count
 
 TAG = "Search"
 SearchPage = page_of("results", t.SearchResult, "SearchResultsPage")
 SORT_BY = {"updated_at", "created_at", "priority", "status", "ticket_type"}
+# As Zendesk's: the first 1,000 results of a query can be paged through (ask a narrower
+# query for more); deeper offsets would make every page cost more than the last.
+RESULT_LIMIT = 1000
 QUERY = Param(
     "query",
     str,
@@ -72,11 +75,20 @@ def _run(call: Call) -> SearchResult:
 def search_view(call: Call) -> dict[str, Any]:
     """The query language of docs/search.md (Zendesk's search syntax for tickets and
     users). Tickets come before users; without order_by, most recently updated first.
-    A malformed query answers 400 with where it went wrong (`details.query[].position`)."""
+    A malformed query answers 400 with where it went wrong (`details.query[].position`).
+    The first 1,000 results can be paged through; `count` is exact up to 1,000 and
+    an estimate above."""
     result = _run(call)
     page = call.int_param("page", 1, high=100_000) or 1
     per_page = call.int_param("per_page", MAX_PAGE_SIZE, high=MAX_PAGE_SIZE) or MAX_PAGE_SIZE
     start, end = (page - 1) * per_page, page * per_page
+    if start >= RESULT_LIMIT:
+        raise bad_request(
+            f"Invalid search: only the first {RESULT_LIMIT:,} results can be paged through; "
+            "narrow the query (e.g. by created or updated dates)",
+            "page",
+        )
+    end = min(end, RESULT_LIMIT)
     results: list[dict[str, Any]] = []
     ticket_count = 0
     if result.query.finds_tickets:
@@ -89,22 +101,25 @@ def search_view(call: Call) -> dict[str, Any]:
         )
         results += [{**s.user_json(call, x), "result_type": "user"} for x in users]
     total = ticket_count + user_count
+    more = end < total and end < RESULT_LIMIT
     return {
         "results": results,
         "facets": None,
-        "next_page": call.this_url(page=page + 1) if end < total else None,
+        "next_page": call.this_url(page=page + 1) if more else None,
         "previous_page": call.this_url(page=page - 1) if page > 1 else None,
         "count": total,
     }
 
 
 def _page_and_count(queryset: QuerySet[Any], start: int, end: int) -> tuple[list[Any], int]:
-    """One page and the total in one query (a window count over the matches); a
-    page past the end costs a separate count."""
-    if end <= start or end <= 0:
-        return [], queryset.count()
-    rows = list(queryset.annotate(total_matches=Window(Count("id")))[start:end])
-    return rows, (rows[0].total_matches if rows else queryset.count())
+    """The rows from `start` to `end` and how many match: known from the page itself
+    when it is the last one, else a bounded count (exact up to 1,000)."""
+    rows = list(queryset[start:end]) if end > max(start, 0) else []
+    if rows and len(rows) < end - start:
+        return rows, start + len(rows)
+    if start == 0 and end > 0 and not rows:
+        return rows, 0
+    return rows, bounded_count(queryset).value
 
 
 @api.get(
