@@ -83,6 +83,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if Ticket.objects.count() < args.tickets:
         generate(args.tickets, args.comments)
+        call_command("search", "reindex")  # bulk inserts bypass the index
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -21,6 +21,8 @@ How it is answered depends on the database:
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -34,6 +36,11 @@ from buzon.search.parser import Text
 # most 1 MB, and a long pasted log could otherwise make saving its comment fail.
 INDEXED_LENGTH = 100_000
 FTS_TABLE = "search_document_fts"
+# Up to this many matching documents, their tickets' ids are written into the query
+# (PostgreSQL); above, the query asks for tickets with a matching document (EXISTS).
+LISTED_DOCUMENTS = 10_000
+# How long PostgreSQL's statistics of the documents are kept before being read again.
+STATISTICS_AGE = 600.0
 # The trigram tokenizer indexes every run of three characters; shorter text has none.
 MIN_TRIGRAM_LENGTH = 3
 # The position and visibility bits of a document id: all zero for a subject.
@@ -93,14 +100,84 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
 
     `public_only` leaves private notes out (what end users may search).
     """
-    if connection.vendor == "postgresql":
-        documents = Document.objects.filter(VectorMatch(text), ticket=OuterRef("pk"))
-        if subject_only:
-            documents = documents.filter(comment__isnull=True)
-        elif public_only:
-            documents = documents.filter(public=True)
-        return Q(Exists(documents))
-    return Q(pk__in=RawSQL(*_fts_ticket_ids(text, public_only, subject_only)))
+    if connection.vendor != "postgresql":
+        return Q(pk__in=RawSQL(*_fts_ticket_ids(text, public_only, subject_only)))
+    documents = Document.objects.filter(VectorMatch(text))
+    if subject_only:
+        documents = documents.filter(comment__isnull=True)
+    elif public_only:
+        documents = documents.filter(public=True)
+    if not _common_in_statistics(text):
+        # Looked up now, while compiling: PostgreSQL's statistics cannot tell a word
+        # in fifty comments from one in five thousand (a word outside its list of
+        # most common ones is estimated as half as frequent as the rarest one in it),
+        # and for a rare word taken for a common one it walks every ticket newest
+        # first looking for a page of matches. With the ids written into the query
+        # it knows how many there are.
+        found = documents.order_by().values_list("ticket_id", flat=True)
+        first = list(found[: LISTED_DOCUMENTS + 1])
+        if len(first) <= LISTED_DOCUMENTS:
+            return Q(AnyOf("pk", sorted(set(first))))
+    return Q(Exists(documents.filter(ticket=OuterRef("pk"))))
+
+
+def _common_in_statistics(text: Text) -> bool:
+    """Whether PostgreSQL's statistics say a word is in more than LISTED_DOCUMENTS
+    documents (then its estimates are right, and looking it up would read them all)."""
+    if text.phrase or text.prefix:
+        return False
+    share, documents = _lexeme_statistics()
+    return share.get(text.text.lower(), 0.0) * documents > LISTED_DOCUMENTS
+
+
+@dataclass
+class _Statistics:
+    share: dict[str, float]
+    documents: float
+    read_at: float
+
+
+_statistics: _Statistics | None = None
+
+
+def _lexeme_statistics() -> tuple[dict[str, float], float]:
+    """The most common lexemes of the documents with the share of documents holding
+    each (what ANALYZE keeps in pg_stats), and how many documents there are; read
+    again every STATISTICS_AGE seconds."""
+    global _statistics
+    now = time.monotonic()
+    if _statistics is None or now - _statistics.read_at > STATISTICS_AGE:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+                "c.reltuples FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+                "WHERE s.tablename = %s AND s.attname = 'text' AND s.schemaname = "
+                "current_schema()",
+                [Document._meta.db_table],
+            )
+            row = cursor.fetchone()
+        share: dict[str, float] = {}
+        documents = 0.0
+        if row and row[0] and row[1]:
+            share = dict(zip(row[0], row[1], strict=False))
+            documents = float(row[2])
+        _statistics = _Statistics(share, documents, now)
+    return _statistics.share, _statistics.documents
+
+
+class AnyOf(Func):
+    """`column = ANY(<an array parameter>)`: one parameter however many values."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, values: list[int]) -> None:
+        super().__init__(F(column))
+        self.values = values
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
+        (column,) = self.get_source_expressions()
+        column_sql, params = compiler.compile(column)
+        return f"{column_sql} = ANY(%s)", [*params, self.values]
 
 
 def _fts_ticket_ids(text: Text, public_only: bool, subject_only: bool) -> tuple[str, list]:

@@ -9,6 +9,7 @@ matches as the limit, and the estimate costs a query plan, not a scan.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -33,22 +34,52 @@ class Count:
 
 
 def bounded_count(queryset: QuerySet[Any], limit: int | None = None) -> Count:
-    """Count up to `limit` (COUNT_LIMIT) matches exactly; estimate when there are more."""
+    """Count up to `limit` (COUNT_LIMIT) matches exactly; estimate when there are more.
+
+    The estimate is PostgreSQL's planner's. SQLite keeps no statistics to estimate
+    from: there the rest is counted too (and the count is exact).
+    """
     limit = COUNT_LIMIT if limit is None else limit
     unordered = queryset.order_by()
     found = unordered[: limit + 1].count()
     if found <= limit:
         return Count(found, exact=True)
-    return Count(max(found, estimate(unordered)), exact=False)
-
-
-def estimate(queryset: QuerySet[Any]) -> int:
-    """How many rows `queryset` has, as PostgreSQL's planner estimates them.
-
-    SQLite keeps no statistics to estimate from: there the rows are counted.
-    """
     if connections[queryset.db].vendor != "postgresql":
-        return queryset.count()
+        return Count(unordered.count(), exact=True)
+    return Count(max(found, planner_estimate(unordered)), exact=False)
+
+
+def page_and_count(
+    queryset: QuerySet[Any],
+    start: int,
+    end: int,
+    rows: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+) -> tuple[list[Any], Count]:
+    """The rows from `start` to `end` of `queryset` and its bounded count.
+
+    Within the first COUNT_LIMIT + 1 matches, the conditions run once: the ids of
+    the matches are read in order up to the limit (which counts them), and the page's
+    rows are then fetched by id. `rows` turns a plain queryset of the model into the
+    one to fetch them from (select_related, annotations…).
+    """
+    if end <= start:
+        return [], bounded_count(queryset)
+    if end > COUNT_LIMIT + 1:
+        return list(queryset[start:end]), bounded_count(queryset)
+    ids = list(queryset.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
+    wanted = ids[start:end]
+    plain = queryset.model._default_manager.filter(pk__in=wanted)
+    by_id = {row.pk: row for row in (rows(plain) if rows else plain)}
+    page = [by_id[pk] for pk in wanted if pk in by_id]
+    if len(ids) <= COUNT_LIMIT:
+        return page, Count(len(ids), exact=True)
+    if connections[queryset.db].vendor != "postgresql":
+        return page, Count(queryset.order_by().count(), exact=True)
+    return page, Count(max(len(ids), planner_estimate(queryset.order_by())), exact=False)
+
+
+def planner_estimate(queryset: QuerySet[Any]) -> int:
+    """How many rows PostgreSQL's planner expects `queryset` to return."""
     plan = json.loads(queryset.explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
 from buzon.api import serializers as s
 from buzon.api import types as t
 from buzon.api.access import visible_tickets, visible_users
@@ -13,7 +11,7 @@ from buzon.api.errors import ApiError, bad_request
 from buzon.api.pagination import MAX_PAGE_SIZE, OFFSET_PARAMS
 from buzon.api.router import Call, Param, api, page_of
 from buzon.search import QueryError, search
-from buzon.search.results import SearchResult, bounded_count
+from buzon.search.results import SearchResult, page_and_count
 
 TAG = "Search"
 SearchPage = page_of("results", t.SearchResult, "SearchResultsPage")
@@ -92,13 +90,15 @@ def search_view(call: Call) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     ticket_count = 0
     if result.query.finds_tickets:
-        tickets, ticket_count = _page_and_count(result.tickets, start, end)
+        tickets, counted = page_and_count(result.tickets, start, end)
+        ticket_count = counted.value
         results += [{**x, "result_type": "ticket"} for x in s.tickets_json(call, tickets)]
     user_count = 0
     if result.query.finds_users:
-        users, user_count = _page_and_count(
-            s.user_queryset(result.users), max(0, start - ticket_count), end - ticket_count
+        users, counted = page_and_count(
+            result.users, max(0, start - ticket_count), end - ticket_count, s.user_queryset
         )
+        user_count = counted.value
         results += [{**s.user_json(call, x), "result_type": "user"} for x in users]
     total = ticket_count + user_count
     more = end < total and end < RESULT_LIMIT
@@ -109,17 +109,6 @@ def search_view(call: Call) -> dict[str, Any]:
         "previous_page": call.this_url(page=page - 1) if page > 1 else None,
         "count": total,
     }
-
-
-def _page_and_count(queryset: QuerySet[Any], start: int, end: int) -> tuple[list[Any], int]:
-    """The rows from `start` to `end` and how many match: known from the page itself
-    when it is the last one, else a bounded count (exact up to 1,000)."""
-    rows = list(queryset[start:end]) if end > max(start, 0) else []
-    if rows and len(rows) < end - start:
-        return rows, start + len(rows)
-    if start == 0 and end > 0 and not rows:
-        return rows, 0
-    return rows, bounded_count(queryset).value
 
 
 @api.get(
