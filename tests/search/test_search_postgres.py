@@ -7,12 +7,12 @@ import secrets
 import pytest
 from django.db import connection
 
-from buzon.search import compile_tickets
+from buzon.search import compile_tickets, fulltext
 from buzon.search.fulltext import VectorMatch
 from buzon.search.models import Document
 from buzon.search.parser import Text
 from buzon.tickets.models import Comment, Via
-from buzon.tickets.services import CommentInput, update_ticket
+from buzon.tickets.services import CommentInput, create_ticket, update_ticket
 
 pytestmark = [
     pytest.mark.django_db,
@@ -56,3 +56,55 @@ def test_a_huge_comment_can_still_be_saved_and_found(ticket, agent):
 @pytest.mark.parametrize("text", ["it's*", "a\\b*", "a&b|c*", "(x)*", "!!!", "'*", ":*"])
 def test_awkward_words_do_not_break_tsquery(ticket, agent, text):
     list(compile_tickets(text, user=agent))
+
+
+@pytest.fixture(params=["listed", "subquery", "exists"])
+def shape(request, monkeypatch):
+    """Each of the three ways free text can be asked for (see buzon.search.fulltext)."""
+    if request.param == "subquery":
+        monkeypatch.setattr(fulltext, "LISTED_DOCUMENTS", 0)
+    if request.param == "exists":
+        monkeypatch.setattr(fulltext.DocumentStatistics, "common", lambda self, text: True)
+    return request.param
+
+
+def test_every_shape_finds_the_same_tickets(shape, ticket, agent, requester):
+    other = create_ticket(
+        actor=requester,
+        via=Via.EMAIL,
+        fields={"subject": "Impresora atascada"},
+        comment=CommentInput(body="La impresora no imprime dos veces."),
+    )
+    update_ticket(
+        other, actor=agent, via=Via.WEB, comment=CommentInput(body="wombat", public=False)
+    )
+
+    def found(text: str, user=agent) -> set[int]:
+        return set(compile_tickets(text, user=user).values_list("pk", flat=True))
+
+    assert found("impresora") == {other.pk}
+    assert found("factura") == {ticket.pk}
+    assert found('"dos veces"') == {other.pk}
+    assert found('"veces dos"') == set()
+    assert found("impres*") == {other.pk}
+    assert found("-impresora") == {ticket.pk}
+    assert found("subject:atascada") == {other.pk}
+    assert found("subject:imprime") == set()
+    assert found("wombat") == {other.pk}
+    assert found("wombat", requester) == set()
+    assert found("impresora wombat") == {other.pk}
+
+
+def test_how_common_a_word_is_comes_from_the_statistics(ticket, agent):
+    stats = fulltext.DocumentStatistics(
+        lexemes=["de", "factura", "facturas", "quokka"],
+        shares=[0.5, 0.1, 0.05, 0.0001],
+        documents=1_000_000,
+        tickets=100_000,
+        read_at=0,
+    )
+    assert stats.common(Text("factura"))  # 100,000 documents > 100 × √100,000
+    assert not stats.common(Text("quokka"))
+    assert not stats.common(Text("unheard"))
+    assert stats.documents_with(Text("factur", prefix=True)) == pytest.approx(150_000)
+    assert stats.documents_with(Text("de factura", phrase=True)) == pytest.approx(100_000)

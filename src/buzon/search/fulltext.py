@@ -4,12 +4,15 @@
 tickets whose subject or comments contain `text`: a word, a `prefix*` or a "phrase".
 How it is answered depends on the database:
 
-- PostgreSQL: `EXISTS (SELECT 1 FROM search_document WHERE ticket_id = ticket.id AND
-  text @@ plainto_tsquery('simple', 'w'))`, on the stored tsvectors and their GIN
-  index. The planner picks per query: for a rare word it reads the few matching
-  documents from the index; for a word in most tickets it walks the tickets in the
-  requested order and checks each one's documents (by `ticket_id`), stopping at the
-  end of the page.
+- PostgreSQL: on the stored tsvectors and their GIN index
+  (`text @@ plainto_tsquery('simple', 'w')`), in one of three shapes chosen while
+  compiling. A word the statistics know as common (in many documents, see
+  `DocumentStatistics.common`): `EXISTS (SELECT 1 FROM search_document WHERE
+  ticket_id = ticket.id AND …)`, which PostgreSQL answers by walking the tickets in
+  the requested order and checking each one's documents. Otherwise the matching
+  documents are looked up: up to LISTED_DOCUMENTS of them, their tickets' ids go into
+  the query (`id = ANY(…)`); more, and the query reads them from the index in a
+  subquery (`id IN (SELECT ticket_id … OFFSET 0)`).
 - SQLite: `ticket.id IN (SELECT rowid >> 21 FROM search_document_fts WHERE
   search_document_fts MATCH '"w"')`. The trigram index finds any substring of three
   characters or more; the ticket and the visibility come from the row id
@@ -21,6 +24,8 @@ How it is answered depends on the database:
 
 from __future__ import annotations
 
+import bisect
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -31,14 +36,17 @@ from django.db.models.expressions import RawSQL
 
 from buzon.search.models import TICKET_SHIFT, Document
 from buzon.search.parser import Text
+from buzon.tickets.models import Ticket
 
 # Only the first 100,000 characters of a text go into a tsvector: a tsvector holds at
 # most 1 MB, and a long pasted log could otherwise make saving its comment fail.
 INDEXED_LENGTH = 100_000
 FTS_TABLE = "search_document_fts"
-# Up to this many matching documents, their tickets' ids are written into the query
-# (PostgreSQL); above, the query asks for tickets with a matching document (EXISTS).
-LISTED_DOCUMENTS = 10_000
+# PostgreSQL: up to this many matching documents, their tickets' ids are written into
+# the query; more are read in a subquery, unless the word is common (see
+# DocumentStatistics.common), when the query asks for each ticket (EXISTS).
+LISTED_DOCUMENTS = 2000
+COMMON_FACTOR = 100
 # How long PostgreSQL's statistics of the documents are kept before being read again.
 STATISTICS_AGE = 600.0
 # The trigram tokenizer indexes every run of three characters; shorter text has none.
@@ -107,62 +115,22 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
         documents = documents.filter(comment__isnull=True)
     elif public_only:
         documents = documents.filter(public=True)
-    if not _common_in_statistics(text):
-        # Looked up now, while compiling: PostgreSQL's statistics cannot tell a word
-        # in fifty comments from one in five thousand (a word outside its list of
-        # most common ones is estimated as half as frequent as the rarest one in it),
-        # and for a rare word taken for a common one it walks every ticket newest
-        # first looking for a page of matches. With the ids written into the query
-        # it knows how many there are.
-        found = documents.order_by().values_list("ticket_id", flat=True)
-        first = list(found[: LISTED_DOCUMENTS + 1])
-        if len(first) <= LISTED_DOCUMENTS:
-            return Q(AnyOf("pk", sorted(set(first))))
-    return Q(Exists(documents.filter(ticket=OuterRef("pk"))))
-
-
-def _common_in_statistics(text: Text) -> bool:
-    """Whether PostgreSQL's statistics say a word is in more than LISTED_DOCUMENTS
-    documents (then its estimates are right, and looking it up would read them all)."""
-    if text.phrase or text.prefix:
-        return False
-    share, documents = _lexeme_statistics()
-    return share.get(text.text.lower(), 0.0) * documents > LISTED_DOCUMENTS
-
-
-@dataclass
-class _Statistics:
-    share: dict[str, float]
-    documents: float
-    read_at: float
-
-
-_statistics: _Statistics | None = None
-
-
-def _lexeme_statistics() -> tuple[dict[str, float], float]:
-    """The most common lexemes of the documents with the share of documents holding
-    each (what ANALYZE keeps in pg_stats), and how many documents there are; read
-    again every STATISTICS_AGE seconds."""
-    global _statistics
-    now = time.monotonic()
-    if _statistics is None or now - _statistics.read_at > STATISTICS_AGE:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
-                "c.reltuples FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
-                "WHERE s.tablename = %s AND s.attname = 'text' AND s.schemaname = "
-                "current_schema()",
-                [Document._meta.db_table],
-            )
-            row = cursor.fetchone()
-        share: dict[str, float] = {}
-        documents = 0.0
-        if row and row[0] and row[1]:
-            share = dict(zip(row[0], row[1], strict=False))
-            documents = float(row[2])
-        _statistics = _Statistics(share, documents, now)
-    return _statistics.share, _statistics.documents
+    if document_statistics().common(text):
+        # Walking the tickets in the requested order and checking each one's
+        # documents finds a page (or the first 1,001) of matches sooner than
+        # reading every matching document.
+        return Q(Exists(documents.filter(ticket=OuterRef("pk"))))
+    # Looked up now, while compiling. PostgreSQL cannot tell a word in fifty
+    # comments from one in five thousand when neither is among the most common
+    # words it keeps statistics for (it assumes half as many as the rarest of those),
+    # and for a rare word taken for a common one it walks every ticket newest first
+    # looking for a page of matches. A few matches go into the query as ids; more
+    # are read from the index in a subquery the planner cannot turn into that walk.
+    first = list(documents.order_by().values_list("ticket_id", flat=True)[: LISTED_DOCUMENTS + 1])
+    if len(first) <= LISTED_DOCUMENTS:
+        return Q(AnyOf("pk", sorted(set(first))))
+    sql, params = documents.order_by().values("ticket_id").query.sql_with_params()
+    return Q(pk__in=RawSQL(f"{sql} OFFSET 0", params))
 
 
 class AnyOf(Func):
@@ -178,6 +146,81 @@ class AnyOf(Func):
         (column,) = self.get_source_expressions()
         column_sql, params = compiler.compile(column)
         return f"{column_sql} = ANY(%s)", [*params, self.values]
+
+
+@dataclass
+class DocumentStatistics:
+    """What PostgreSQL's ANALYZE knows of the documents (pg_stats, pg_class): the
+    most common lexemes with the share of documents holding each, and the sizes."""
+
+    lexemes: list[str]  # sorted
+    shares: list[float]  # in the order of `lexemes`
+    documents: float
+    tickets: float
+    read_at: float
+
+    def common(self, text: Text) -> bool:
+        """Whether `text` is, by the statistics, in so many documents that walking
+        the tickets finds matches sooner than reading every matching document: more
+        than COMMON_FACTOR × √tickets (a walk costs about tickets / matches probes
+        per match wanted, reading costs one fetch per matching document)."""
+        found = self.documents_with(text)
+        return found > COMMON_FACTOR * math.sqrt(max(self.tickets, 1.0))
+
+    def documents_with(self, text: Text) -> float:
+        """How many documents hold `text` by the statistics (0 when they do not say).
+
+        For a prefix, the sum over the common lexemes it starts (at least that
+        many); for a phrase, its least common word's (at most that many)."""
+        words = text.text.lower().split()
+        if not words:
+            return 0.0
+        if text.prefix:
+            start = bisect.bisect_left(self.lexemes, words[0])
+            share = 0.0
+            for lexeme, lexeme_share in zip(self.lexemes[start:], self.shares[start:], strict=True):
+                if not lexeme.startswith(words[0]):
+                    break
+                share += lexeme_share
+        else:
+            share = min(self._share(word) for word in words)
+        return min(share, 1.0) * self.documents
+
+    def _share(self, lexeme: str) -> float:
+        index = bisect.bisect_left(self.lexemes, lexeme)
+        if index < len(self.lexemes) and self.lexemes[index] == lexeme:
+            return self.shares[index]
+        return 0.0
+
+
+_statistics: DocumentStatistics | None = None
+
+
+def document_statistics() -> DocumentStatistics:
+    """The documents' statistics, read again every STATISTICS_AGE seconds."""
+    global _statistics
+    now = time.monotonic()
+    if _statistics is None or now - _statistics.read_at > STATISTICS_AGE:
+        table = Document._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+                "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass), "
+                "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
+                "FROM (SELECT 1) AS one LEFT JOIN pg_stats s ON s.schemaname = "
+                "current_schema() AND s.tablename = %s AND s.attname = 'text'",
+                [table, Ticket._meta.db_table, table],
+            )
+            lexemes, shares, documents, tickets = cursor.fetchone()
+        pairs = sorted(zip(lexemes or [], shares or [], strict=False))
+        _statistics = DocumentStatistics(
+            lexemes=[lexeme for lexeme, _ in pairs],
+            shares=[share for _, share in pairs],
+            documents=max(float(documents or 0), 0.0),
+            tickets=max(float(tickets or 0), 0.0),
+            read_at=now,
+        )
+    return _statistics
 
 
 def _fts_ticket_ids(text: Text, public_only: bool, subject_only: bool) -> tuple[str, list]:
