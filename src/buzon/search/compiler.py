@@ -25,7 +25,7 @@ from django.db.models import Case, Exists, IntegerField, Model, OuterRef, Q, Que
 from django.utils import timezone
 
 from buzon.search.errors import QueryError
-from buzon.search.fulltext import tickets_with_text
+from buzon.search.fulltext import AnyOf, tickets_with_text
 from buzon.search.parser import EQUALS, Named, Person, Query, Term, parse_query
 from buzon.tickets.models import (
     ORDERED_FIELDS,
@@ -41,6 +41,8 @@ from buzon.tickets.models import (
 
 # Up to this many users matched by a person term are written into the query as ids.
 MAX_LISTED_USERS = 200
+# Up to this many tickets with a tag are written into the query as ids.
+MAX_LISTED_TAGGED = 2000
 
 # Keywords whose terms must all hold even when they repeat (every word must be found).
 ALL_OF_FIELDS = {"text", "subject"}
@@ -230,16 +232,26 @@ def _named_q(column: str, model: type[Model], named: Named) -> Q:
 def _tags(terms: list[Term], context: Context) -> Q:
     """`tags:a tags:b` is a OR b; `tags:"a b"` is a AND b."""
     single = [term.value[0] for term in terms if len(term.value) == 1]
-    conditions = [Q(_has_tag(single))] if single else []
+    conditions = [_has_tag(single)] if single else []
     for term in terms:
         if len(term.value) > 1:
             conditions.append(Q(*(_has_tag([tag]) for tag in term.value)))
     return _any(conditions)
 
 
-def _has_tag(names: list[str]) -> Exists:
-    # Served by the (name, ticket) index of TicketTag.
-    return Exists(TicketTag.objects.filter(name__in=names, ticket=OuterRef("pk")))
+def _has_tag(names: list[str]) -> Q:
+    """Tickets with any of the tags, from TicketTag's (name, ticket) index.
+
+    Up to MAX_LISTED_TAGGED tickets are looked up while compiling and written into
+    the query as ids, for the reason people are (see `_user_ids`): PostgreSQL then
+    knows how many there are and fetches those tickets by id, instead of reading
+    every ticket to join them with the tags.
+    """
+    tagged = TicketTag.objects.filter(name__in=names)
+    found = list(tagged.values_list("ticket_id", flat=True)[: MAX_LISTED_TAGGED + 1])
+    if len(found) <= MAX_LISTED_TAGGED:
+        return Q(AnyOf("pk", sorted(set(found))))
+    return Q(Exists(tagged.filter(ticket=OuterRef("pk"))))
 
 
 def _people(column: str) -> Filter:

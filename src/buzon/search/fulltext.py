@@ -25,6 +25,7 @@ How it is answered depends on the database:
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -134,7 +135,9 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
 
 
 class AnyOf(Func):
-    """`column = ANY(<an array parameter>)`: one parameter however many values."""
+    """`column` is one of `values`, passed as one parameter however many there are:
+    `column = ANY(%s)` with an array on PostgreSQL, `column IN (SELECT value FROM
+    json_each(%s))` with a JSON list elsewhere."""
 
     output_field = BooleanField()
 
@@ -145,7 +148,12 @@ class AnyOf(Func):
     def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
         (column,) = self.get_source_expressions()
         column_sql, params = compiler.compile(column)
-        return f"{column_sql} = ANY(%s)", [*params, self.values]
+        if connection.vendor == "postgresql":
+            return f"{column_sql} = ANY(%s)", [*params, self.values]
+        return (
+            f"{column_sql} IN (SELECT value FROM json_each(%s))",
+            [*params, json.dumps(self.values)],
+        )
 
 
 @dataclass
