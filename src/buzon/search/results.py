@@ -15,8 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count as CountRows
-from django.db.models import QuerySet, Window
+from django.db.models import QuerySet
 
 from buzon.search.compiler import compile_tickets, compile_users
 from buzon.search.parser import Query, parse_query
@@ -67,24 +66,15 @@ def page_and_count(
         return [], bounded_count(queryset)
     if end > COUNT_LIMIT + 1:
         return list(queryset[start:end]), bounded_count(queryset)
-    if connections[queryset.db].vendor == "postgresql":
-        ids = list(queryset.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
-        counted = None
-    else:
-        # SQLite cannot estimate, so it counts every match; a window count in the
-        # same read costs one pass over the matches instead of two.
-        numbered = queryset.annotate(search_total=Window(CountRows("pk")))
-        found = list(numbered.values_list("pk", "search_total")[: COUNT_LIMIT + 1])
-        ids = [pk for pk, _ in found]
-        counted = Count(found[0][1] if found else 0, exact=True)
+    ids = list(queryset.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
     wanted = ids[start:end]
     plain = queryset.model._default_manager.filter(pk__in=wanted)
     by_id = {row.pk: row for row in (rows(plain) if rows else plain)}
     page = [by_id[pk] for pk in wanted if pk in by_id]
-    if counted is not None:
-        return page, counted
     if len(ids) <= COUNT_LIMIT:
         return page, Count(len(ids), exact=True)
+    if connections[queryset.db].vendor != "postgresql":
+        return page, Count(queryset.order_by().count(), exact=True)
     return page, Count(max(len(ids), planner_estimate(queryset.order_by())), exact=False)
 
 
