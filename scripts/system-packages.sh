@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the browser and real-MTA tests need. Only root can install them;
+# Debian packages the browser, real-MTA and IMAP tests need. Only root can install them;
 # anyone else gets a loud note and those tests skip.
 set -uo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || missing+=(postfix)
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "!! not root: cannot install ${missing[*]}; browser/MTA tests will be skipped" >&2
@@ -18,3 +19,5 @@ apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
 }
 # Postfix must not run as the system MTA; the tests start their own sandbox instance.
 postfix stop >/dev/null 2>&1 || true
+# Nor Dovecot as the system IMAP server: the IMAP tests start their own, on loopback.
+dovecot stop >/dev/null 2>&1 || true

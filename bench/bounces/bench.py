@@ -1,14 +1,23 @@
-"""Throughput of buzon.bounces.parse against Sisimai 4.25 (Perl), in the same run.
+"""Throughput of buzon.bounces against Sisimai 4.25 (Perl), both warm and fed from memory.
 
-    python bench/bounces/bench.py [--rounds N] [--passes P] [CORPUS_DIR]
+    python bench/bounces/bench.py [--rounds N] [--passes P] [--compare-src DIR] [CORPUS_DIR]
 
-Runs the two libraries in alternating rounds (ours, Sisimai, ours, ...), each round a
-fresh process parsing every .eml file of the corpus twice, and reports the median rate
-of each, its spread, peak memory and the ratio of the medians: alternating rounds share
-whatever load the machine had, and medians ignore a round that another job disturbed.
+Each round starts a fresh process per library, in alternating order (ours then Sisimai,
+then Sisimai then ours, ...), so that both share whatever load the machine had. Inside
+each process, before the clock starts: every .eml file of the corpus is read into
+memory, and one full untimed pass parses all of them (Sisimai loads its format modules
+on first use, Python compiles its patterns on first use: the warm-up makes both pay that
+before timing). Then P timed passes parse the messages from memory: `parse_mailbox` on
+the bytes for ours, `Sisimai->make(\\$text)` for Sisimai (both split an mbox the same way).
+The report gives the median warm rate of each over the rounds (by the wall clock, and per
+CPU second, which a loaded shared machine disturbs less), its spread, peak memory, the
+ratios of the medians, and, for information, each side's cold first pass (loading
+included). `--compare-src DIR` adds another checkout's `src` (e.g. a `git worktree` of
+main) to the same alternating rounds, for a before/after figure.
+
 Sisimai comes from Debian's `libsisimai-perl`; it is installed (as root, through
-apt-get) when missing. Last, the hostile-size cases of `stress.py` (10 MB messages,
-200-deep nesting) are timed and printed against their 50 ms target.
+apt-get) when missing, or the comparison is skipped. Last, the hostile-size cases of
+`stress.py` (10 MB messages, 200-deep nesting) are timed against their 50 ms target.
 """
 
 from __future__ import annotations
@@ -27,26 +36,38 @@ DEFAULT_CORPUS = ROOT / "tests" / "bounces" / "corpus" / "sisimai" / "eml"
 
 PERL_BENCH = r"""
 use strict; use warnings; use Sisimai; use Time::HiRes qw(time);
-my ($rounds, @files) = @ARGV;
-my $n = 0; my $t = time;
-for (1..$rounds) { for my $f (@files) { my $v = Sisimai->make($f); $n++ } }
-my $dt = time - $t;
-open(my $fh, '<', "/proc/self/status"); my ($hwm) = grep { /^VmHWM/ } <$fh>;
-$hwm =~ /(\d+)/; printf "%d %.6f %d\n", $n, $dt, $1;
+my ($passes, @files) = @ARGV;
+my @texts;
+for my $f (@files) {
+    open(my $fh, '<:raw', $f) or die "$f: $!"; local $/; push @texts, scalar <$fh>; close $fh;
+}
+my $t0 = time;
+for my $text (@texts) { my $v = Sisimai->make(\$text) }
+my $cold = time - $t0;
+my $n = 0; my $t = time; my ($u0, $s0) = times;
+for (1..$passes) { for my $text (@texts) { my $v = Sisimai->make(\$text); $n++ } }
+my $dt = time - $t; my ($u1, $s1) = times; my $cpu = ($u1 - $u0) + ($s1 - $s0);
+open(my $st, '<', "/proc/self/status"); my ($hwm) = grep { /^VmHWM/ } <$st>;
+$hwm =~ /(\d+)/; printf "%d %.6f %d %.6f %.6f\n", $n, $dt, $1, $cold, $cpu;
 """
 
 PY_BENCH = r"""
 import sys, time
 from pathlib import Path
-from buzon.bounces import parse
-rounds = int(sys.argv[1]); raws = [Path(p).read_bytes() for p in sys.argv[2:]]
-n = 0; t = time.perf_counter()
-for _ in range(rounds):
+raws = [Path(p).read_bytes() for p in sys.argv[2:]]
+t0 = time.perf_counter()
+from buzon.bounces import parse_mailbox
+for raw in raws:
+    parse_mailbox(raw)
+cold = time.perf_counter() - t0
+passes = int(sys.argv[1])
+n = 0; t = time.perf_counter(); c = time.process_time()
+for _ in range(passes):
     for raw in raws:
-        parse(raw); n += 1
-dt = time.perf_counter() - t
+        parse_mailbox(raw); n += 1
+dt = time.perf_counter() - t; cpu = time.process_time() - c
 hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]
-print(n, f"{dt:.6f}", hwm)
+print(n, f"{dt:.6f}", hwm, f"{cold:.6f}", f"{cpu:.6f}")
 """
 
 
@@ -61,56 +82,99 @@ def ensure_sisimai() -> bool:
     return subprocess.run(["perl", "-MSisimai", "-e", "1"], check=False).returncode == 0
 
 
-def run(command: list[str]) -> tuple[int, float, int]:
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    count, seconds, peak_kib = done.stdout.split()
-    return int(count), float(seconds), int(peak_kib)
+class Side:
+    """One library under test: how to start its process, and what it measured."""
 
+    def __init__(self, name: str, command: list[str], env: dict[str, str] | None = None):
+        self.name = name
+        self.command = command
+        self.env = env
+        self.rates: list[float] = []
+        self.cpu_rates: list[float] = []
+        self.colds: list[float] = []
+        self.peak_kib = 0
 
-def line(name: str, rates: list[float], peak_kib: int) -> str:
-    median = statistics.median(rates)
-    return (
-        f"{name:<14}: {median:8.1f} msgs/s median of {len(rates)} rounds"
-        f" (min {min(rates):.1f}, max {max(rates):.1f})  peak RSS {peak_kib / 1024:6.1f} MiB"
-    )
+    def run(self) -> None:
+        done = subprocess.run(
+            self.command, capture_output=True, text=True, check=True, env=self.env
+        )
+        count, seconds, peak_kib, cold, cpu = done.stdout.split()
+        self.rates.append(int(count) / float(seconds))
+        self.cpu_rates.append(int(count) / float(cpu))
+        self.colds.append(float(cold))
+        self.peak_kib = max(self.peak_kib, int(peak_kib))
+
+    def line(self) -> str:
+        median = statistics.median(self.rates)
+        return (
+            f"{self.name:<16}: {median:8.1f} msgs/s median of {len(self.rates)} rounds"
+            f" (min {min(self.rates):.1f}, max {max(self.rates):.1f})"
+            f"  peak RSS {self.peak_kib / 1024:6.1f} MiB"
+            f"  cold first pass {statistics.median(self.colds) * 1000:7.1f} ms"
+            f"\n{'':<16}  {statistics.median(self.cpu_rates):8.1f} msgs per CPU second"
+            f" (min {min(self.cpu_rates):.1f}, max {max(self.cpu_rates):.1f})"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--rounds", type=int, default=7, help="alternating rounds per library")
-    parser.add_argument("--passes", type=int, default=2, help="passes over the corpus per round")
+    parser.add_argument("--passes", type=int, default=3, help="timed passes per round")
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        help="another checkout's src/ folder, timed in the same rounds (before/after)",
+    )
     args = parser.parse_args(argv)
     files = [str(p) for p in sorted(args.corpus.glob("*.eml"))]
     if not files:
         print(f"no .eml files in {args.corpus}", file=sys.stderr)
         return 1
+    passes = str(args.passes)
+    sides = [Side("buzon.bounces", [sys.executable, "-c", PY_BENCH, passes, *files])]
+    if args.compare_src:
+        env = dict(os.environ, PYTHONPATH=str(args.compare_src.resolve()))
+        sides.append(Side("compare-src", [sys.executable, "-c", PY_BENCH, passes, *files], env=env))
     have_sisimai = ensure_sisimai()
-    print(f"{len(files)} files x {args.passes} passes, {args.rounds} alternating rounds")
-    ours: list[float] = []
-    theirs: list[float] = []
-    peak_ours = peak_theirs = 0
-    with tempfile.NamedTemporaryFile("w", suffix=".pl", delete=False) as script:
-        script.write(PERL_BENCH)
+    script = None
+    if have_sisimai:
+        with tempfile.NamedTemporaryFile("w", suffix=".pl", delete=False) as handle:
+            handle.write(PERL_BENCH)
+            script = handle.name
+        sides.append(Side("Sisimai 4.25", ["perl", script, passes, *files]))
+    print(
+        f"{len(files)} files, warm-up pass then {args.passes} timed passes from memory,"
+        f" {args.rounds} alternating rounds"
+    )
     try:
-        for _ in range(args.rounds):
-            n, seconds, peak = run([sys.executable, "-c", PY_BENCH, str(args.passes), *files])
-            ours.append(n / seconds)
-            peak_ours = max(peak_ours, peak)
-            if have_sisimai:
-                n, seconds, peak = run(["perl", script.name, str(args.passes), *files])
-                theirs.append(n / seconds)
-                peak_theirs = max(peak_theirs, peak)
+        for round_ in range(args.rounds):
+            order = sides if round_ % 2 == 0 else list(reversed(sides))
+            for side in order:
+                side.run()
     finally:
-        os.unlink(script.name)
-    print(line("buzon.bounces", ours, peak_ours))
-    if not have_sisimai:
+        if script:
+            os.unlink(script)
+    for side in sides:
+        print(side.line())
+    ours = statistics.median(sides[0].rates)
+    ours_cpu = statistics.median(sides[0].cpu_rates)
+    if args.compare_src:
+        other = statistics.median(sides[1].rates)
+        other_cpu = statistics.median(sides[1].cpu_rates)
+        print(
+            f"ratio         : {ours / other:.3f}x compare-src's median rate"
+            f" ({ours_cpu / other_cpu:.3f}x per CPU second)"
+        )
+    if have_sisimai:
+        theirs = statistics.median(sides[-1].rates)
+        theirs_cpu = statistics.median(sides[-1].cpu_rates)
+        print(
+            f"ratio         : {ours / theirs:.2f}x Sisimai's median rate, both warm"
+            f" ({ours_cpu / theirs_cpu:.2f}x per CPU second)"
+        )
+    else:
         print("Sisimai (libsisimai-perl) is not available: no comparison")
-        print_stress()
-        return 0
-    print(line("Sisimai 4.25", theirs, peak_theirs))
-    ratio = statistics.median(ours) / statistics.median(theirs)
-    print(f"ratio         : {ratio:.2f}x Sisimai's median rate (target >= 1.5x)")
     print_stress()
     return 0
 

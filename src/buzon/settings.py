@@ -107,6 +107,15 @@ INBOUND_MAX_ATTEMPTS = env_int("BUZON_INBOUND_MAX_ATTEMPTS", 5)
 # Processed messages (their raw bytes) are deleted after this many days (0: never);
 # unmatched, held and error ones are kept until an admin deals with them.
 INBOUND_RETENTION_DAYS = env_int("BUZON_INBOUND_RETENTION_DAYS", 90)
+# IMAP mailboxes read by `buzon imap` (docs/inbound.md, "IMAP mailboxes"): URLs such as
+# imaps://user:pass@imap.example.com/INBOX, comma separated; more from the settings page.
+IMAP_MAILBOXES = [u.strip() for u in env("BUZON_IMAP_MAILBOXES", "").split(",") if u.strip()]
+IMAP_PROCESSED = env("BUZON_IMAP_PROCESSED", "Processed")  # a folder to move to, or "flag"
+IMAP_POLL = float(env("BUZON_IMAP_POLL", "60"))  # seconds between looks without IDLE
+IMAP_IDLE = float(env("BUZON_IMAP_IDLE", "300"))  # seconds before an IDLE is renewed
+IMAP_TIMEOUT = float(env("BUZON_IMAP_TIMEOUT", "30"))
+IMAP_BATCH = env_int("BUZON_IMAP_BATCH", 50)  # messages fetched and stored per commit
+IMAP_BACKOFF_MAX = float(env("BUZON_IMAP_BACKOFF_MAX", "600"))
 
 # Outbound mail (docs/outbound.md). "smtp" sends through the relay above; a dotted
 # django-anymail backend path (e.g. "anymail.backends.postmark.EmailBackend") sends

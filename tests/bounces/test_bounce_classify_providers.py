@@ -85,9 +85,11 @@ from buzon.bounces.reasons import REASONS
         ("aspmx.l.google.com", "5.4.6", 554,
          "554 5.4.6 Message exceeded 50 hops, this may indicate a mail loop", "DATA",
          "networkerror"),
-        # Microsoft: short sentences only under their own code.
+        # Microsoft: short sentences only under their own code. Its NDR page: 5.7.504 is
+        # a recipient address that is not valid; 5.7.1 "Delivery not authorized" a
+        # sender the recipient (a restricted group) does not accept.
         ("a.mail.protection.outlook.com", "5.7.504", 550,
-         "550 5.7.504 Recipient address rejected: Access denied", "RCPT", "suspend"),
+         "550 5.7.504 Recipient address rejected: Access denied", "RCPT", "userunknown"),
         ("a.mail.protection.outlook.com", "5.4.1", 550,
          "550 5.4.1 Recipient address rejected: Access denied", "RCPT", "userunknown"),
         ("a.mail.protection.outlook.com", "5.4.312", 550,
@@ -96,7 +98,7 @@ from buzon.bounces.reasons import REASONS
          "550 SC-001 (BAY0-MC1) Mail rejected by Outlook.com for policy reasons", "RCPT",
          "badreputation"),
         ("a.mail.protection.outlook.com", "5.7.1", 550,
-         "550 5.7.1 Delivery not authorized, message refused", "DATA", "rejected"),
+         "550 5.7.1 Delivery not authorized, message refused", "DATA", "filtered"),
         # Yahoo.
         ("mta5.am0.yahoodns.net", "5.0.0", 554,
          "554 delivery error: dd a@yahoo.com is no longer valid.", "DATA", "suspend"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from . import address, providers, reasons, smtp
-from .blame import blame_for
+from . import blame as blames
 from .formats._base import Fact, remote_host_in
 from .providers import lda
 from .record import BounceRecord
@@ -117,13 +117,18 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
     remote = fact.remote_mta or remote_host_in(diagnostic)
     action = normal_action(fact.action)
     reason = fact.reason
+    gone = False
+    # The Status field's comment is the reporting MTA's reading: weigh it too.
+    text = smtp.unwrap_reply(diagnostic, reply_code)
+    if fact.status_comment:
+        text = f"{text} ({fact.status_comment})"
     if reason not in ("feedback", "vacation", "delivered"):
         # What a local delivery agent or a known provider means by its words is final;
         # otherwise the format's reading is weighed with the codes and the text.
         succeeded = status.startswith("2") or action in ("delivered", "relayed", "expanded")
         known = "" if succeeded else lda.reason_for(diagnostic, command)
         if not succeeded and not known:
-            known = providers.reason_for(
+            known, gone = providers.reading_for(
                 remote,
                 address.domain_of(fact.recipient),
                 diagnostic,
@@ -134,10 +139,6 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
         if known:
             reason = known
         else:
-            # The Status field's comment is the reporting MTA's reading: weigh it too.
-            text = smtp.unwrap_reply(diagnostic, reply_code)
-            if fact.status_comment:
-                text = f"{text} ({fact.status_comment})"
             reason = reasons.decide(
                 status,
                 reply_code,
@@ -158,7 +159,7 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
             or (not reply_code and not status and action == "delayed")
         )
         status = reasons.placeholder(reason, temporary)
-    hard = reasons.is_hard(reason, status, reply_code)
+    blame = blames.decide(reason, status, reply_code, command, text, gone=gone)
     return BounceRecord(
         recipient=fact.recipient,
         action=action,
@@ -170,14 +171,14 @@ def build(fact: Fact, original: dict[str, str]) -> BounceRecord:
         reporting_mta=fact.reporting_mta,
         command=command,
         reason=reason,
-        hard=hard,
+        hard=blame == blames.ADDRESS,
         original_message_id=original.get("message_id", ""),
         original_from=original.get("from", ""),
         original_subject=original.get("subject", ""),
         envelope_id=original.get("envelope_id", ""),
         feedback_type=fact.feedback_type,
         format=fact.format,
-        blame=blame_for(reason, status, reply_code),
+        blame=blame,
     )
 
 

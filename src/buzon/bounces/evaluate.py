@@ -1,8 +1,14 @@
 """Score the library on a folder of .eml files against a labels file (labels.jsonl format).
 
-    python -m buzon.bounces.evaluate CORPUS_DIR [--labels FILE] [--not-bounces DIR] [-v]
+    python -m buzon.bounces.evaluate CORPUS_DIR [--labels FILE] [--departures FILE]
+                                     [--not-bounces DIR] [-v]
 
 `CORPUS_DIR` holds the files the labels name (the `file` field is relative to it).
+
+A departures file lists the labels the library overrules because the message plainly
+says otherwise, one JSON object per line: `file`, `index` (the label row), `label` (the
+fields as the labels file gives them, checked), `ours` (the expectation that replaces
+them) and `why`. With one, the message's reading is the expectation.
 """
 
 from __future__ import annotations
@@ -93,6 +99,35 @@ def load_labels(path: Path) -> dict[str, list[dict]]:
     return labels
 
 
+def load_departures(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def apply_departures(
+    labels: dict[str, list[dict]], departures: list[dict]
+) -> dict[str, list[dict]]:
+    """The labels with each departure's fields replaced by our reading.
+
+    Raises ValueError when a departure names a label row that does not say what the
+    departure claims it says (the departures file must stay true to the labels).
+    """
+    result = {name: [dict(row) for row in rows] for name, rows in labels.items()}
+    for departure in departures:
+        rows = result.get(departure["file"], [])
+        found = [row for row in rows if row["index"] == departure["index"]]
+        if len(found) != 1:
+            raise ValueError(f"departure for a missing label row: {departure['file']}")
+        row = found[0]
+        for name, value in departure["label"].items():
+            if row.get(name) != value:
+                raise ValueError(
+                    f"{departure['file']}: label {name} is {row.get(name)!r}, not {value!r}"
+                )
+        row.update(departure["ours"])
+    return result
+
+
 def score(corpus: Path, labels: dict[str, list[dict]], not_bounces: Path | None = None) -> Score:
     result = Score()
     for name in sorted(labels):
@@ -160,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, help="folder the labels' file names are relative to")
     parser.add_argument("--labels", type=Path, help="labels file (default CORPUS/labels.jsonl)")
     parser.add_argument(
+        "--departures",
+        type=Path,
+        help="labels overruled by the message (default CORPUS/departures.jsonl if present)",
+    )
+    parser.add_argument(
         "--not-bounces",
         type=Path,
         help="folder of messages that are not bounces (default CORPUS/not-bounces)",
@@ -167,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list every disagreement")
     args = parser.parse_args(argv)
     labels = load_labels(args.labels or args.corpus / "labels.jsonl")
+    departures = args.departures or args.corpus / "departures.jsonl"
+    if args.departures or departures.exists():
+        labels = apply_departures(labels, load_departures(departures))
     result = score(args.corpus, labels, args.not_bounces or args.corpus / "not-bounces")
     if args.verbose:
         for line in result.misses:

@@ -107,20 +107,48 @@ def _decode_body(part: Part) -> str:
     return to_text(raw, part.params.get("charset")).replace("\r\n", "\n").replace("\r", "\n")
 
 
+# A header line and its continuation lines: the name (up to 100 printable characters but
+# the colon), white space, the colon, then the rest of the line and every following line
+# that starts with white space.
+_HEADER_RE = re.compile(r"^([!-9;-~]{1,100})[ \t]*:(.*(?:\n[ \t].*)*)", re.MULTILINE)
+# A line ending in ";" followed by an unindented line with "=" and no colon: a parameter
+# someone forgot to indent, which the line-by-line reader joins to the header before.
+_FORGOTTEN_PARAMETER_RE = re.compile(r";[ \t]*\n[^ \t\n:][^:\n]*=|;[ \t]*\n=")
+
+
 def parse_headers(block: str) -> list[tuple[str, str]]:
-    """Unfold and split a header block into (lower-case name, value) pairs."""
+    """Unfold and split a header block into (lower-case name, value) pairs.
+
+    Only the first `MAX_HEADER_LINES` + 1 lines are read. The lines of a folded value
+    are stripped and joined with one space; a line that is neither a header nor a
+    continuation ends the header before it.
+    """
+    if block.count("\n") > MAX_HEADER_LINES:
+        block = "\n".join(block.split("\n", MAX_HEADER_LINES + 1)[: MAX_HEADER_LINES + 1])
+    if _FORGOTTEN_PARAMETER_RE.search(block):
+        return _parse_header_lines(block.split("\n"))
+    headers = []
+    for match in _HEADER_RE.finditer(block):
+        value = match.group(2)
+        if "\n" in value:
+            value = " ".join(piece.strip() for piece in value.split("\n"))
+        else:
+            value = value.strip()
+        headers.append((match.group(1).lower(), value))
+    return headers
+
+
+def _parse_header_lines(lines: list[str]) -> list[tuple[str, str]]:
+    """`parse_headers` line by line (for a block with a parameter line left unindented)."""
     headers: list[tuple[str, str]] = []
     name = ""
     value_lines: list[str] = []
-    for count, line in enumerate(block.split("\n")):
-        if count > MAX_HEADER_LINES:
-            break
+    for line in lines:
         if line[:1] in (" ", "\t"):
             if name:
                 value_lines.append(line.strip())
             continue
         if name and value_lines[-1].endswith(";") and "=" in line and ":" not in line:
-            # A parameter line someone forgot to indent ("boundary=..." after "...;").
             value_lines.append(line.strip())
             continue
         if name:

@@ -48,8 +48,8 @@ def parse(message: bytes | str | email.message.Message) -> list[BounceRecord]:
         seen: set[tuple[str, str]] = set()
         for fact in facts:
             recipient = address.clean(fact.recipient)
-            if not recipient:
-                continue
+            if not recipient and fact.reason != "feedback":
+                continue  # a complaint that names nobody is still a complaint
             fact.recipient = recipient
             key = (recipient.lower(), fact.reason)
             if key in seen:

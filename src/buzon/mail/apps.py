@@ -18,3 +18,10 @@ class MailConfig(AppConfig):
         from buzon.mail.inbound.webhooks import on_tracking
 
         tracking.connect(on_tracking, dispatch_uid="buzon.mail.inbound.webhooks")
+
+        # ESP inbound webhooks (django-anymail) feed the inbound store, like SMTP.
+        from anymail.signals import inbound
+
+        from buzon.mail.inbound.esp_inbound import on_inbound
+
+        inbound.connect(on_inbound, dispatch_uid="buzon.mail.inbound.esp_inbound")

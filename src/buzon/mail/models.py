@@ -53,10 +53,19 @@ class MessageReference(models.Model):
 
 # The inbound store lives in its own module; importing it here registers it with the
 # `mail` app.
+from buzon.mail.inbound.mailboxes import Mailbox, MailboxMessage  # noqa: E402
 from buzon.mail.inbound.models import (  # noqa: E402
     InboundMessage,
     InboundState,
     UnmatchedBounce,
 )
 
-__all__ = ["Direction", "InboundMessage", "InboundState", "MessageReference", "UnmatchedBounce"]
+__all__ = [
+    "Direction",
+    "InboundMessage",
+    "InboundState",
+    "Mailbox",
+    "MailboxMessage",
+    "MessageReference",
+    "UnmatchedBounce",
+]

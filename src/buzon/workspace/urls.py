@@ -1,6 +1,15 @@
 from django.urls import path
 
-from buzon.workspace.views import auth, codes, health, people, search, ticket_lists, tickets
+from buzon.workspace.views import (
+    auth,
+    codes,
+    health,
+    mailboxes,
+    people,
+    search,
+    ticket_lists,
+    tickets,
+)
 
 app_name = "workspace"
 
@@ -42,4 +51,11 @@ urlpatterns = [
     path("codes/", codes.code_reference, name="codes"),
     path("codes/<str:code>/", codes.code_detail, name="code"),
     path("health/", health.health, name="health"),
+    path("settings/mailboxes/", mailboxes.mailboxes, name="mailboxes"),
+    path("settings/mailboxes/<int:mailbox_id>/", mailboxes.mailbox_edit, name="mailbox_edit"),
+    path(
+        "settings/mailboxes/<int:mailbox_id>/delete/",
+        mailboxes.mailbox_delete,
+        name="mailbox_delete",
+    ),
 ]

@@ -53,8 +53,9 @@ def extract(mail: Mail) -> list[Fact]:
             if recipients:
                 break
     if not recipients:
-        # An undisclosed recipient: Sisimai and others report a fixed placeholder address.
-        recipients = ["undisclosed-recipient-in-headers@libsisimai.org.invalid"]
+        # The report names nobody: one complaint with no recipient (Sisimai reports a
+        # made-up placeholder address instead; nobody has that address).
+        recipients = [""]
     reporting = (fields.get("reporting-mta", [""])[0]).split(";")[-1].strip().lower()
     remote = (fields.get("source-ip", [""])[0]).strip()
     facts = []

@@ -32,12 +32,10 @@ def detect(mail: Mail) -> bool:
 def extract(mail: Mail) -> list[Fact]:
     facts = rfc3464.extract(mail) if rfc3464.detect(mail) else []
     if not facts:
+        # A text notice's own words say whether it still retries ("Delivery to the
+        # following recipient has been delayed ... THIS IS A WARNING MESSAGE ONLY"): the
+        # generic reader reads them, as for any text bounce.
         facts = generic.extract(mail)
-        for fact in facts:
-            # Only Google's own "temporary failure" wording makes a text notice a delay
-            # here: the developer corpus's labels read its "Delivery ... has been
-            # delayed" warning as a failure (5.0.947), and we keep to them.
-            fact.action = ""
     delayed = _TEMPORARY in mail.notification[:5000].lower()
     for fact in facts:
         fact.format = NAME

@@ -18,6 +18,7 @@ from . import (
     godaddy,
     google,
     japan,
+    mailru,
     messagelabs,
     microsoft,
     mimecast,
@@ -26,6 +27,7 @@ from . import (
     spectrum,
     tencent,
     yahoo,
+    yandex,
     zoho,
 )
 from ._provider import Provider
@@ -48,6 +50,8 @@ PROVIDERS: tuple[Provider, ...] = (
     facebook.PROVIDER,
     zoho.PROVIDER,
     cloudflare.PROVIDER,
+    yandex.PROVIDER,
+    mailru.PROVIDER,
 )
 
 
@@ -83,17 +87,33 @@ def reason_for(
     status: str = "",
     command: str = "",
 ) -> str:
-    """The reason a known provider's wording stands for, or "" if none applies.
+    """The reason a known provider's wording stands for, or "" if none applies."""
+    return reading_for(remote_host, recipient_domain, diagnostic, reporting_host, status, command)[
+        0
+    ]
 
-    The provider is recognised by the remote host or the recipient's domain; failing
-    those, by the host that wrote the bounce (a provider's gateway relaying a refusal
-    in its own words), then by a sign only its replies carry (a help page's address,
-    its servers' names) in the text.
+
+def reading_for(
+    remote_host: str,
+    recipient_domain: str,
+    diagnostic: str,
+    reporting_host: str = "",
+    status: str = "",
+    command: str = "",
+) -> tuple[str, bool]:
+    """(reason, gone) for a known provider's wording, or ("", False) if none applies.
+
+    `gone` is True when that provider documents the refusal as an account closed or
+    disabled for good. The provider is recognised by the remote host or the recipient's
+    domain; failing those, by the host that wrote the bounce (a provider's gateway
+    relaying a refusal in its own words), then by a sign only its replies carry (a help
+    page's address, its servers' names) in the text.
     """
     if not diagnostic:
-        return ""
+        return "", False
     joined = None
     for provider in _candidates(remote_host, recipient_domain, reporting_host, diagnostic):
+        text = diagnostic
         reason = provider.reason(diagnostic, status, command)
         if not reason:
             # A multi-line reply is also read as one sentence ("... at a rate that
@@ -101,10 +121,11 @@ def reason_for(
             if joined is None:
                 joined = smtp.unwrap_reply(diagnostic, smtp.find_reply_code(diagnostic))
             if joined != diagnostic:
+                text = joined
                 reason = provider.reason(joined, status, command)
         if reason:
-            return reason
-    return ""
+            return reason, provider.gone_for_good(text)
+    return "", False
 
 
 def _candidates(

@@ -21,10 +21,22 @@ class Provider:
     x.0.x, x.y.0). A status the caller does not give is looked for in the text.
     `signs` are lower-case strings only this provider's replies contain (its help
     pages' addresses, its servers' names): they name the provider when neither the
-    remote host nor the recipient's domain does.
+    remote host nor the recipient's domain does. `gone` are lower-case phrases of
+    refusals the provider documents as permanent for the account (closed, or disabled
+    for good): with a 5xx they make the address itself the one at fault.
     """
 
-    __slots__ = ("by_command", "codes", "domains", "hosts", "name", "rules", "signs", "vague")
+    __slots__ = (
+        "by_command",
+        "codes",
+        "domains",
+        "gone",
+        "hosts",
+        "name",
+        "rules",
+        "signs",
+        "vague",
+    )
 
     def __init__(
         self,
@@ -36,6 +48,7 @@ class Provider:
         by_command: Sequence[tuple[str, str, str]] = (),
         vague: Sequence[tuple[str, str]] = (),
         signs: Sequence[str] = (),
+        gone: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.hosts = tuple(h.lower() for h in hosts)
@@ -45,6 +58,7 @@ class Provider:
         self.by_command = tuple((c, re.compile(p), r) for c, p, r in by_command)
         self.vague = tuple((re.compile(pattern), reason) for pattern, reason in vague)
         self.signs = tuple(sign.lower() for sign in signs)
+        self.gone = tuple(phrase.lower() for phrase in gone)
 
     def applies(self, remote_host: str, recipient_domain: str) -> bool:
         if remote_host and any(_suffix(remote_host, h) for h in self.hosts):
@@ -69,6 +83,11 @@ class Provider:
                 if phrase in text:
                     return reason
         return ""
+
+    def gone_for_good(self, diagnostic: str) -> bool:
+        """True when the provider documents this refusal as an account gone for good."""
+        text = diagnostic.lower()
+        return any(phrase in text for phrase in self.gone)
 
 
 def _unspecific(status: str) -> bool:

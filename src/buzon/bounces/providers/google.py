@@ -76,10 +76,25 @@ PROVIDER = Provider(
             ),
         ),
         (
+            # Unsolicited mail at an unusual rate: a judgement on the sender's stream.
+            "badreputation",
+            (
+                "rate of unsolicited email",
+                "amount of unsolicited email",
+                "rate of unsolicited mail",
+            ),
+        ),
+        (
             "speeding",
             (
                 "receiving mail at a rate that prevents additional messages",
+                "receiving email at a rate that prevents additional messages",
                 "receiving mail too quickly",
+                "receiving email too quickly",
+                # "Gmail has detected an unusual rate of email (originating from ...)":
+                # the receiver limits the rate of what we send.
+                "an unusual rate of email",
+                "an unusual rate of mail",
                 "has exceeded the max emails per hour",
                 "peak smtp relay limit exceeded",
                 "daily sending quota exceeded",
@@ -104,7 +119,6 @@ PROVIDER = Provider(
                 "try again later, closing connection",
                 "empty helo/ehlo argument not allowed",
                 "helo/ehlo argument is invalid",
-                "an unusual rate of mail",
             ),
         ),
         (
@@ -162,7 +176,9 @@ PROVIDER = Provider(
                 "content presents a potential security issue",
                 "illegal attachment on your message",
                 "has a policy that prohibited the mail",
+                "has a policy that prohibits the email",
                 "sending messages with the same message-id",
+                "sending messages that have the same message-id",
                 "violates our policy",
                 "blocked for security reasons",
             ),

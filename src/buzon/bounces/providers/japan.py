@@ -2,18 +2,15 @@
 
 from ._provider import Provider
 
-# docomo answers "550 Unknown user" both for missing users and for its reception filter
-# (which refuses senders a subscriber has blocked); a refusal after DATA is the filter
-# refusing the sender, at RCPT it is the address.
+# docomo answers "550 Unknown user" for a missing user. (Until March 2025 its reception
+# filter, which refused senders a subscriber had blocked, answered the same after DATA;
+# docomo has stopped filtering that way, and the words say an unknown user.)
 DOCOMO = Provider(
     "nttdocomo",
     hosts=("docomo.ne.jp",),
     domains=("docomo.ne.jp",),
-    by_command=(
-        ("DATA", r"\b550 unknown user", "rejected"),
-        ("RCPT", r"\b550 unknown user", "userunknown"),
-    ),
     rules=(
+        ("userunknown", ("550 unknown user",)),
         ("mailboxfull", ("552 too much mail data",)),
         ("toomanyconn", ("552 too many recipients",)),
         ("syntaxerror", ("503 bad sequence of commands", "504 command parameter not implemented")),

@@ -3,7 +3,12 @@
 Exchange's NDR pages give a sentence per enhanced status code; several sentences are
 short ("not authorized", "invalid arguments") and are only read under their own code.
 Outlook.com's postmaster page adds its own codes (SC-001, RP-001, ...). Learnt from
-Sisimai's Microsoft and Outlook rhost tables; the tables are our own.
+Sisimai's Microsoft and Outlook rhost tables; the tables are our own. Where Microsoft's
+"Email non-delivery reports and SMTP errors in Exchange Online" page says whose the
+problem is, its reading is kept: 5.7.504 and 5.7.505 are recipients that are not
+valid; 5.7.124, 5.7.12 and 5.7.13x are the recipient organisation's restrictions on
+senders; 5.7.501 is our account banned for spam; 4.7.500-699 is suspicious traffic of
+ours held back for a while.
 """
 
 from ._provider import Provider
@@ -33,7 +38,6 @@ PROVIDER = Provider(
         (r"resolver\.rst\.notauthorized|resolver\.rst\.authrequired", "filtered"),
         (r"resolver\.rst\.recipsizelimit", "exceedlimit"),
         # Sentences read only under their own status code.
-        (r"5\.7\.504 .{0,80}recipient address rejected: access denied", "suspend"),
         (r"5\.4\.1 .{0,200}recipient address rejected: access denied", "userunknown"),
         (r"4\.4\.2 .{0,40}connection dropped", "blocked"),
         (r"5\.5\.4 .{0,40}invalid domain name", "blocked"),
@@ -78,7 +82,7 @@ PROVIDER = Provider(
                 "certificate-host-mismatch:",
             ),
         ),
-        ("suspend", ("access denied, banned recipient", "mailbox cannot be accessed")),
+        ("suspend", ("mailbox cannot be accessed",)),
         (
             "userunknown",
             (
@@ -91,6 +95,26 @@ PROVIDER = Provider(
                 "invalid x.400 address",
                 "mailbox unavailable",
                 "recipient address rejected: access denied",
+                "access denied, banned recipient",
+            ),
+        ),
+        (
+            # The recipient's organisation accepts mail only from some senders.
+            "filtered",
+            (
+                "sender was not authenticated",
+                "sender not in allowed-senders list",
+                "sender not authenticated for group",
+                "delivery not authorized",
+            ),
+        ),
+        (
+            "badreputation",
+            (
+                "access denied, spam abuse detected",
+                "access denied, please try again later",
+                "tenant has exceeded threshold",
+                "traffic not accepted from this ip",
             ),
         ),
         (
@@ -101,8 +125,6 @@ PROVIDER = Provider(
                 "recipient's per hour message receive limit",
                 "the recipient has exceeded their limit for",
                 "has exceeded permitted limits within",
-                "tenant has exceeded threshold",
-                "traffic not accepted from this ip",
                 "recipient thread limit exceeded",
             ),
         ),
@@ -116,32 +138,22 @@ PROVIDER = Provider(
             (
                 "not currently accepting mail from your ip",
                 "part of their network is on our block list",
-                "access denied, please try again later",
                 "access denied, bad helo",
                 "access denied, rejected by recipient",
                 "does not accept email over ipv6",
                 "access denied, banned sender",
                 "using customer block list",
-            ),
-        ),
-        (
-            "rejected",
-            (
-                "access denied, bad outbound sender",
-                "sender was not authenticated",
-                "sender not in allowed-senders list",
-                "sender not authenticated for group",
-                "access denied, spam abuse detected",
-                "rfc 5322 section 3.6.2 compliant",
                 "client blocked from sending from unregistered domains",
-                "delivery not authorized",
             ),
         ),
+        ("rejected", ("access denied, bad outbound sender",)),
+        ("notcompliantrfc", ("rfc 5322 section 3.6.2 compliant",)),
         (
             "securityerror",
             (
                 "cannot achieve exchange server authentication",
                 "client was not authenticated to send anonymous mail",
+                "does not have permissions to send as this sender",
             ),
         ),
         (

@@ -11,8 +11,15 @@ PROVIDER = Provider(
     hosts=("yahoodns.net", "yahoo.com", "yahoo.co.jp", "aol.com", "yahoo.net"),
     # By remote host only: a recipient domain of theirs may be reached through a relay
     # whose wording means something else.
+    # Yahoo's page: 5xx refusals are permanent, "you should not retry" and list managers
+    # should remove the address; a mailbox "disabled" or "discontinued" there is closed.
+    gone=("this mailbox is disabled", "disabled or discontinued", " is no longer valid."),
     codes=(
-        (r"\[tss04\]|\[ts04\]|\[tsa\d\d\]", "rejected"),
+        # "[TSS04] Messages from <ip> temporarily deferred due to unexpected volume or user
+        # complaints": Yahoo's page lists complaints, unusual traffic and a poor IP
+        # reputation as its causes.
+        (r"\[tss04\]|\[ts04\]", "badreputation"),
+        (r"\[tsa\d\d\]", "rejected"),
         (r"\[ts0[123]\]|\[tss0[12]\]", "blocked"),
         (r"\[tss09\]|\[ts09\]", "badreputation"),
         (r"\[bl2[13]\]", "blocked"),  # Spamhaus lists
@@ -37,13 +44,15 @@ PROVIDER = Provider(
         ("policyviolation", ("not accepted for policy reasons",)),
         ("notcompliantrfc", ("headers are not rfc compliant",)),
         (
-            "rejected",
+            "badreputation",
             (
                 "deferred due to unexpected volume or user complaints",
-                "due to unresolvable rfc.5321",
                 "will be permanently deferred",
+                # "Your mail server is sending to a large number of invalid recipients".
+                "excessive unknown recipients",
             ),
         ),
+        ("rejected", ("due to unresolvable rfc.5321",)),
         ("speeding", ("user is receiving mail too quickly",)),
         ("toomanyconn", ("max message per connection reached",)),
         ("syntaxerror", ("syntax error in parameters or arguments",)),

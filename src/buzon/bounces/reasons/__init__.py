@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from importlib import import_module
 
+from .. import blame
 from ._rule import Rule
 
 REASONS: tuple[str, ...] = (
@@ -61,6 +62,8 @@ STATUS_REASON: dict[str, str] = {
     "4.1.7": "rejected",
     "4.1.8": "rejected",
     "4.1.9": "systemerror",
+    # A destination system address that cannot be resolved for now: a DNS failure.
+    "4.1.2": "networkerror",
     "4.2.1": "suspend",
     "4.2.2": "mailboxfull",
     "4.2.3": "exceedlimit",
@@ -72,6 +75,7 @@ STATUS_REASON: dict[str, str] = {
     "4.3.5": "systemerror",
     "4.4.1": "expired",
     "4.4.2": "networkerror",
+    "4.4.3": "networkerror",
     "4.4.4": "networkerror",
     "4.4.5": "systemfull",
     "4.4.6": "networkerror",
@@ -95,9 +99,14 @@ STATUS_REASON: dict[str, str] = {
     "4.7.12": "securityerror",
     "4.7.15": "securityerror",
     "4.7.16": "mesgtoobig",
+    "4.7.20": "authfailure",
+    "4.7.21": "authfailure",
+    "4.7.22": "authfailure",
+    "4.7.23": "authfailure",
     "4.7.24": "authfailure",
     "4.7.25": "requireptr",
     "4.7.26": "authfailure",
+    "4.7.27": "rejected",
     "5.1.0": "userunknown",
     "5.1.1": "userunknown",
     "5.1.2": "hostunknown",
@@ -166,10 +175,20 @@ STATUS_REASON: dict[str, str] = {
     "5.7.24": "authfailure",
     "5.7.25": "requireptr",
     "5.7.26": "authfailure",
-    "5.7.27": "notaccept",
+    # RFC 7505: the *sender's* address has a null MX (x.1.10 is the recipient's).
+    "5.7.27": "rejected",
     "5.7.28": "spamdetected",
     "5.7.30": "failedstarttls",
 }
+
+# Codes that name one cause whatever the wording (RFC 3463's sender address codes, RFC
+# 7372's authentication and reverse DNS codes, RFC 7505's null MX codes, RFC 8689's
+# REQUIRETLS): "550 5.7.25 ... the sending IP address doesn't have a PTR record" is
+# reverse DNS, never a missing user because of the words "doesn't have a".
+# (x.1.10 is not among them: Exchange answers 5.1.10 for a recipient it does not know.)
+_FINAL_DETAILS = frozenset(
+    {"1.7", "1.8", "7.20", "7.21", "7.22", "7.23", "7.24", "7.25", "7.26", "7.27", "7.30"}
+)
 
 # Codes precise enough to be final, even though their reason is a weak one elsewhere:
 # Exchange Online names the network failure that kept a message in its queue.
@@ -295,20 +314,32 @@ _NOT_SENDER = (
     "policyviolation",
 )
 
-# Wordings that only ever mean a missing mailbox, whatever the SMTP command.
+# Wordings that only ever mean a missing mailbox, whatever the SMTP command (a status
+# code that names another cause still wins).
 _USER_UNKNOWN_ANYWHERE = (
     "recipientnotfound",
     "recipnotfound",
     "user unknown in virtual mailbox table",
     "user unknown in virtual alias table",
-    "doesn't have a",
     "unknown recipient or mailbox unavailable",
-    "mailbox unavailable",
     "user not found",
     # Exchange Online's directory check refusing an address it does not know.
     "recipient address rejected: access denied",
 )
+# "This user doesn't have a yahoo.com account": no such account at that provider.
+_NO_ACCOUNT = re.compile(r"doesn't have an? [^ ]{1,100} account")
 
+# RFC 5321's own text for 550 ("Requested action not taken: mailbox unavailable (e.g.,
+# mailbox not found, no access, or command rejected for policy reasons)"): a missing
+# mailbox only when nothing says otherwise, that is at RCPT TO (or an unknown stage)
+# under no status, or under one that only says "addressing" or "protocol" (Outlook.com
+# answers 5.5.0 for an unknown address). Under a policy (x.7) or mailbox (x.2) code it
+# is that code's refusal.
+_GENERIC_UNAVAILABLE = ("mailbox unavailable", "mailbox is unavailable")
+
+
+# Postfix's refusal of our HELO name ("Helo command rejected: Host not found").
+_HELO_REFUSED = "helo command rejected"
 
 # A complaint about a repeated header is about the message's form, whatever header it
 # names (a duplicated "DKIM-Signature" is not an authentication failure).
@@ -324,17 +355,48 @@ _CONNECTION_RATE = re.compile(r"connection (?:rate|count|frequency) limit|connec
 _BLOCKLIST_NAMES = re.compile(r"spamhaus|spamcop|spamrats|spam-?eating|uceprotect")
 
 
+# Stages at which no recipient has been named yet.
+_BEFORE_RCPT = ("CONN", "EHLO", "MAIL", "STARTTLS")
+
+
+# Causes that all lie with the recipient's address: a status naming one of them does not
+# contradict a wording naming another (Exchange answers 5.1.10, RFC 7505's null MX code,
+# for a recipient it does not know).
+_ADDRESS_CAUSES = frozenset({"userunknown", "hostunknown", "notaccept", "hasmoved"})
+
+
+def _names_another_cause(by_status: str, name: str) -> bool:
+    """True when the status code names a specific cause other than `name`."""
+    if not by_status or by_status in _WEAK or by_status in (name, "filtered"):
+        return False
+    return not (name in _ADDRESS_CAUSES and by_status in _ADDRESS_CAUSES)
+
+
+def _generic_unavailable(status: str, text: str, command: str) -> bool:
+    if command not in ("RCPT", "") or not any(p in text for p in _GENERIC_UNAVAILABLE):
+        return False
+    return not status or status[2:] in ("0.0",) or status[2:4] in ("1.", "5.")
+
+
 def _probe(name: str, status: str, text: str, command: str) -> bool:
     by_status = STATUS_REASON.get(status, "")
     rule = RULES[name]
+    if name in ("userunknown", "hostunknown", "notaccept", "filtered") and (
+        blame.SENDER_REFUSED.search(text) or blame.BAD_RECIPIENT_VOLUME.search(text)
+    ):
+        return False  # our envelope sender, or our volume of bad recipients, was refused
     if name == "spamdetected" and by_status != name:
         return rule.matches(_BLOCKLIST_NAMES.sub(" ", text))
     if name in ("userunknown", "hostunknown") and status.startswith("4"):
         return False  # a temporary failure cannot be a hard bounce
     if name == "userunknown":
-        if by_status == "suspend" or command == "MAIL":
-            return False  # at MAIL FROM it is the sender that was refused
-        if any(marker in text for marker in _USER_UNKNOWN_ANYWHERE):
+        if command in _BEFORE_RCPT:
+            return False  # before RCPT TO it is the sender (or the host) that was refused
+        if _names_another_cause(by_status, name):
+            return False
+        if any(marker in text for marker in _USER_UNKNOWN_ANYWHERE) or _NO_ACCOUNT.search(text):
+            return True
+        if _generic_unavailable(status, text, command):
             return True
         if not by_status and status.startswith("5.1.") and rule.matches(text):
             return True
@@ -360,11 +422,13 @@ def _probe(name: str, status: str, text: str, command: str) -> bool:
             return False
         return rule.matches(text) or RULES["userunknown"].matches(text)
     if name == "hostunknown":
+        if command in _BEFORE_RCPT or _HELO_REFUSED in text:
+            return False  # our HELO name or our sender's domain, not the recipient's
         if by_status == "hostunknown":
             return not RULES["networkerror"].matches(text) or rule.matches(text)
         return rule.matches(text)
     if name == "rejected":
-        if by_status == "rejected":
+        if by_status == "rejected" or blame.SENDER_REFUSED.search(text):
             return True
         if command == "MAIL" and not any(RULES[o].matches(text) for o in _NOT_SENDER):
             return True
@@ -384,6 +448,8 @@ def _probe(name: str, status: str, text: str, command: str) -> bool:
         return by_status == name or rule.matches(text)
     if name == "authfailure" and by_status != name and _REPEATED_HEADER.search(text):
         return False
+    if name == "notaccept" and status.startswith("4") and by_status != name:
+        return False  # "accepts no mail" is never a temporary state (a DNS error is)
     if (
         name == "notaccept"
         and by_status == name
@@ -420,6 +486,8 @@ def decide(
     """The reason for one recipient's failure (provider rules are applied by the caller)."""
     if preset and preset not in _WEAK:
         return preset
+    if status[2:] in _FINAL_DETAILS and status in STATUS_REASON:
+        return STATUS_REASON[status]
     if status.startswith("2.") or (
         action in ("delivered", "relayed", "expanded") and not status.startswith(("4", "5"))
     ):

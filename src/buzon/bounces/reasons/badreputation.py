@@ -20,5 +20,11 @@ RULE = Rule(
         "our system has detected an unusual rate of unsolicited mail",
         "likely suspicious due to the very low reputation",
         "has been temporarily rate limited",
+        # Too many unknown recipients from us (Yahoo's "Excessive unknown recipients -
+        # possible Open Relay"): a judgement on our sending, not on one address.
+        "excessive unknown recipients",
+        "too many invalid recipients",
+        "too many unknown recipients",
+        "too many bad recipients",
     ),
 )

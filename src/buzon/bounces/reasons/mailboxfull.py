@@ -26,6 +26,7 @@ RULE = Rule(
         "not enough space",
         "does not have enough space",
         "exceeded storage allocation",
+        "exhausted allowed storage",
         "exceeding its mailbox quota",
         "exceeding their quota",
         "too much mail data",

@@ -23,6 +23,11 @@ RULE = Rule(
         "unresolvable relay host name",
         "hosts with dynamic ip or generic dns ptr-records",
         "reverse dns validation failed",
+        # Postfix's reject_unknown_reverse_client_hostname, sendmail's relaying check,
+        # Comcast's "Reverse DNS failure : Try again later".
+        "cannot find your reverse hostname",
+        "cannot resolve ptr record",
+        "reverse dns failure",
     ),
     patterns=(
         r"domain \S{1,255} mismatches client ip",

@@ -23,6 +23,11 @@ RULE = Rule(
         "sent to too many recipients",
         "too many mails",
         "receiving mail at a rate",
+        # The recipient's receiving rate (Gmail, Yahoo, Exchange Online's per-hour limit).
+        "receiving email at a rate",
+        "receiving mail too quickly",
+        "receiving email too quickly",
+        "message receive limit",
         "please try again slower",
         "temporarily rate limited",
     ),

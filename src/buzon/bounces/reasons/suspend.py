@@ -38,6 +38,15 @@ RULE = Rule(
         "account inactive",
         "has been disabled",
         "account deactivated",
+        # Closed for good ("Local mailbox ... is unavailable: user is terminated"): the
+        # blame makes such an account the address's own fault (buzon.bounces.blame).
+        "user is terminated",
+        "account is terminated",
+        "account has been terminated",
+        "account terminated",
+        "account closed",
+        "account has been closed",
+        "account is closed",
         "deactivated",
     ),
 )

@@ -7,6 +7,7 @@ RULE = Rule(
     phrases=(
         "too many recipients",
         "too many connections",
+        "too many sessions",
         "too many concurrent",
         "connection limit",
         "connection rate limit exceeded",

@@ -1,4 +1,9 @@
-"""userunknown: The local part of the recipient's address does not exist."""
+"""userunknown: The local part of the recipient's address does not exist.
+
+RFC 5321's own text for 550, "Requested action not taken: mailbox unavailable", is not
+in this table: it covers policy refusals too, and is weighed with the status code and
+the stage in `buzon.bounces.reasons` instead.
+"""
 
 from ._rule import Rule
 
@@ -33,8 +38,6 @@ RULE = Rule(
         "recipient rejected: unknown",
         "mailbox not found",
         "mailbox does not exist",
-        "mailbox unavailable",
-        "mailbox is unavailable",
         "mailbox not present",
         "mailbox invalid",
         "invalid mailbox",
@@ -64,7 +67,6 @@ RULE = Rule(
         "recipnotfound",
         "recipientnotfound",
         "unknown recipient or mailbox unavailable",
-        "requested action not taken: mailbox unavailable",
         "sorry, no mailbox",
         "badrcptto",
         "not in my validrcptto list",
@@ -114,9 +116,15 @@ RULE = Rule(
         "#5.1.1 bad address",
         "5.1.0 address rejected",
         "adresse nicht gefunden wurde",
+        # Proofpoint Essentials' list of addresses its SMTP discovery found invalid.
+        "email address is marked as invalid",
+        # Coremail (NetEase's and many Chinese providers' server): "#2175041 unavailable
+        # mail user".
+        "unavailable mail user",
     ),
     patterns=(
-        r"user [^ ]{1,200} (?:was not found|does not exist|doesn't exist|unknown)",
+        r"user \[?[^ \]]{1,200}\]? (?:was not found|not found|does not exist|doesn't exist"
+        r"|unknown)",
         r"mailbox [^ ]{1,200} (?:does not exist|unavailable)",
         r"recipient [^ ]{1,200} (?:was not found|does not exist|unknown)",
         r"account [^ ]{1,200} does not exist",

@@ -42,6 +42,8 @@ class InboundSource(models.TextChoices):
     SMTP = "smtp", _("Inbound SMTP server")
     INGEST = "ingest", _("buzon ingest (file or stdin)")
     WEBHOOK = "webhook", _("Email service provider webhook")
+    IMAP = "imap", _("IMAP mailbox")
+    ESP = "esp", _("Email service provider inbound webhook")
 
 
 class InboundKind(models.TextChoices):

@@ -65,10 +65,18 @@ def store(
     *,
     source: str = InboundSource.SMTP,
     peer: str = "",
+    idempotency_key: str = "",
 ) -> InboundMessage:
     """Commit the message and its envelope; return its row (the existing one for a
-    duplicate). Raises on any failure, having kept nothing."""
-    return store_many([(raw, mail_from, rcpt_tos, peer)], source=source)[0]
+    duplicate). Raises on any failure, having kept nothing.
+
+    `idempotency_key`, when given, replaces the bytes in the dedupe key: for sources
+    whose bytes differ between two posts of the same message (an ESP that posts parsed
+    fields, rebuilt with fresh MIME boundaries each time), the source's own id for it."""
+    row = _row(raw, mail_from, rcpt_tos, source, peer)
+    if idempotency_key:
+        row.dedupe_key = hashlib.sha256(f"{source}\0{idempotency_key}".encode()).hexdigest()
+    return _commit([row])[0]
 
 
 def store_many(
@@ -77,7 +85,10 @@ def store_many(
     """Commit several messages in one transaction (a group commit: one flush to disk for
     all of them); their rows, in order. All or nothing: on any failure nothing is kept
     and the exception propagates."""
-    rows = [_row(raw, mail_from, rcpts, source, peer) for raw, mail_from, rcpts, peer in items]
+    return _commit([_row(raw, sender, rcpts, source, peer) for raw, sender, rcpts, peer in items])
+
+
+def _commit(rows: list[InboundMessage]) -> list[InboundMessage]:
     result: list[InboundMessage] = []
     with transaction.atomic():
         for row in rows:

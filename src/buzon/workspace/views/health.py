@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from buzon.mail.inbound.mailboxes import Mailbox
 from buzon.workspace import deliverydata
 from buzon.workspace.access import agent_required
 from buzon.workspace.labels import reason_label
@@ -104,5 +105,6 @@ def health(request: HttpRequest) -> HttpResponse:
             "queue": deliverydata.queue_counts(),
             "unmatched_model": unmatched_model,
             "unmatched": unmatched,
+            "mailboxes": list(Mailbox.objects.filter(enabled=True).order_by("key")),
         },
     )

@@ -3,7 +3,8 @@
 Migrates, loads demo data into an empty database, then starts and supervises:
 the web UI (gunicorn, a production WSGI server), and every other long-running
 Buzón process that exists as a management command — the sandbox mail server,
-the inbound SMTP server and the worker.
+the inbound SMTP server and the worker — and the IMAP reader when mailboxes are
+configured.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from buzon.tickets.models import Ticket
 OPTIONAL_PROCESSES = ["sandbox", "smtpd", "worker"]
 
 
+def _mailboxes_configured() -> bool:
+    """Any IMAP mailbox to read (BUZON_IMAP_MAILBOXES, or added on the settings page)?"""
+    from buzon.mail.inbound.mailboxes import any_configured
+
+    return any_configured()
+
+
 class Command(BaseCommand):
     help = "Migrate, load demo data if empty, and run web, SMTP, worker and sandbox."
 
@@ -39,6 +47,8 @@ class Command(BaseCommand):
             for name in OPTIONAL_PROCESSES
             if name in get_commands() and (name != "sandbox" or settings.SANDBOX_ENABLED)
         ]
+        if "imap" in get_commands() and _mailboxes_configured():
+            children.append(Child("imap", [sys.executable, "-m", "buzon.cli", "imap"]))
         self._banner(children)
         sys.exit(Supervisor(children).run())
 
