@@ -132,7 +132,7 @@ def main() -> None:
             samples = timings(lambda u=url: client.get(u), args.runs)
             rounds[url].append((percentile(samples, 50), percentile(samples, 95)))
     base_p95 = statistics.median(p95 for _, p95 in rounds[BASELINE[1]])
-    print(f"{'request':<48} {'hits':>7} {'count':>7} {'p50':>8} {'p95':>8} {'p95/base':>8}")
+    print(f"{'request':<62} {'hits':>7} {'count':>7} {'p50':>8} {'p95':>8} {'p95/base':>8}")
     for label, url in requests:
         p50 = statistics.median(p for p, _ in rounds[url])
         p95 = statistics.median(p for _, p in rounds[url])
@@ -142,7 +142,7 @@ def main() -> None:
             hits = f"{compile_tickets(text, user=agent).count():,}"
             count = f"{answers[url]['count']:,}"
         print(
-            f"{label[:48]:<48} {hits:>7} {count:>7} {p50 * 1000:>6.1f}ms {p95 * 1000:>6.1f}ms "
+            f"{label[:62]:<62} {hits:>7} {count:>7} {p50 * 1000:>6.1f}ms {p95 * 1000:>6.1f}ms "
             f"{p95 / base_p95:>7.2f}x"
         )
 
