@@ -57,15 +57,17 @@ def page_and_count(
 ) -> tuple[list[Any], Count]:
     """The rows from `start` to `end` of `queryset` and its bounded count.
 
-    Within the first COUNT_LIMIT + 1 matches, the conditions run once: the ids of
-    the matches are read in order up to the limit (which counts them), and the page's
-    rows are then fetched by id. `rows` turns a plain queryset of the model into the
-    one to fetch them from (select_related, annotations…).
+    On PostgreSQL, within the first COUNT_LIMIT + 1 matches, the conditions run
+    once: the ids of the matches are read in order up to the limit (which counts
+    them), and the page's rows are then fetched by id. `rows` turns a queryset of
+    the model into the one to fetch them from (select_related, annotations…).
     """
     if end <= start:
         return [], bounded_count(queryset)
-    if end > COUNT_LIMIT + 1:
-        return list(queryset[start:end]), bounded_count(queryset)
+    if end > COUNT_LIMIT + 1 or connections[queryset.db].vendor != "postgresql":
+        # SQLite counts every match anyway (it cannot estimate), so reading the first
+        # 1,001 in order would only add work: the page and the count apart.
+        return list((rows or _same)(queryset)[start:end]), bounded_count(queryset)
     ids = list(queryset.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
     wanted = ids[start:end]
     plain = queryset.model._default_manager.filter(pk__in=wanted)
@@ -73,9 +75,11 @@ def page_and_count(
     page = [by_id[pk] for pk in wanted if pk in by_id]
     if len(ids) <= COUNT_LIMIT:
         return page, Count(len(ids), exact=True)
-    if connections[queryset.db].vendor != "postgresql":
-        return page, Count(queryset.order_by().count(), exact=True)
     return page, Count(max(len(ids), planner_estimate(queryset.order_by())), exact=False)
+
+
+def _same(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset
 
 
 def planner_estimate(queryset: QuerySet[Any]) -> int:
