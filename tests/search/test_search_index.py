@@ -139,3 +139,15 @@ def test_fts5_is_available_here_and_its_absence_is_explained():
     assert problem is not None
     assert "FTS5" in problem and "trigram" in problem and sqlite3.sqlite_version in problem
     assert "no such module: fts5" in problem
+
+
+def test_words_match_whatever_their_case_and_short_words_are_found(agent, requester):
+    ticket = create_ticket(
+        actor=requester,
+        via=Via.EMAIL,
+        fields={"subject": "ÉXITO TOTAL"},
+        comment=CommentInput(body="Todo OK, gracias."),
+    )
+    assert found("éxito", agent) == {ticket.pk}
+    assert found("ok", agent) == {ticket.pk}  # too short for SQLite's trigram index
+    assert found("subject:total", agent) == {ticket.pk}
