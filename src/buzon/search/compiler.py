@@ -1,10 +1,11 @@
 """A parsed `Query` as Django querysets: `compile_tickets` and `compile_users`.
 
-Pure ORM, the same on SQLite and PostgreSQL; only free text differs (it is answered
-from the search index, see `buzon.search.fulltext`). Everything that looks at another table is an
-`Exists`, an `IN (subquery)` or an `IN (ids)`, never a join, so a ticket is never
-counted twice and `-term` is a plain NOT. Compiling reads the database only to
-turn people named by email or name into ids (see `_user_ids`).
+Pure ORM, the same on SQLite and PostgreSQL, except free text, which is answered
+from the search index (see `buzon.search.fulltext`). Everything that looks at another
+table is an `Exists`, an `IN (subquery)` or an `IN (ids)`, never a join, so a ticket
+is never counted twice and `-term` is a plain NOT. Compiling reads the database only
+to turn people (`_user_ids`), tags (`_has_tag`) and free text into ids when there
+are few enough to write into the query.
 
 How terms combine: every term must hold, except that several non-excluded `:`
 terms with the same keyword match ANY of their values (`tags:a tags:b`,
