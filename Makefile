@@ -5,11 +5,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint format
 
-# (Re)install when pyproject.toml changes; a fresh machine needs nothing else.
-$(STAMP): pyproject.toml
+# (Re)install when a pyproject.toml changes; a fresh machine needs nothing else. The
+# help desk depends on buzon-bounces (packages/bounces), which pip cannot find by a
+# relative path: both are installed in one command, the library first.
+$(STAMP): pyproject.toml packages/bounces/pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	$(VENV)/bin/python -m pip install -q -e packages/bounces -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,4 +1,4 @@
-"""Throughput of buzon.bounces against Sisimai 4.25 (Perl), both warm and fed from memory.
+"""Throughput of buzon_bounces against Sisimai 4.25 (Perl), both warm and fed from memory.
 
     python bench/bounces/bench.py [--rounds N] [--passes P] [--compare-src DIR] [CORPUS_DIR]
 
@@ -12,8 +12,9 @@ the bytes for ours, `Sisimai->make(\\$text)` for Sisimai (both split an mbox the
 The report gives the median warm rate of each over the rounds (by the wall clock, and per
 CPU second, which a loaded shared machine disturbs less), its spread, peak memory, the
 ratios of the medians, and, for information, each side's cold first pass (loading
-included). `--compare-src DIR` adds another checkout's `src` (e.g. a `git worktree` of
-main) to the same alternating rounds, for a before/after figure.
+included). `--compare-src DIR` adds another checkout's `src` (or `packages/bounces/src`),
+e.g. of a `git worktree` of main, to the same alternating rounds, for a before/after
+figure.
 
 Sisimai comes from Debian's `libsisimai-perl`; it is installed (as root, through
 apt-get) when missing, or the comparison is skipped. Last, the hostile-size cases of
@@ -52,11 +53,12 @@ $hwm =~ /(\d+)/; printf "%d %.6f %d %.6f %.6f\n", $n, $dt, $1, $cold, $cpu;
 """
 
 PY_BENCH = r"""
-import sys, time
+import importlib, os, sys, time
 from pathlib import Path
 raws = [Path(p).read_bytes() for p in sys.argv[2:]]
 t0 = time.perf_counter()
-from buzon.bounces import parse_mailbox
+library = importlib.import_module(os.environ.get("BOUNCES_MODULE", "buzon_bounces"))
+parse_mailbox = library.parse_mailbox
 for raw in raws:
     parse_mailbox(raw)
 cold = time.perf_counter() - t0
@@ -124,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare-src",
         type=Path,
-        help="another checkout's src/ folder, timed in the same rounds (before/after)",
+        help="another checkout's src/ (or packages/bounces/src/) folder, timed in the same"
+        " rounds (before/after)",
     )
     args = parser.parse_args(argv)
     files = [str(p) for p in sorted(args.corpus.glob("*.eml"))]
@@ -132,9 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no .eml files in {args.corpus}", file=sys.stderr)
         return 1
     passes = str(args.passes)
-    sides = [Side("buzon.bounces", [sys.executable, "-c", PY_BENCH, passes, *files])]
+    sides = [Side("buzon_bounces", [sys.executable, "-c", PY_BENCH, passes, *files])]
     if args.compare_src:
-        env = dict(os.environ, PYTHONPATH=str(args.compare_src.resolve()))
+        # A checkout from before the library became its own package has it as
+        # src/buzon/bounces; a later one as packages/bounces/src/buzon_bounces.
+        compare = args.compare_src.resolve()
+        module = "buzon.bounces" if (compare / "buzon" / "bounces").is_dir() else "buzon_bounces"
+        env = dict(os.environ, PYTHONPATH=str(compare), BOUNCES_MODULE=module)
         sides.append(Side("compare-src", [sys.executable, "-c", PY_BENCH, passes, *files], env=env))
     have_sisimai = ensure_sisimai()
     script = None

@@ -1,4 +1,4 @@
-"""atheris fuzz harness for buzon.bounces.parse, seeded with the developer corpus.
+"""atheris fuzz harness for buzon_bounces.parse, seeded with the developer corpus.
 
     python bench/bounces/fuzz.py -runs=200000 -seed=1          # a fixed, repeatable run
     python bench/bounces/fuzz.py -max_total_time=600           # a longer exploratory run
@@ -24,9 +24,9 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from buzon.bounces import is_auto_reply, parse
-    from buzon.bounces.address import is_address
-    from buzon.bounces.classify import ACTIONS
+    from buzon_bounces import is_auto_reply, parse
+    from buzon_bounces.address import is_address
+    from buzon_bounces.classify import ACTIONS
 
 CORPUS = Path(__file__).resolve().parents[2] / "tests" / "bounces" / "corpus" / "sisimai" / "eml"
 SLOW_MS = float(os.environ.get("BUZON_FUZZ_SLOW_MS", "0") or 0)

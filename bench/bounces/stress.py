@@ -1,4 +1,4 @@
-"""Hostile-size inputs for buzon.bounces.parse: 10 MB messages and 200-deep nesting.
+"""Hostile-size inputs for buzon_bounces.parse: 10 MB messages and 200-deep nesting.
 
     python bench/bounces/stress.py [--repeat N]
 
@@ -59,7 +59,7 @@ def all_cases() -> dict[str, bytes]:
 
 
 def best_time(raw: bytes, repeat: int) -> float:
-    from buzon.bounces import parse
+    from buzon_bounces import parse
 
     best = float("inf")
     for _ in range(repeat):

@@ -15,11 +15,11 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     if len(argv) > 1 and argv[1] == "bounce":
-        from buzon.bounces.cli import main as bounce_main
+        from buzon_bounces.cli import main as bounce_main
 
         # A filter's output piped into `head` must end quietly, as Unix tools do.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        return bounce_main(argv[2:])
+        return bounce_main(argv[2:], prog="buzon bounce")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "buzon.settings")
     from django.core.management import execute_from_command_line
 

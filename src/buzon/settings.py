@@ -10,9 +10,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 
 def env(name: str, default: str) -> str:
@@ -30,6 +34,38 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def install_secret_key(data_dir: Path) -> str:
+    """This install's own secret key: read from DATA_DIR/secret_key, created there once
+    (random, mode 0600) when missing. Every process that reads the same data directory
+    (web, worker, smtpd, a command run by hand) gets the same key.
+
+    The file is written under a temporary name and linked into place, so two processes
+    starting at once cannot both create it: the second one reads the first one's key.
+    """
+    path = data_dir / "secret_key"
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        return key
+    temporary = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(secrets.token_urlsafe(50) + "\n")
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()
+
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("BUZON_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 # SQLite, the inbound spool and static files live here; create it so every command works
@@ -37,11 +73,42 @@ DATA_DIR = Path(env("BUZON_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("BUZON_DEBUG", False)
-SECRET_KEY = env("BUZON_SECRET_KEY", "insecure-dev-key-change-me-in-production-0123456789")
-ALLOWED_HOSTS = [h for h in env("BUZON_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
+# Signs sessions, CSRF tokens and the return paths of outbound mail (mail.verp). Unset,
+# each install gets its own random key, kept in DATA_DIR/secret_key. To rotate it, set
+# the new key and list the old ones in BUZON_SECRET_KEY_FALLBACKS (comma separated):
+# they still verify what they signed (sessions, bounces of mail already sent) for as
+# long as they are listed.
+SECRET_KEY = env("BUZON_SECRET_KEY", "") or install_secret_key(DATA_DIR)
+SECRET_KEY_FALLBACKS = env_list("BUZON_SECRET_KEY_FALLBACKS")
 
-# Where the web UI is reachable: used in links inside emails ({{ticket.url}}).
+# Where the web UI is reachable: used in links inside emails ({{ticket.url}}), and the
+# origin the browser's forms post from (CSRF_TRUSTED_ORIGINS).
 BASE_URL = env("BUZON_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_BASE = urlsplit(BASE_URL)
+ALLOWED_HOSTS = env_list(
+    "BUZON_ALLOWED_HOSTS", ",".join(["127.0.0.1", "localhost", "[::1]", _BASE.hostname or ""])
+)
+CSRF_TRUSTED_ORIGINS = [f"{_BASE.scheme}://{_BASE.netloc}"] if _BASE.netloc else []
+
+# HTTPS mode (on by default when BUZON_BASE_URL is https://): Buzón runs behind a
+# TLS-terminating reverse proxy. Cookies are sent over HTTPS only, browsers are told to
+# use HTTPS for a year (HSTS), plain HTTP is redirected (except /healthz, for load
+# balancers), and the proxy's X-Forwarded-Proto header says whether the browser's
+# request was HTTPS (docs/deployment.md: the proxy must set it, and gunicorn must be
+# reachable only through the proxy, or anyone could claim HTTPS).
+HTTPS = env_bool("BUZON_HTTPS", _BASE.scheme == "https")
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("BUZON_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("BUZON_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("BUZON_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is the domain owner's decision (hstspreload.org), not a default.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 ACCOUNT_NAME = env("BUZON_ACCOUNT_NAME", "Buzón Demo")
 
 WEB_HOST = env("BUZON_WEB_HOST", "127.0.0.1")
@@ -181,6 +248,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "buzon.tickets",
     "buzon.rules",
     "buzon.search",
@@ -194,6 +262,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -203,6 +272,8 @@ MIDDLEWARE = [
     "buzon.workspace.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into the "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "buzon.urls"
@@ -243,9 +314,38 @@ AUTH_USER_MODEL = "tickets.User"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-in while an account or a client address is locked out (first).
+    "buzon.core.signin.ThrottlingBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
+# Django's standard validators, for every password set through a form (admin, the
+# createsuperuser and changepassword commands).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
+# Sign-in throttling (django-axes): after SIGNIN_FAILURE_LIMIT failed attempts for one
+# account, or from one client address, further attempts are refused for
+# SIGNIN_LOCKOUT_MINUTES (each new attempt during the lock-out starts it again). The
+# workspace's sign-in, the admin's and the API's token authentication count alike. An
+# admin unlocks by deleting the "access attempts" in the admin site, or with
+# `buzon axes_reset_username EMAIL` / `buzon axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = env_int("BUZON_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=float(env("BUZON_SIGNIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = "buzon.core.signin.lockout_parameters"
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "buzon.core.signin.username"
+AXES_CLIENT_IP_CALLABLE = "buzon.core.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "buzon.workspace.views.auth.locked_out"
+AXES_HANDLER = "buzon.core.signin.DatabaseHandler"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -263,6 +363,25 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every response: scripts, styles and
+# everything else only from Buzón's own origin; no inline script, inline event
+# handler or style attribute anywhere (the workspace keeps them in its static files,
+# and htmx is configured not to need them: docs/workspace.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # API: requests per minute per token (0 = unlimited). Counted in Django's cache, i.e.
 # per web process with the default local-memory cache (see buzon.api.ratelimit).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from buzon.api.views import search as search_view
 from buzon.rules.standard import FAILURE_TAG
 from buzon.tickets.models import Via
 from buzon.tickets.services import CommentInput, create_ticket, update_ticket
@@ -86,3 +87,21 @@ def test_pages_run_across_tickets_then_users(api, agent, requester):
     assert second["count"] == 3 and second["next_page"] is None
     beyond = api.get("search?query=cliente&per_page=2&page=5").json()
     assert beyond["results"] == [] and beyond["count"] == 3
+
+
+def test_only_the_first_results_can_be_paged_through(api, agent, requester, monkeypatch):
+    monkeypatch.setattr(search_view, "RESULT_LIMIT", 4)
+    for n in range(5):
+        create_ticket(
+            actor=agent,
+            via=Via.WEB,
+            fields={"subject": f"Envío {n}", "requester_id": requester.pk},
+            comment=CommentInput(body="envío"),
+        )
+    first = api.get("search?query=type:ticket envío&per_page=2").json()
+    assert first["count"] == 5 and len(first["results"]) == 2 and first["next_page"]
+    last = api.get("search?query=type:ticket envío&per_page=2&page=2").json()
+    assert len(last["results"]) == 2 and last["next_page"] is None
+    beyond = api.get("search?query=type:ticket envío&per_page=2&page=3")
+    assert beyond.status_code == 400
+    assert "first 4 results" in beyond.json()["description"]

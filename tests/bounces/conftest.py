@@ -8,7 +8,7 @@ import sys
 def pytest_terminal_summary(terminalreporter) -> None:
     accuracy = sys.modules.get("test_bounce_accuracy")
     if accuracy is not None and accuracy.corpus_score.cache_info().currsize:
-        terminalreporter.section("buzon.bounces accuracy (developer corpus)")
+        terminalreporter.section("buzon_bounces accuracy (developer corpus)")
         terminalreporter.write_line(
             f"expectations: labels with {len(accuracy.departures())} departures applied"
         )
@@ -18,5 +18,5 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
     replies = sys.modules.get("test_bounce_replies")
     if replies is not None and replies.figures.cache_info().currsize:
-        terminalreporter.section("buzon.bounces blame (published reply texts)")
+        terminalreporter.section("buzon_bounces blame (published reply texts)")
         terminalreporter.write_line(replies.figures().report())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from buzon.bounces.evaluate import (
+from buzon_bounces.evaluate import (
     Score,
     apply_departures,
     load_departures,

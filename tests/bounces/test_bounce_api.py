@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from buzon.bounces import BounceRecord, classify, is_auto_reply, parse
+from buzon_bounces import BounceRecord, classify, is_auto_reply, parse
 
 EML = Path(__file__).parent / "corpus" / "sisimai" / "eml"
 
@@ -111,7 +111,7 @@ def test_record_is_frozen() -> None:
     record = parse(POSTFIX_DSN)[0]
     assert isinstance(record, BounceRecord)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        record.reason = "other"  # type: ignore[misc]
+        record.reason = "other"  # type: ignore[misc]  # the assignment must fail
 
 
 def test_an_ordinary_message_is_not_a_bounce() -> None:
@@ -209,6 +209,6 @@ def test_classify_takes_a_provider_s_wording_into_account() -> None:
     ],
 )
 def test_evaluation_excludes_both_forms_of_sisimai_placeholders(status, placeholder):
-    from buzon.bounces.smtp import is_placeholder
+    from buzon_bounces.smtp import is_placeholder
 
     assert is_placeholder(status) is placeholder

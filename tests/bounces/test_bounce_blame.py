@@ -1,6 +1,6 @@
 """Every record and every `classify` verdict says who must act on the failure.
 
-One case per rule of `buzon.bounces.blame.decide`: what the status code says about a
+One case per rule of `buzon_bounces.blame.decide`: what the status code says about a
 side, what the SMTP stage rules out, and the wording families within a reason.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from buzon.bounces import classify, parse
-from buzon.bounces.blame import BLAMES, OURS, decide
+from buzon_bounces import classify, parse
+from buzon_bounces.blame import BLAMES, OURS, decide
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ provider's own MX names); they follow the wording the providers document.
 
 import pytest
 
-from buzon.bounces import classify, providers
-from buzon.bounces.reasons import REASONS
+from buzon_bounces import classify, providers
+from buzon_bounces.reasons import REASONS
 
 
 @pytest.mark.parametrize(

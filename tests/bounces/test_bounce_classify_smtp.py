@@ -2,8 +2,8 @@
 
 import pytest
 
-from buzon.bounces import classify, smtp
-from buzon.bounces.reasons import REASONS
+from buzon_bounces import classify, smtp
+from buzon_bounces.reasons import REASONS
 
 
 @pytest.mark.parametrize(

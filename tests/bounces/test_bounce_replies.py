@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from buzon.bounces import classify
-from buzon.bounces.blame import ADDRESS, BLAMES
-from buzon.bounces.reasons import REASONS
+from buzon_bounces import classify
+from buzon_bounces.blame import ADDRESS, BLAMES
+from buzon_bounces.reasons import REASONS
 
 CORPUS = Path(__file__).parent / "replies.jsonl"
 FIELDS = ("id", "provider", "status", "reply_code", "command", "remote_host", "text")

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buzon.bounces import is_auto_reply, parse
-from buzon.bounces.address import is_address
-from buzon.bounces.classify import ACTIONS
+from buzon_bounces import is_auto_reply, parse
+from buzon_bounces.address import is_address
+from buzon_bounces.classify import ACTIONS
 
 EML_DIR = Path(__file__).parent / "corpus" / "sisimai" / "eml"
 SAMPLES = [p.read_bytes() for p in sorted(EML_DIR.glob("*.eml"))]

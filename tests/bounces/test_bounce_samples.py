@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from buzon.bounces import parse
+from buzon_bounces import parse
 
 SAMPLES = Path(__file__).parent / "samples"
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))

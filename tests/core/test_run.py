@@ -14,7 +14,7 @@ from helpers import free_port, wait_for_http
 def test_buzon_run_serves_health_and_admin_within_60_seconds_then_stops(tmp_path):
     port = free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "BUZON_SECRET_KEY"},
         "BUZON_DATA_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
         "BUZON_WEB_PORT": str(port),
@@ -38,6 +38,9 @@ def test_buzon_run_serves_health_and_admin_within_60_seconds_then_stops(tmp_path
         output = (tmp_path / "run.log").read_text()
         assert "password 'buzon-demo'" in output
         assert "Loaded demo data" in output
+        key = tmp_path / "secret_key"
+        assert f"Secret key: {key} (this install's own)" in output
+        assert key.stat().st_mode & 0o777 == 0o600
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0

@@ -7,7 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from buzon.bounces.blame import (
+from buzon.deliveries.models import Delivery, Suppression
+from buzon.deliveries.recording import Failure, Reply, record_deferral, record_failure
+from buzon.tickets.models import AuditEvent, UserIdentity, Via
+from buzon.tickets.services import CommentInput, update_ticket
+from buzon_bounces.blame import (
     ADDRESS,
     CONTENT,
     MAILBOX,
@@ -17,10 +21,6 @@ from buzon.bounces.blame import (
     TRANSIENT,
     UNKNOWN,
 )
-from buzon.deliveries.models import Delivery, Suppression
-from buzon.deliveries.recording import Failure, Reply, record_deferral, record_failure
-from buzon.tickets.models import AuditEvent, UserIdentity, Via
-from buzon.tickets.services import CommentInput, update_ticket
 
 PTR = (
     "550-5.7.25 [203.0.113.5] The IP address sending this message does not have a PTR "

@@ -1,4 +1,4 @@
-"""PostgreSQL only: full-text search uses the GIN indexes of migration 0001."""
+"""PostgreSQL only: free text is answered from the stored tsvectors and their GIN index."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import secrets
 import pytest
 from django.db import connection
 
-from buzon.search import compile_tickets
+from buzon.search import compile_tickets, fulltext
+from buzon.search.fulltext import VectorMatch
+from buzon.search.models import Document
+from buzon.search.parser import Text
 from buzon.tickets.models import Comment, Via
-from buzon.tickets.services import CommentInput, update_ticket
+from buzon.tickets.services import CommentInput, create_ticket, update_ticket
 
 pytestmark = [
     pytest.mark.django_db,
@@ -17,22 +20,28 @@ pytestmark = [
 ]
 
 
-def test_the_indexes_exist():
+def test_the_index_exists_and_the_old_expression_indexes_are_gone():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["search_%"])
         names = {row[0] for row in cursor.fetchall()}
-    assert names == {"search_ticket_subject_fts", "search_comment_body_fts"}
+    assert "search_document_text" in names
+    assert not names & {"search_ticket_subject_fts", "search_comment_body_fts"}
 
 
-@pytest.mark.parametrize("text", ["quokka", '"dos veces"', "quok*"])
-def test_free_text_can_use_the_indexes(ticket, agent, text):
+@pytest.mark.parametrize("text", ["quokka", "dos veces", "quok"])
+@pytest.mark.parametrize("kind", ["word", "phrase", "prefix"])
+def test_the_match_can_use_the_index(ticket, text, kind):
     with connection.cursor() as cursor:
         # On a handful of rows a sequential scan is cheaper; forbid it to see that
-        # the indexes match the expressions the compiler writes.
+        # the index serves the condition the compiler writes.
         cursor.execute("SET LOCAL enable_seqscan = off")
-    plan = compile_tickets(text, user=agent).explain()
-    assert "search_comment_body_fts" in plan
-    assert "search_ticket_subject_fts" in plan
+    match = VectorMatch(Text(text, phrase=kind == "phrase", prefix=kind == "prefix"))
+    assert "search_document_text" in Document.objects.filter(match).explain()
+
+
+def test_no_comment_is_parsed_while_searching(ticket, agent):
+    sql = str(compile_tickets("quokka", user=agent).query)
+    assert "to_tsvector" not in sql and "tickets_comment" not in sql
 
 
 def test_a_huge_comment_can_still_be_saved_and_found(ticket, agent):
@@ -47,3 +56,55 @@ def test_a_huge_comment_can_still_be_saved_and_found(ticket, agent):
 @pytest.mark.parametrize("text", ["it's*", "a\\b*", "a&b|c*", "(x)*", "!!!", "'*", ":*"])
 def test_awkward_words_do_not_break_tsquery(ticket, agent, text):
     list(compile_tickets(text, user=agent))
+
+
+@pytest.fixture(params=["listed", "subquery", "exists"])
+def shape(request, monkeypatch):
+    """Each of the three ways free text can be asked for (see buzon.search.fulltext)."""
+    if request.param == "subquery":
+        monkeypatch.setattr(fulltext, "LISTED_DOCUMENTS", 0)
+    if request.param == "exists":
+        monkeypatch.setattr(fulltext.DocumentStatistics, "common", lambda self, text: True)
+    return request.param
+
+
+def test_every_shape_finds_the_same_tickets(shape, ticket, agent, requester):
+    other = create_ticket(
+        actor=requester,
+        via=Via.EMAIL,
+        fields={"subject": "Impresora atascada"},
+        comment=CommentInput(body="La impresora no imprime dos veces."),
+    )
+    update_ticket(
+        other, actor=agent, via=Via.WEB, comment=CommentInput(body="wombat", public=False)
+    )
+
+    def found(text: str, user=agent) -> set[int]:
+        return set(compile_tickets(text, user=user).values_list("pk", flat=True))
+
+    assert found("impresora") == {other.pk}
+    assert found("factura") == {ticket.pk}
+    assert found('"dos veces"') == {other.pk}
+    assert found('"veces dos"') == set()
+    assert found("impres*") == {other.pk}
+    assert found("-impresora") == {ticket.pk}
+    assert found("subject:atascada") == {other.pk}
+    assert found("subject:imprime") == set()
+    assert found("wombat") == {other.pk}
+    assert found("wombat", requester) == set()
+    assert found("impresora wombat") == {other.pk}
+
+
+def test_how_common_a_word_is_comes_from_the_statistics(ticket, agent):
+    stats = fulltext.DocumentStatistics(
+        lexemes=["de", "factura", "facturas", "quokka"],
+        shares=[0.5, 0.1, 0.05, 0.0001],
+        documents=1_000_000,
+        tickets=100_000,
+        read_at=0,
+    )
+    assert stats.common(Text("factura"))  # 100,000 documents > 100 × √100,000
+    assert not stats.common(Text("quokka"))
+    assert not stats.common(Text("unheard"))
+    assert stats.documents_with(Text("factur", prefix=True)) == pytest.approx(150_000)
+    assert stats.documents_with(Text("de factura", phrase=True)) == pytest.approx(100_000)

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from buzon.rules.standard import FAILURE_TAG
-from buzon.search import compile_tickets, count, search
+from buzon.search import compile_tickets, compiler, count, search
 from buzon.tickets.models import Priority, Role, Status, Ticket, TicketType, User, UserIdentity, Via
 from buzon.tickets.services import CommentInput, update_ticket
 
@@ -82,6 +82,21 @@ def test_tags_added_by_an_update_are_found(tagged, agent, find):
     assert tagged["untagged"].pk in find("tags:vip")
     update_ticket(tagged["vip"], actor=agent, via=Via.WEB, fields={"remove_tags": ["vip"]})
     assert tagged["vip"].pk not in find("tags:vip")
+
+
+def test_tags_on_many_tickets_are_asked_for_per_ticket(tagged, find, monkeypatch):
+    # Past MAX_LISTED_TAGGED tickets a tag is an EXISTS instead of a list of ids.
+    monkeypatch.setattr(compiler, "MAX_LISTED_TAGGED", 0)
+    assert find(f"type:ticket tags:{FAILURE_TAG} status<solved") == ids(
+        tagged["failing_open"], tagged["failing_pending"]
+    )
+    assert find("-tags:vip") == ids(
+        tagged["failing_open"], tagged["failing_solved"], tagged["billing"], tagged["untagged"]
+    )
+    assert find('tags:"vip billing"') == ids(tagged["vip"])
+    assert find("tags:vip tags:billing") == ids(
+        tagged["failing_pending"], tagged["vip"], tagged["billing"]
+    )
 
 
 # --- Status, priority, type, via ----------------------------------------------------

@@ -38,7 +38,7 @@ def test_lookup_never_raises(text: str, lang: str) -> None:
 
 @given(anything, anything, langs)
 def test_explain_never_raises(reply_code: object, status: object, lang: str) -> None:
-    explanation = explain(reply_code, status, lang)  # type: ignore[arg-type]
+    explanation = explain(reply_code, status, lang)  # type: ignore[arg-type]  # garbage on purpose
     assert isinstance(explanation, Explanation)
     assert explanation.message and explanation.advice
     for anchor in explanation.anchors:
@@ -49,7 +49,7 @@ def test_explain_never_raises(reply_code: object, status: object, lang: str) -> 
 def test_zendesk_status_never_raises(
     reply_code: object, status: object, diagnostic: object
 ) -> None:
-    result = zendesk_status(reply_code, status, diagnostic)  # type: ignore[arg-type]
+    result = zendesk_status(reply_code, status, diagnostic)  # type: ignore[arg-type]  # garbage on purpose
     assert isinstance(result, ZendeskStatus)
 
 

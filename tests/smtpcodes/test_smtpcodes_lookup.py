@@ -93,8 +93,8 @@ def test_unknown_or_malformed_codes_are_none(text: str) -> None:
 
 
 def test_lookup_garbage_types() -> None:
-    assert lookup(None) is None  # type: ignore[arg-type]
-    assert lookup(550) is None  # type: ignore[arg-type]
+    assert lookup(None) is None
+    assert lookup(550) is None
 
 
 @pytest.mark.parametrize("query", ["buzón lleno", "Buzon LLENO", "mailbox full", "MAILBOX FULL"])

@@ -25,6 +25,9 @@ def seed() -> dict[str, int]:
         "lucia@helpdesk.test", "Lucía Agente", password=PASSWORD, role=Role.AGENT
     )
     User.objects.create_user("eve@example.com", "Eve Enduser", password=PASSWORD)
+    admin = User.objects.create_user(
+        "admin@helpdesk.test", "Ada Admin", password=PASSWORD, role=Role.ADMIN
+    )
 
     def person(email: str, name: str) -> User:
         return User.objects.create_user(email, name)
@@ -80,6 +83,7 @@ def seed() -> dict[str, int]:
     ids["pedro"] = pedro.pk
     ids["tom"] = tom.pk
     ids["agent"] = agent.pk
+    ids["admin"] = admin.pk
     return ids
 
 
@@ -116,9 +120,9 @@ def unverified_report(proactive, person) -> dict[str, int]:
     """A bounce about Quique's copy that named it only by Message-ID (anyone who saw the
     email could have written it): kept as an unverified report, as the inbound worker
     does. The sandbox accepts Quique's address, so the copy itself is handed off."""
-    from buzon.bounces import BounceRecord
     from buzon.deliveries.models import Delivery
     from buzon.deliveries.reports import keep_unverified
+    from buzon_bounces import BounceRecord
 
     target = person("quique@example.com", "Quique Cliente")
     ticket = proactive("A report nobody can verify", target, [], "Hola Quique.")

@@ -86,8 +86,39 @@ def page(chromium, browser_server):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
     page.js_errors = errors  # type: ignore[attr-defined]
+    violations = watch_content_security_policy(page)
+    page.csp_violations = violations  # type: ignore[attr-defined]
     yield page
     context.close()
+    # No page may break the Content-Security-Policy (inline script, event handler or
+    # style attribute): each would be a feature the policy silently switches off.
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
+
+
+def watch_content_security_policy(page) -> list[str]:
+    """Collect every CSP violation the browser reports, on every page the test opens:
+    the `securitypolicyviolation` event (through a binding, which survives
+    navigation) and Chromium's console message for it."""
+    violations: list[str] = []
+    page.expose_binding(
+        "__buzonCspViolation",
+        lambda source, text: violations.append(f"{source['frame'].url}: {text}"),
+    )
+    page.add_init_script(
+        """document.addEventListener("securitypolicyviolation", function (e) {
+          window.__buzonCspViolation(e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+            + " at " + e.sourceFile + ":" + e.lineNumber + " " + (e.sample || ""));
+        }, true);"""
+    )
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: console: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return violations
 
 
 def sign_in(page, email: str = "agent@helpdesk.test") -> None:

@@ -5,6 +5,11 @@
 - the browser's session cookie (then unsafe methods need the CSRF token, as any form).
 
 Passwords are not accepted (Zendesk stopped accepting them too).
+
+Token guessing is throttled like the sign-in page (django-axes, same counters): a
+wrong token counts as a failed sign-in for the email it names (Basic) and for the
+client address; while either is locked out, every token request from it is refused
+with 429, even with a good token, until the lock-out ends or an admin lifts it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import binascii
 from dataclasses import dataclass
 from datetime import timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
@@ -52,9 +60,9 @@ def authenticate(request: HttpRequest) -> Caller:
         scheme, _, credentials = header.strip().partition(" ")
         scheme = scheme.lower()
         if scheme == "basic":
-            return _basic(credentials.strip())
+            return _basic(request, credentials.strip())
         if scheme == "bearer":
-            return _from_token(credentials.strip(), email=None, method="bearer")
+            return _from_token(request, credentials.strip(), email=None, method="bearer")
         raise unauthorized("Unsupported authorization scheme; use Basic or Bearer")
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_active:
@@ -64,7 +72,7 @@ def authenticate(request: HttpRequest) -> Caller:
     raise unauthorized()
 
 
-def _basic(credentials: str) -> Caller:
+def _basic(request: HttpRequest, credentials: str) -> Caller:
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -74,19 +82,34 @@ def _basic(credentials: str) -> Caller:
         raise unauthorized(
             "Use an API token: '{email}/token' as the user name, the token as password"
         )
-    return _from_token(secret, email=username[: -len("/token")], method="token")
+    return _from_token(request, secret, email=username[: -len("/token")], method="token")
 
 
-def _from_token(secret: str, email: str | None, method: str) -> Caller:
+def _from_token(request: HttpRequest, secret: str, email: str | None, method: str) -> Caller:
+    attempt = {"username": email or ""}
+    if not AxesProxyHandler.is_allowed(request, attempt):
+        raise locked_out()
     token = ApiToken.find(secret)
-    if token is None:
-        raise unauthorized()
-    if email is not None and email.strip().lower() != token.user.email.lower():
+    if token is None or (email is not None and email.strip().lower() != token.user.email.lower()):
+        user_login_failed.send(sender=__name__, credentials=attempt, request=request)
+        if getattr(request, "axes_locked_out", False):
+            raise locked_out()
         raise unauthorized()
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return Caller(user=token.user, token=token, method=method)
+
+
+def locked_out() -> ApiError:
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return ApiError(
+        429,
+        "TooManyFailedAttempts",
+        f"Too many failed authentication attempts for this account or from this address: "
+        f"refused for {minutes} minutes after the last attempt, or until an admin unlocks it.",
+        headers={"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))},
+    )
 
 
 def _check_csrf(request: HttpRequest) -> None:

@@ -26,10 +26,10 @@ def clean_email(value: str, field: str) -> str:
 
 def user_by_email(address: str) -> User | None:
     """The user with this address among any of their identities (case-insensitive)."""
-    identity = UserIdentity.objects.select_related("user").filter(value__iexact=address).first()
+    identity = UserIdentity.objects.select_related("user").filter(value__lower=address).first()
     if identity is not None:
         return identity.user
-    return User.objects.filter(email__iexact=address).first()
+    return User.objects.filter(email__lower=address).first()
 
 
 def find_or_create_end_user(

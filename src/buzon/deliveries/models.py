@@ -185,7 +185,7 @@ class Delivery(models.Model):
     blame = models.CharField(
         max_length=16,
         blank=True,
-        help_text="Who must act (buzon.bounces.blame): address, mailbox, recipient_policy, "
+        help_text="Who must act (buzon_bounces.blame): address, mailbox, recipient_policy, "
         "setup, reputation, content, transient or unknown; empty unless failed.",
     )
     zendesk_status_id = models.PositiveSmallIntegerField(default=0)

@@ -7,7 +7,7 @@ call these functions; nothing else changes a delivery's outcome.
   the Zendesk status, a `DeliveryEvent`, one ticket audit (the failure tag, added
   once, and a `DeliveryFailure` event naming recipient, codes, notification and
   trigger) and the address's deliverability, which follows the failure's blame
-  (`buzon.bounces.blame`): only the address's own permanent fault (`address`)
+  (`buzon_bounces.blame`): only the address's own permanent fault (`address`)
   suppresses it; only temporary faults of the mailbox (`mailbox`) count towards
   SOFT_FAILURE_LIMIT in a row; our setup, our reputation, the content, the
   recipient's policy, transient trouble and unknown causes suppress nobody.
@@ -35,8 +35,6 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from buzon.bounces import classify
-from buzon.bounces.blame import ADDRESS, MAILBOX, TRANSIENT, UNKNOWN, blame_for
 from buzon.deliveries.models import (
     Delivery,
     DeliveryEvent,
@@ -49,6 +47,8 @@ from buzon.rules.standard import FAILURE_TAG
 from buzon.smtpcodes import ZendeskStatus, zendesk_status, zendesk_status_by_id
 from buzon.tickets.models import DeliverableState, EventType, Notification, User, UserIdentity
 from buzon.tickets.services import EventInput, system_user, update_ticket
+from buzon_bounces import classify
+from buzon_bounces.blame import ADDRESS, MAILBOX, TRANSIENT, UNKNOWN, blame_for
 
 DELIVERED = zendesk_status_by_id(5)
 
@@ -86,7 +86,7 @@ class Failure:
     hard: bool
     dedupe_key: str | None = None
     occurred_at: datetime | None = None
-    blame: str = ""  # who must act (buzon.bounces.blame); "" → derived from the reason
+    blame: str = ""  # who must act (buzon_bounces.blame); "" → derived from the reason
 
     @property
     def who(self) -> str:
@@ -228,7 +228,7 @@ def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
     if blame not in (ADDRESS, MAILBOX):
         return
     should_suppress = blame == ADDRESS
-    for identity in UserIdentity.objects.select_for_update().filter(value__iexact=d.email):
+    for identity in UserIdentity.objects.select_for_update().filter(value__lower=d.email):
         identity.undeliverable_count += 1
         if should_suppress or identity.undeliverable_count >= settings.SOFT_FAILURE_LIMIT:
             should_suppress = True
@@ -467,7 +467,7 @@ def record_complaint(
             dedupe_key=dedupe_key,
         )
         suppress(d.email, reason="feedback", source=source, diagnostic=words, delivery=d, now=at)
-        UserIdentity.objects.filter(value__iexact=d.email).update(
+        UserIdentity.objects.filter(value__lower=d.email).update(
             deliverable_state=DeliverableState.UNDELIVERABLE, updated_at=at
         )
         email = d.email_notification

@@ -22,8 +22,6 @@ import re
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from buzon.bounces import BounceRecord
-from buzon.bounces.blame import blame_for
 from buzon.deliveries.models import Delivery, FailureSource, UnverifiedReport
 from buzon.deliveries.recording import (
     Delay,
@@ -35,6 +33,8 @@ from buzon.deliveries.recording import (
     record_failure,
 )
 from buzon.tickets.models import User
+from buzon_bounces import BounceRecord
+from buzon_bounces.blame import blame_for
 
 MAX_UNVERIFIED = 20
 _PLACEHOLDER = re.compile(r"^\d\.0\.9\d\d$")

@@ -90,7 +90,7 @@ def reset_identities(addresses: list[str]) -> int:
     count = 0
     for address in addresses:
         count += (
-            UserIdentity.objects.filter(value__iexact=address)
+            UserIdentity.objects.filter(value__lower=address)
             .exclude(deliverable_state=DeliverableState.DELIVERABLE, undeliverable_count=0)
             .filter(
                 deliverable_state__in=[

@@ -50,7 +50,7 @@ class InboundMessageAdmin(ReadOnlyAdmin):
     def preview(self, obj: InboundMessage) -> str:
         raw = bytes(InboundMessage.objects.filter(pk=obj.pk).values_list("raw", flat=True)[0])
         text = raw[:PREVIEW].decode("utf-8", "replace")
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", text)
+        return format_html("<pre>{}</pre>", text)
 
     def get_urls(self) -> list:
         own = [

@@ -22,7 +22,6 @@ ORCPT, which the bounce processor can use to match reports that lost the return 
 from __future__ import annotations
 
 import contextlib
-import re
 import smtplib
 import socket
 import ssl
@@ -33,9 +32,9 @@ from django.conf import settings
 
 from buzon.deliveries.recording import Reply, clean_text
 from buzon.mail.verp import envelope_id
+from buzon.smtpcodes.parsing import LEADING_STATUS_RE as _STATUS
 
 Outcome = Literal["accepted", "permanent", "temporary"]
-_STATUS = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
 
 
 def split_reply(code: int | None, text: bytes | str) -> Reply:
@@ -46,7 +45,7 @@ def split_reply(code: int | None, text: bytes | str) -> Reply:
     first = text.split("\n", 1)[0]
     match = _STATUS.match(first)
     status = ""
-    if match and code and str(code)[0] == match.group(1):
+    if match and code and str(code)[0] == match.group(1)[0]:
         status = match.group(0)
         text = "\n".join(_STATUS.sub("", line, count=1).strip() for line in text.split("\n"))
     return Reply(code=code, enhanced_status=status, text=text.strip())

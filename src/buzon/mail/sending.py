@@ -9,7 +9,7 @@ For each delivery, in order:
    codes, and nothing is sent;
 5. otherwise one SMTP envelope from its signed return path to its address: accepted
    → handed off; 5xx → failed with the answer, its reason and blame read by
-   `buzon.bounces.classify` (the blame decides suppression); 4xx or a dropped connection →
+   `buzon_bounces.classify` (the blame decides suppression); 4xx or a dropped connection →
    deferred with back-off (a drop before any answer is first retried once on a
    fresh connection).
 
@@ -32,8 +32,6 @@ from typing import Protocol
 
 from django.utils import timezone
 
-from buzon.bounces import classify
-from buzon.bounces.blame import ADDRESS, SETUP, UNKNOWN, blame_for
 from buzon.deliveries.models import Delivery, EmailNotification, FailureSource, Suppression
 from buzon.deliveries.recording import (
     Failure,
@@ -47,6 +45,8 @@ from buzon.deliveries.suppression import active_suppressions
 from buzon.mail.addresses import InvalidAddress, check_address
 from buzon.mail.relay import Attempt, RelayUnavailable
 from buzon.mail.verp import return_path
+from buzon_bounces import classify
+from buzon_bounces.blame import ADDRESS, SETUP, UNKNOWN, blame_for
 
 log = logging.getLogger("buzon.mail.sending")
 

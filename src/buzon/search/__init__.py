@@ -6,7 +6,8 @@
 
 `parse_query` turns text into a `Query` (or raises `QueryError` with the position of
 the mistake); `compile_tickets` / `compile_users` turn a `Query` into a queryset;
-`search` and `count` do both. docs/search.md describes the syntax.
+`search` and `count` do both; `bounded_count` counts a result exactly up to a limit
+and estimates above it. docs/search.md describes the syntax.
 
 The names are loaded on first use: Django imports this package while it is still
 loading apps, before the models that the parser and compiler need are ready.
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from buzon.search.compiler import compile_tickets, compile_users
     from buzon.search.errors import QueryError
     from buzon.search.parser import Query, Term, parse_query
-    from buzon.search.results import SearchResult, count, search
+    from buzon.search.results import Count, SearchResult, bounded_count, count, search
 
 _EXPORTS = {
     "QueryError": "buzon.search.errors",
@@ -31,15 +32,19 @@ _EXPORTS = {
     "compile_tickets": "buzon.search.compiler",
     "compile_users": "buzon.search.compiler",
     "SearchResult": "buzon.search.results",
+    "Count": "buzon.search.results",
+    "bounded_count": "buzon.search.results",
     "search": "buzon.search.results",
     "count": "buzon.search.results",
 }
 
 __all__ = [
+    "Count",
     "Query",
     "QueryError",
     "SearchResult",
     "Term",
+    "bounded_count",
     "compile_tickets",
     "compile_users",
     "count",

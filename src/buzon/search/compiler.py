@@ -1,10 +1,11 @@
 """A parsed `Query` as Django querysets: `compile_tickets` and `compile_users`.
 
-Pure ORM, the same on SQLite and PostgreSQL; only free text renders differently
-(see `buzon.search.fulltext`). Everything that looks at another table is an
-`Exists`, an `IN (subquery)` or an `IN (ids)`, never a join, so a ticket is never
-counted twice and `-term` is a plain NOT. Compiling reads the database only to
-turn people named by email or name into ids (see `_user_ids`).
+Pure ORM, the same on SQLite and PostgreSQL, except free text, which is answered
+from the search index (see `buzon.search.fulltext`). Everything that looks at another
+table is an `Exists`, an `IN (subquery)` or an `IN (ids)`, never a join, so a ticket
+is never counted twice and `-term` is a plain NOT. Compiling reads the database only
+to turn people (`_user_ids`), tags (`_has_tag`) and free text into ids when there
+are few enough to write into the query.
 
 How terms combine: every term must hold, except that several non-excluded `:`
 terms with the same keyword match ANY of their values (`tags:a tags:b`,
@@ -25,8 +26,8 @@ from django.db.models import Case, Exists, IntegerField, Model, OuterRef, Q, Que
 from django.utils import timezone
 
 from buzon.search.errors import QueryError
-from buzon.search.fulltext import TextMatch
-from buzon.search.parser import EQUALS, Named, Person, Query, Term, Text, parse_query
+from buzon.search.fulltext import AnyOf, tickets_with_text
+from buzon.search.parser import EQUALS, Named, Person, Query, Term, parse_query
 from buzon.tickets.models import (
     ORDERED_FIELDS,
     Comment,
@@ -41,6 +42,8 @@ from buzon.tickets.models import (
 
 # Up to this many users matched by a person term are written into the query as ids.
 MAX_LISTED_USERS = 200
+# Up to this many tickets with a tag are written into the query as ids.
+MAX_LISTED_TAGGED = 2000
 
 # Keywords whose terms must all hold even when they repeat (every word must be found).
 ALL_OF_FIELDS = {"text", "subject"}
@@ -230,16 +233,26 @@ def _named_q(column: str, model: type[Model], named: Named) -> Q:
 def _tags(terms: list[Term], context: Context) -> Q:
     """`tags:a tags:b` is a OR b; `tags:"a b"` is a AND b."""
     single = [term.value[0] for term in terms if len(term.value) == 1]
-    conditions = [Q(_has_tag(single))] if single else []
+    conditions = [_has_tag(single)] if single else []
     for term in terms:
         if len(term.value) > 1:
             conditions.append(Q(*(_has_tag([tag]) for tag in term.value)))
     return _any(conditions)
 
 
-def _has_tag(names: list[str]) -> Exists:
-    # Served by the (name, ticket) index of TicketTag.
-    return Exists(TicketTag.objects.filter(name__in=names, ticket=OuterRef("pk")))
+def _has_tag(names: list[str]) -> Q:
+    """Tickets with any of the tags, from TicketTag's (name, ticket) index.
+
+    Up to MAX_LISTED_TAGGED tickets are looked up while compiling and written into
+    the query as ids, for the reason people are (see `_user_ids`): PostgreSQL then
+    knows how many there are and fetches those tickets by id, instead of reading
+    every ticket to join them with the tags.
+    """
+    tagged = TicketTag.objects.filter(name__in=names)
+    found = list(tagged.values_list("ticket_id", flat=True)[: MAX_LISTED_TAGGED + 1])
+    if len(found) <= MAX_LISTED_TAGGED:
+        return Q(AnyOf("pk", sorted(set(found))))
+    return Q(Exists(tagged.filter(ticket=OuterRef("pk"))))
 
 
 def _people(column: str) -> Filter:
@@ -272,8 +285,8 @@ def _user_ids(person: Person) -> list[int] | QuerySet[Any]:
     users match (a short name), the subquery is kept.
     """
     if person.kind == "email":
-        by_email = User.objects.filter(email__iexact=person.value).values_list("pk")
-        by_identity = UserIdentity.objects.filter(value__iexact=person.value)
+        by_email = User.objects.filter(email__lower=person.value).values_list("pk")
+        by_identity = UserIdentity.objects.filter(value__lower=person.value)
         # UNION (not ALL): each user once, so the count below is a count of users.
         matching = by_email.order_by().union(by_identity.values_list("user_id").order_by())
     else:
@@ -312,23 +325,14 @@ def _visible_comments(context: Context) -> QuerySet[Comment]:
 
 
 def _ticket_text(terms: list[Term], context: Context) -> Q:
-    """In the subject or any comment the searcher may see.
-
-    One `IN (subject matches UNION comment matches)`, both halves answered from
-    their GIN indexes on PostgreSQL. Written as `subject OR EXISTS (comment)`, the
-    planner cannot estimate the OR, guesses half the tickets, and on a large desk
-    spends more time compiling the query (JIT) than running it.
-    """
+    """In the subject or any comment the searcher may see (from the search index)."""
     (term,) = terms
-    text: Text = term.value
-    in_subject = Ticket.objects.filter(TextMatch("subject", text)).values("pk").order_by()
-    in_comments = _visible_comments(context).filter(TextMatch("body", text))
-    return Q(pk__in=in_subject.union(in_comments.values("ticket_id").order_by(), all=True))
+    return tickets_with_text(term.value, public_only=not context.sees_private_comments)
 
 
 def _subject(terms: list[Term], context: Context) -> Q:
     (term,) = terms
-    return Q(TextMatch("subject", term.value))
+    return tickets_with_text(term.value, public_only=True, subject_only=True)
 
 
 def _values(column: str) -> Filter:
@@ -371,7 +375,7 @@ def _user_emails(terms: list[Term], context: Context) -> Q:
     """`email:ana@example.com` is that address; `email:example.com` any address containing it."""
     conditions = []
     for term in terms:
-        lookup = "iexact" if "@" in term.value else "icontains"
+        lookup = "lower" if "@" in term.value else "icontains"
         other_address = UserIdentity.objects.filter(
             user=OuterRef("pk"), **{f"value__{lookup}": term.value}
         )

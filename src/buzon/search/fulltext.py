@@ -1,59 +1,253 @@
-"""Free text as one ORM expression: full-text search on PostgreSQL, LIKE elsewhere.
+"""Free text as conditions on tickets, answered from the search index (`search.models`).
 
-On PostgreSQL `TextMatch("body", Text("factura"))` is
+`tickets_with_text(text, public_only=…, subject_only=…)` is a `Q` that holds for the
+tickets whose subject or comments contain `text`: a word, a `prefix*` or a "phrase".
+How it is answered depends on the database:
 
-    to_tsvector('simple'::regconfig, left(body, 100000)) @@ plainto_tsquery('simple', 'factura')
+- PostgreSQL: on the stored tsvectors and their GIN index
+  (`text @@ plainto_tsquery('simple', 'w')`), in one of three shapes chosen while
+  compiling. A word the statistics know as common (in many documents, see
+  `DocumentStatistics.common`): `EXISTS (SELECT 1 FROM search_document WHERE
+  ticket_id = ticket.id AND …)`, which PostgreSQL answers by walking the tickets in
+  the requested order and checking each one's documents. Otherwise the matching
+  documents are looked up: up to LISTED_DOCUMENTS of them, their tickets' ids go into
+  the query (`id = ANY(…)`); more, and the query reads them from the index in a
+  subquery (`id IN (SELECT ticket_id … OFFSET 0)`).
+- SQLite: `ticket.id IN (SELECT rowid >> 21 FROM search_document_fts WHERE
+  search_document_fts MATCH '"w"')`. The trigram index finds any substring of three
+  characters or more; the ticket and the visibility come from the row id
+  (`search.models.document_id`), so no other table is read. Shorter text cannot be
+  looked up in a trigram index and is matched with LIKE over every document.
 
-which the GIN indexes of migration 0001 cover, so it finds whole words among a
-million comments without reading them. Elsewhere (SQLite) it is `body LIKE '%factura%'`,
-which finds any substring but reads every row. docs/search.md discusses the trade-off.
+`SearchText(text)` is the value to store in `Document.text`.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
+import math
+import time
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, F, Func
-from django.db.models.lookups import IContains
+from django.db import connection
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, TextField, Value
+from django.db.models.expressions import RawSQL
 
+from buzon.search.models import TICKET_SHIFT, Document
 from buzon.search.parser import Text
+from buzon.tickets.models import Ticket
 
-# The expression the GIN indexes are built on (see migrations/0001). It must stay
-# byte-for-byte the same for PostgreSQL to use them. Only the first 100,000
-# characters are indexed: a tsvector is limited to 1 MB, and a long pasted log could
-# otherwise make saving its comment fail.
+# Only the first 100,000 characters of a text go into a tsvector: a tsvector holds at
+# most 1 MB, and a long pasted log could otherwise make saving its comment fail.
 INDEXED_LENGTH = 100_000
-TSVECTOR_SQL = f"to_tsvector('simple'::regconfig, left({{column}}, {INDEXED_LENGTH}))"
+FTS_TABLE = "search_document_fts"
+# PostgreSQL: up to this many matching documents, their tickets' ids are written into
+# the query; more are read in a subquery, unless the word is common (see
+# DocumentStatistics.common), when the query asks for each ticket (EXISTS).
+LISTED_DOCUMENTS = 2000
+COMMON_FACTOR = 100
+# How long PostgreSQL's statistics of the documents are kept before being read again.
+STATISTICS_AGE = 600.0
+# The trigram tokenizer indexes every run of three characters; shorter text has none.
+MIN_TRIGRAM_LENGTH = 3
+# The position and visibility bits of a document id: all zero for a subject.
+LOW_BITS = (1 << TICKET_SHIFT) - 1
 
 
-class TextMatch(Func):
-    """True where the text column contains `text` (a word, a prefix or a phrase)."""
+class SearchText(Func):
+    """The stored form of a text: its tsvector on PostgreSQL, the text itself elsewhere."""
 
-    output_field = BooleanField()
+    output_field = TextField()
 
-    def __init__(self, column: str, text: Text) -> None:
-        super().__init__(F(column))
-        self.text = text
+    def __init__(self, text: str) -> None:
+        super().__init__(Value(text, output_field=TextField()))
 
     def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
-        (column,) = self.get_source_expressions()
-        return compiler.compile(IContains(column, self.text.text))
+        (value,) = self.get_source_expressions()
+        return compiler.compile(value)
 
     def as_postgresql(
         self, compiler: Any, connection: Any, **extra_context: Any
     ) -> tuple[str, list]:
+        (value,) = self.get_source_expressions()
+        sql, params = compiler.compile(value)
+        return f"to_tsvector('simple'::regconfig, left({sql}, {INDEXED_LENGTH}))", params
+
+
+class VectorMatch(Func):
+    """PostgreSQL: `document.text @@ <the tsquery for text>`."""
+
+    output_field = BooleanField()
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(F("text"))
+        self.text = text
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
         (column,) = self.get_source_expressions()
         column_sql, params = compiler.compile(column)
-        query_sql, query_param = self._tsquery()
-        sql = f"{TSVECTOR_SQL.format(column=column_sql)} @@ {query_sql}"
-        return sql, [*params, query_param]
+        query_sql, query_param = tsquery(self.text)
+        return f"{column_sql} @@ {query_sql}", [*params, query_param]
 
-    def _tsquery(self) -> tuple[str, str]:
-        if self.text.phrase:
-            return "phraseto_tsquery('simple'::regconfig, %s)", self.text.text
-        if self.text.prefix:
-            # A quoted lexeme (quotes doubled, backslashes escaped) cannot break
-            # to_tsquery's syntax, whatever the word holds.
-            escaped = self.text.text.replace("\\", "\\\\").replace("'", "''")
-            return "to_tsquery('simple'::regconfig, %s)", f"'{escaped}':*"
-        return "plainto_tsquery('simple'::regconfig, %s)", self.text.text
+
+def tsquery(text: Text) -> tuple[str, str]:
+    """The SQL and the parameter of the tsquery that finds `text` (PostgreSQL)."""
+    if text.phrase:
+        return "phraseto_tsquery('simple'::regconfig, %s)", text.text
+    if text.prefix:
+        # A quoted lexeme (quotes doubled, backslashes escaped) cannot break
+        # to_tsquery's syntax, whatever the word holds.
+        escaped = text.text.replace("\\", "\\\\").replace("'", "''")
+        return "to_tsquery('simple'::regconfig, %s)", f"'{escaped}':*"
+    return "plainto_tsquery('simple'::regconfig, %s)", text.text
+
+
+def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = False) -> Q:
+    """Tickets whose subject (or, unless `subject_only`, a comment) contains `text`.
+
+    `public_only` leaves private notes out (what end users may search).
+    """
+    if connection.vendor != "postgresql":
+        return Q(pk__in=RawSQL(*_fts_ticket_ids(text, public_only, subject_only)))
+    documents = Document.objects.filter(VectorMatch(text))
+    if subject_only:
+        documents = documents.filter(comment__isnull=True)
+    elif public_only:
+        documents = documents.filter(public=True)
+    if document_statistics().common(text):
+        # Walking the tickets in the requested order and checking each one's
+        # documents finds a page (or the first 1,001) of matches sooner than
+        # reading every matching document.
+        return Q(Exists(documents.filter(ticket=OuterRef("pk"))))
+    # Looked up now, while compiling. PostgreSQL cannot tell a word in fifty
+    # comments from one in five thousand when neither is among the most common
+    # words it keeps statistics for (it assumes half as many as the rarest of those),
+    # and for a rare word taken for a common one it walks every ticket newest first
+    # looking for a page of matches. A few matches go into the query as ids; more
+    # are read from the index in a subquery the planner cannot turn into that walk.
+    first = list(documents.order_by().values_list("ticket_id", flat=True)[: LISTED_DOCUMENTS + 1])
+    if len(first) <= LISTED_DOCUMENTS:
+        return Q(AnyOf("pk", sorted(set(first))))
+    sql, params = documents.order_by().values("ticket_id").query.sql_with_params()
+    return Q(pk__in=RawSQL(f"{sql} OFFSET 0", params))
+
+
+class AnyOf(Func):
+    """`column` is one of `values`, passed as one parameter however many there are:
+    `column = ANY(%s)` with an array on PostgreSQL, `column IN (SELECT value FROM
+    json_each(%s))` with a JSON list elsewhere."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, values: list[int]) -> None:
+        super().__init__(F(column))
+        self.values = values
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
+        (column,) = self.get_source_expressions()
+        column_sql, params = compiler.compile(column)
+        if connection.vendor == "postgresql":
+            return f"{column_sql} = ANY(%s)", [*params, self.values]
+        return (
+            f"{column_sql} IN (SELECT value FROM json_each(%s))",
+            [*params, json.dumps(self.values)],
+        )
+
+
+@dataclass
+class DocumentStatistics:
+    """What PostgreSQL's ANALYZE knows of the documents (pg_stats, pg_class): the
+    most common lexemes with the share of documents holding each, and the sizes."""
+
+    lexemes: list[str]  # sorted
+    shares: list[float]  # in the order of `lexemes`
+    documents: float
+    tickets: float
+    read_at: float
+
+    def common(self, text: Text) -> bool:
+        """Whether `text` is, by the statistics, in so many documents that walking
+        the tickets finds matches sooner than reading every matching document: more
+        than COMMON_FACTOR × √tickets (a walk costs about tickets / matches probes
+        per match wanted, reading costs one fetch per matching document)."""
+        found = self.documents_with(text)
+        return found > COMMON_FACTOR * math.sqrt(max(self.tickets, 1.0))
+
+    def documents_with(self, text: Text) -> float:
+        """How many documents hold `text` by the statistics (0 when they do not say).
+
+        For a prefix, the sum over the common lexemes it starts (at least that
+        many); for a phrase, its least common word's (at most that many)."""
+        words = text.text.lower().split()
+        if not words:
+            return 0.0
+        if text.prefix:
+            start = bisect.bisect_left(self.lexemes, words[0])
+            share = 0.0
+            for lexeme, lexeme_share in zip(self.lexemes[start:], self.shares[start:], strict=True):
+                if not lexeme.startswith(words[0]):
+                    break
+                share += lexeme_share
+        else:
+            share = min(self._share(word) for word in words)
+        return min(share, 1.0) * self.documents
+
+    def _share(self, lexeme: str) -> float:
+        index = bisect.bisect_left(self.lexemes, lexeme)
+        if index < len(self.lexemes) and self.lexemes[index] == lexeme:
+            return self.shares[index]
+        return 0.0
+
+
+_statistics: DocumentStatistics | None = None
+
+
+def document_statistics() -> DocumentStatistics:
+    """The documents' statistics, read again every STATISTICS_AGE seconds."""
+    global _statistics
+    now = time.monotonic()
+    if _statistics is None or now - _statistics.read_at > STATISTICS_AGE:
+        table = Document._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+                "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass), "
+                "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
+                "FROM (SELECT 1) AS one LEFT JOIN pg_stats s ON s.schemaname = "
+                "current_schema() AND s.tablename = %s AND s.attname = 'text'",
+                [table, Ticket._meta.db_table, table],
+            )
+            lexemes, shares, documents, tickets = cursor.fetchone()
+        pairs = sorted(zip(lexemes or [], shares or [], strict=False))
+        _statistics = DocumentStatistics(
+            lexemes=[lexeme for lexeme, _ in pairs],
+            shares=[share for _, share in pairs],
+            documents=max(float(documents or 0), 0.0),
+            tickets=max(float(tickets or 0), 0.0),
+            read_at=now,
+        )
+    return _statistics
+
+
+def _fts_ticket_ids(text: Text, public_only: bool, subject_only: bool) -> tuple[str, list]:
+    """SQLite: the ids of the tickets with a matching document, from the FTS5 table."""
+    if len(text.text) >= MIN_TRIGRAM_LENGTH:
+        # An FTS5 string: the whole text, double quotes doubled, is one run of trigrams.
+        match = '"' + text.text.replace('"', '""') + '"'
+        where = " AND ".join([f"{FTS_TABLE} MATCH %s", *_kinds("rowid", public_only, subject_only)])
+        return f"SELECT rowid >> {TICKET_SHIFT} FROM {FTS_TABLE} WHERE {where}", [match]
+    escaped = text.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    where = " AND ".join(["text LIKE %s ESCAPE '\\'", *_kinds("id", public_only, subject_only)])
+    table = Document._meta.db_table
+    return f"SELECT id >> {TICKET_SHIFT} FROM {table} WHERE {where}", [f"%{escaped}%"]
+
+
+def _kinds(id_column: str, public_only: bool, subject_only: bool) -> list[str]:
+    """Conditions on a document id: a subject has no low bits, a public text no low bit."""
+    if subject_only:
+        return [f"({id_column} & {LOW_BITS}) = 0"]
+    if public_only:
+        return [f"({id_column} & 1) = 0"]
+    return []

@@ -95,6 +95,7 @@ def explain(
     reply, reply_exact = _resolve_reply(code, chosen)
     enhanced, enhanced_specific = _resolve_status(parsed, chosen)
 
+    primary: Resolved | None
     if enhanced is not None and enhanced_specific:
         primary = enhanced
     elif reply is not None and reply_exact:

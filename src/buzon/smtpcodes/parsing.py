@@ -10,9 +10,21 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+# An enhanced status code in free text (RFC 3463): class 2, 4 or 5, then a subject and a
+# detail of one to three digits. It is not part of a longer run of digits and dots: not
+# after a digit or a dot ("10.5.1.1"), not before a digit, nor before a dot and a digit
+# ("5.1.1.20", an IP address); a dot after it is a full stop ("... (5.1.1)." reads
+# 5.1.1). This is the one reading of the code in Buzón: `STATUS_RE` finds it anywhere,
+# `LEADING_STATUS_RE` at the start of a text (each with the code as group 1), and
+# `STATUS_CODE` (no groups) composes into other patterns. buzon_bounces keeps its own copy
+# (it imports nothing outside itself); tests/status_code_cases.py holds the cases both
+# copies are tested against. Compile with re.ASCII: "٥.١.١" is no code.
+STATUS_CODE = r"(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?!\d|\.\d)"
+STATUS_RE = re.compile(f"({STATUS_CODE})", re.ASCII)
+LEADING_STATUS_RE = re.compile(f"^({STATUS_CODE})", re.ASCII)
+
 # re.ASCII keeps \d and \s to ASCII, so "٥٥٠" is not read as 550.
 _REPLY_IN_TEXT = re.compile(r"(?<![\d.])([2-5]\d\d)(?![\d.])", re.ASCII)
-_STATUS_IN_TEXT = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])", re.ASCII)
 _REPLY_CODE = re.compile(r"[2-5]\d\d", re.ASCII)
 _REPLY_CLASS = re.compile(r"([2-5])xx", re.ASCII | re.IGNORECASE)
 _STATUS_CODE = re.compile(r"([245x])\.(\d{1,3})\.(\d{1,3})", re.ASCII | re.IGNORECASE)
@@ -92,10 +104,20 @@ def status_from(value: object) -> Status | None:
     """The first enhanced status code (class 2, 4 or 5) found in free text."""
     if not isinstance(value, str):
         return None
-    match = _STATUS_IN_TEXT.search(value)
+    match = STATUS_RE.search(value)
     if not match:
         return None
-    return Status(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    klass, subject, detail = match.group(1).split(".")
+    return Status(int(klass), int(subject), int(detail))
+
+
+def statuses_in(text: str) -> list[Status]:
+    """Every enhanced status code in free text, in order."""
+    found = []
+    for match in STATUS_RE.finditer(text):
+        klass, subject, detail = match.group(1).split(".")
+        found.append(Status(int(klass), int(subject), int(detail)))
+    return found
 
 
 def fold(text: str) -> str:

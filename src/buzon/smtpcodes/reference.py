@@ -210,7 +210,7 @@ def _resolve_text(code: str, lang: Lang) -> Resolved | None:
 # --- public API -----------------------------------------------------------------------
 
 
-def lookup(code: str, lang: str = "en") -> CodeInfo | None:
+def lookup(code: object, lang: str = "en") -> CodeInfo | None:
     """Find one code of the reference: "550", "5xx", "5.1.1", "X.1.1", "5.7.606-649".
 
     Tolerates what surrounds a code when it is copied from a bounce ("#5.1.1 ",
@@ -273,7 +273,7 @@ def _haystacks() -> tuple[tuple[str, str, str], ...]:
     return tuple(entries)
 
 
-def search_codes(text: str, lang: str = "en") -> list[CodeInfo]:
+def search_codes(text: object, lang: str = "en") -> list[CodeInfo]:
     """Entries matching what an agent typed in the reference page's search box.
 
     A code ("552", "5.2.2", "#5.2.2") finds its entry first. Words match case- and

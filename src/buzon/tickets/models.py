@@ -16,7 +16,24 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+@models.CharField.register_lookup
+class LowerEquals(models.Lookup):
+    """`field__lower=value`: LOWER(field) = LOWER(value), both lower-cased by the
+    database. Email addresses are compared this way, because it is the expression the
+    functional unique indexes on `User.email` and `UserIdentity.value` hold: the
+    database finds the row through the index (`__iexact` cannot use it: it is
+    UPPER(…) on PostgreSQL and LIKE on SQLite)."""
+
+    lookup_name = "lower"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"LOWER({lhs}) = LOWER({rhs})", [*lhs_params, *rhs_params]
 
 
 class Role(models.TextChoices):
@@ -70,6 +87,10 @@ class UserManager(BaseUserManager["User"]):
         fields.setdefault("is_superuser", True)
         return self.create_user(email, password=password, **fields)
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        """The user signing in: their address in any case."""
+        return self.get(email__lower=(username or "").strip())
+
 
 def normalize_email(value: str) -> str:
     """Lower-case the domain and strip spaces; the local part keeps its case."""
@@ -108,6 +129,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         indexes = [models.Index(fields=["role"])]
+        constraints = [
+            # One user per address whatever its case; found through this index by
+            # `email__lower=…` (USERNAME_FIELD keeps its own exact unique index).
+            models.UniqueConstraint(Lower("email"), name="unique_user_email_any_case")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -148,7 +174,7 @@ class UserIdentity(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identities")
     type = models.CharField(max_length=16, default="email")
-    value = models.CharField(max_length=320, unique=True)
+    value = models.CharField(max_length=320)
     primary = models.BooleanField(default=False)
     verified = models.BooleanField(default=False)
     deliverable_state = models.CharField(
@@ -161,6 +187,11 @@ class UserIdentity(models.Model):
     class Meta:
         verbose_name_plural = "user identities"
         ordering = ["-primary", "id"]
+        constraints = [
+            # An address belongs to one identity whatever its case (Ana@X is ana@x);
+            # look-ups use this index through `value__lower=…`.
+            models.UniqueConstraint(Lower("value"), name="unique_identity_value_any_case")
+        ]
 
     def __str__(self) -> str:
         return self.value

@@ -33,6 +33,7 @@ from buzon.tickets.models import (
     User,
     Via,
 )
+from buzon.tickets.signals import text_changed
 
 
 @dataclass
@@ -96,6 +97,7 @@ def create_ticket(
         ticket.save()
         run_triggers(update)
         ticket.save()
+        _text_changed(update)
     return ticket
 
 
@@ -144,6 +146,7 @@ def update_ticket(
         if run_rules:
             run_triggers(update)
             ticket.save()
+        _text_changed(update)
     return audit
 
 
@@ -166,6 +169,19 @@ def system_user() -> User:
             return User.objects.create_user(SYSTEM_EMAIL, "Buzón", role=Role.AGENT, is_active=False)
     except IntegrityError:
         return User.objects.get(email=SYSTEM_EMAIL)
+
+
+def _text_changed(update: Update) -> None:
+    """Tell the search index about a new comment or subject (it sits above tickets)."""
+    subject_changed = "subject" in update.changes
+    if update.comment is not None or subject_changed:
+        text_changed.send(
+            sender=Ticket,
+            ticket=update.ticket,
+            comment=update.comment,
+            created=update.is_create,
+            subject_changed=subject_changed,
+        )
 
 
 def _valid_via(via: str) -> str:

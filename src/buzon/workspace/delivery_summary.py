@@ -80,7 +80,7 @@ class RecipientStatus:
     remote_mta: str = ""
     failure_source: str = ""  # smtp | dsn | webhook | suppressed | expired | invalid
     hard: bool = False
-    blame: str = ""  # who must act (buzon.bounces.blame), for a failure
+    blame: str = ""  # who must act (buzon_bounces.blame), for a failure
     last_error: str = ""
     failed_at: datetime | None = None
     handed_off_at: datetime | None = None
@@ -183,7 +183,7 @@ def shows_warning_icon(recipient: RecipientStatus) -> bool:
     return recipient.failed
 
 
-# Who must act on a failure (buzon.bounces.blame's vocabulary), and what an agent can
+# Who must act on a failure (buzon_bounces.blame's vocabulary), and what an agent can
 # do about it, as keys the templates turn into sentences.
 ADDRESS, MAILBOX, RECIPIENT_POLICY = "address", "mailbox", "recipient_policy"
 SETUP, REPUTATION, CONTENT = "setup", "reputation", "content"

@@ -17,7 +17,6 @@ from django.db.models import Count, F, Max, Value
 from django.db.models.functions import Lower, StrIndex, Substr, TruncDate
 from django.utils import timezone
 
-from buzon.bounces.blame import OURS
 from buzon.deliveries import reports, suppression
 from buzon.deliveries.models import Delivery, Suppression, UnverifiedReport
 from buzon.tickets.models import (
@@ -28,6 +27,7 @@ from buzon.tickets.models import (
     UserIdentity,
 )
 from buzon.workspace.delivery_summary import RecipientStatus, UnverifiedReportView
+from buzon_bounces.blame import OURS
 
 UNVERIFIED_SHOWN = 5  # per delivery, newest first (at most reports.MAX_UNVERIFIED exist)
 

@@ -18,8 +18,8 @@ class IdentityError(ValueError):
 
 
 def _check_free(address: str, identity: UserIdentity | None = None) -> None:
-    taken = UserIdentity.objects.filter(value__iexact=address)
-    users = User.objects.filter(email__iexact=address)
+    taken = UserIdentity.objects.filter(value__lower=address)
+    users = User.objects.filter(email__lower=address)
     if identity is not None:
         taken = taken.exclude(pk=identity.pk)
         users = users.exclude(pk=identity.user_id)

@@ -155,7 +155,7 @@ STANDARD_TITLES = [
 ]
 
 
-# Who must act on a failure (buzon.bounces.blame), short, for lists and the events log.
+# Who must act on a failure (buzon_bounces.blame), short, for lists and the events log.
 BLAME_LABELS = {
     "address": _("the recipient's address"),
     "mailbox": _("the recipient's mailbox, for now"),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet, Window
-
 from buzon.api import serializers as s
 from buzon.api import types as t
 from buzon.api.access import visible_tickets, visible_users
@@ -13,11 +11,14 @@ from buzon.api.errors import ApiError, bad_request
 from buzon.api.pagination import MAX_PAGE_SIZE, OFFSET_PARAMS
 from buzon.api.router import Call, Param, api, page_of
 from buzon.search import QueryError, search
-from buzon.search.results import SearchResult
+from buzon.search.results import SearchResult, page_and_count
 
 TAG = "Search"
 SearchPage = page_of("results", t.SearchResult, "SearchResultsPage")
 SORT_BY = {"updated_at", "created_at", "priority", "status", "ticket_type"}
+# As Zendesk's: the first 1,000 results of a query can be paged through (ask a narrower
+# query for more); deeper offsets would make every page cost more than the last.
+RESULT_LIMIT = 1000
 QUERY = Param(
     "query",
     str,
@@ -72,39 +73,42 @@ def _run(call: Call) -> SearchResult:
 def search_view(call: Call) -> dict[str, Any]:
     """The query language of docs/search.md (Zendesk's search syntax for tickets and
     users). Tickets come before users; without order_by, most recently updated first.
-    A malformed query answers 400 with where it went wrong (`details.query[].position`)."""
+    A malformed query answers 400 with where it went wrong (`details.query[].position`).
+    The first 1,000 results can be paged through; `count` is exact up to 1,000 and
+    an estimate above."""
     result = _run(call)
     page = call.int_param("page", 1, high=100_000) or 1
     per_page = call.int_param("per_page", MAX_PAGE_SIZE, high=MAX_PAGE_SIZE) or MAX_PAGE_SIZE
     start, end = (page - 1) * per_page, page * per_page
+    if start >= RESULT_LIMIT:
+        raise bad_request(
+            f"Invalid search: only the first {RESULT_LIMIT:,} results can be paged through; "
+            "narrow the query (e.g. by created or updated dates)",
+            "page",
+        )
+    end = min(end, RESULT_LIMIT)
     results: list[dict[str, Any]] = []
     ticket_count = 0
     if result.query.finds_tickets:
-        tickets, ticket_count = _page_and_count(result.tickets, start, end)
+        tickets, counted = page_and_count(result.tickets, start, end)
+        ticket_count = counted.value
         results += [{**x, "result_type": "ticket"} for x in s.tickets_json(call, tickets)]
     user_count = 0
     if result.query.finds_users:
-        users, user_count = _page_and_count(
-            s.user_queryset(result.users), max(0, start - ticket_count), end - ticket_count
+        users, counted = page_and_count(
+            result.users, max(0, start - ticket_count), end - ticket_count, s.user_queryset
         )
+        user_count = counted.value
         results += [{**s.user_json(call, x), "result_type": "user"} for x in users]
     total = ticket_count + user_count
+    more = end < total and end < RESULT_LIMIT
     return {
         "results": results,
         "facets": None,
-        "next_page": call.this_url(page=page + 1) if end < total else None,
+        "next_page": call.this_url(page=page + 1) if more else None,
         "previous_page": call.this_url(page=page - 1) if page > 1 else None,
         "count": total,
     }
-
-
-def _page_and_count(queryset: QuerySet[Any], start: int, end: int) -> tuple[list[Any], int]:
-    """One page and the total in one query (a window count over the matches); a
-    page past the end costs a separate count."""
-    if end <= start or end <= 0:
-        return [], queryset.count()
-    rows = list(queryset.annotate(total_matches=Window(Count("id")))[start:end])
-    return rows, (rows[0].total_matches if rows else queryset.count())
 
 
 @api.get(

@@ -15,6 +15,7 @@ from buzon.api.errors import bad_request, conflict, not_found, record_invalid
 from buzon.api.pagination import PAGE_PARAMS, paginate
 from buzon.api.people import clean_email, find_or_create_end_user, user_by_email
 from buzon.api.router import Call, Param, api, page_of
+from buzon.tickets.html import sanitize_html
 from buzon.tickets.models import Audit, Comment, Ticket, Via
 from buzon.tickets.services import CommentInput, create_ticket, update_ticket
 
@@ -116,9 +117,9 @@ def create_ticket_view(call: Call) -> Any:
     """Needs a `comment` (the description). `requester: {email, name}` finds the user with
     that address or creates an end user; `email_ccs` likewise for CCs."""
     data: dict[str, Any] = call.body["ticket"]  # type: ignore[index]
+    comment = _comment(call, data.get("comment"))  # sanitised before the transaction
     with transaction.atomic():
         fields = _fields(call, data, ticket=None)
-        comment = _comment(call, data.get("comment"))
         if comment is None:
             raise record_invalid("comment", "a new ticket needs a comment (its description)")
         ticket = create_ticket(actor=call.user, via=Via.API, fields=fields, comment=comment)
@@ -144,9 +145,9 @@ def update_ticket_view(call: Call, ticket_id: int) -> Any:
     data: dict[str, Any] = call.body["ticket"]  # type: ignore[index]
     if data.get("safe_update") and data.get("updated_stamp") != s.stamp(ticket.updated_at):
         raise conflict("The ticket was updated since you read it (updated_stamp differs)")
+    comment = _comment(call, data.get("comment"))  # sanitised before the transaction
     with transaction.atomic():
         fields = _fields(call, data, ticket=ticket)
-        comment = _comment(call, data.get("comment"))
         audit = update_ticket(ticket, actor=call.user, via=Via.API, fields=fields, comment=comment)
     return _ticket_with_audit(call, ticket, audit)
 
@@ -249,7 +250,11 @@ def _comment(call: Call, data: dict[str, Any] | None) -> CommentInput | None:
     html_body = data.get("html_body", "")
     if not (body or html_body).strip():
         raise record_invalid("comment", "a comment needs a body or html_body")
-    return CommentInput(body=body, html_body=html_body, public=data.get("public", True))
+    return CommentInput(
+        body=body,
+        html_body=sanitize_html(html_body) if html_body else "",
+        public=data.get("public", True),
+    )
 
 
 # -------------------------------------------------------------------------- tags

@@ -123,8 +123,8 @@ def search_users(call: Call) -> dict[str, Any]:
     if _looks_like_address(text):
         address = normalize_email(text)
         users = User.objects.filter(
-            Q(pk__in=UserIdentity.objects.filter(value__iexact=address).values("user_id"))
-            | Q(email__iexact=address)
+            Q(pk__in=UserIdentity.objects.filter(value__lower=address).values("user_id"))
+            | Q(email__lower=address)
         )
     else:
         try:
@@ -231,7 +231,7 @@ def _apply_user_fields(call: Call, user: User, data: dict[str, Any]) -> None:
     user.save()
     if "email" in data:
         address = clean_email(data["email"], "email")
-        identity = UserIdentity.objects.filter(value__iexact=address).first()
+        identity = UserIdentity.objects.filter(value__lower=address).first()
         if identity is not None and identity.user_id != user.pk:
             raise record_invalid("email", f"{address} is already being used by another user")
         if identity is None:
@@ -310,7 +310,7 @@ def create_identity(call: Call, user_id: int) -> Any:
             "value", "Buzón has email identities only: give type email and a value"
         )
     address = clean_email(data["value"], "value")
-    if UserIdentity.objects.filter(value__iexact=address).exists():
+    if UserIdentity.objects.filter(value__lower=address).exists():
         raise record_invalid("value", f"{address} is already being used")
     with transaction.atomic():
         identity = UserIdentity.objects.create(
@@ -346,7 +346,7 @@ def update_identity(call: Call, user_id: int, identity_id: int) -> t.IdentityRes
             address = clean_email(data["value"], "value")
             if address.lower() != identity.value.lower():
                 if (
-                    UserIdentity.objects.filter(value__iexact=address)
+                    UserIdentity.objects.filter(value__lower=address)
                     .exclude(pk=identity.pk)
                     .exists()
                 ):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 def blame_existing_failures(apps, schema_editor):
     """Failures recorded before blame existed: derive it from the stored reason."""
-    from buzon.bounces.blame import blame_for
+    from buzon_bounces.blame import blame_for
 
     Delivery = apps.get_model("deliveries", "Delivery")
     batch = []
@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
             name="blame",
             field=models.CharField(
                 blank=True,
-                help_text="Who must act (buzon.bounces.blame): address, mailbox, recipient_policy, setup, reputation, content, transient or unknown; empty unless failed.",
+                help_text="Who must act (buzon_bounces.blame): address, mailbox, recipient_policy, setup, reputation, content, transient or unknown; empty unless failed.",
                 max_length=16,
             ),
         ),

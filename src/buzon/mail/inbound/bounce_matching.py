@@ -39,13 +39,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from buzon.bounces import BounceRecord
 from buzon.deliveries import reports
 from buzon.deliveries.models import Delivery, EmailNotification
 from buzon.mail.inbound import authres
 from buzon.mail.inbound.models import InboundMessage, InboundSource
 from buzon.mail.inbound.parsing import Parsed
 from buzon.mail.verp import PREFIX, looks_signed, verify_envelope_id, verify_return_path
+from buzon_bounces import BounceRecord
 
 SIGNED_RETURN_PATH = "signed return path"
 SIGNED_ENVELOPE_ID = "signed envelope id"
@@ -217,7 +217,7 @@ def _by_message_id(record: BounceRecord) -> tuple[Delivery, str] | None:
     email = EmailNotification.objects.filter(message_id=message_id).first()
     if email is None:
         return None
-    delivery = email.deliveries.filter(email__iexact=record.recipient.strip()).first()
+    delivery = email.deliveries.filter(email__lower=record.recipient.strip()).first()
     if delivery is None:
         return None
     return delivery, MESSAGE_ID

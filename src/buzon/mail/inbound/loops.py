@@ -4,7 +4,7 @@
   RFC 3834 `Auto-Submitted` (anything but "no"), `X-Autoreply` / `X-Autorespond`,
   `Precedence: auto_reply / bulk / junk / list`, Exchange's `X-Auto-Response-Suppress`
   with an "Automatic reply" subject, and the common vacation formats the bounce
-  library knows (`buzon.bounces.is_auto_reply`). Such a message becomes at most an
+  library knows (`buzon_bounces.is_auto_reply`). Such a message becomes at most an
   internal note, with the trigger cycle skipped, so it never causes an email.
 - `is_daemon`: a mailer daemon or postmaster (or the null envelope sender): never a
   reply, never a new ticket.
@@ -21,9 +21,9 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from buzon.bounces import is_auto_reply
 from buzon.mail.inbound.models import InboundMessage
 from buzon.mail.inbound.parsing import Parsed
+from buzon_bounces import is_auto_reply
 
 _DAEMON = re.compile(
     r"^(?:mailer-daemon|mailer_daemon|maildaemon|mail-daemon|postmaster|"

@@ -8,9 +8,11 @@ The contract (docs/inbound.md, "The queue-worker contract"):
   `SELECT … FOR UPDATE SKIP LOCKED`; they become `processing`, `claimed_by` this
   worker, leased for BUZON_INBOUND_LEASE seconds (`next_attempt_at` = the lease's end,
   so one index serves both), `attempts + 1`.
-- Process: each row in its own transaction that first re-reads it `FOR UPDATE` and
-  checks it is still `processing` and ours, then routes it (`routing.route`) and saves
-  its final state. Whatever routing did (comment, recorded failure, new ticket, the
+- Process: each row is read and parsed first, outside any transaction (`routing.prepare`:
+  MIME, bounce report, visible text, sanitised HTML — the costly part, never under the
+  database's write lock); then, in its own transaction that re-reads it `FOR UPDATE`
+  and checks it is still `processing` and ours, it is routed (`routing.route`) and its
+  final state saved. Whatever routing did (comment, recorded failure, new ticket, the
   notifications the triggers queued) commits with the state, or not at all: a worker
   killed mid-message leaves the row `processing` with nothing of its effects, and the
   next worker to claim it after the lease processes it — exactly once.
@@ -35,7 +37,7 @@ from django.utils import timezone
 
 from buzon.mail.inbound.models import CLAIMABLE, InboundMessage, InboundState
 from buzon.mail.inbound.parsing import Unreadable
-from buzon.mail.inbound.routing import route
+from buzon.mail.inbound.routing import prepare, route
 
 log = logging.getLogger("buzon.mail.inbound")
 
@@ -88,15 +90,18 @@ class InboundProcessor:
     def process(self, pk: int) -> str:
         """Route one claimed row; its final state ("" if it was not ours any more)."""
         try:
+            mine = InboundMessage.objects.filter(
+                pk=pk, state=InboundState.PROCESSING, claimed_by=self.id
+            )
+            row = mine.first()
+            if row is None:
+                return ""
+            prepared = prepare(row)
             with transaction.atomic():
-                row = (
-                    InboundMessage.objects.select_for_update()
-                    .filter(pk=pk, state=InboundState.PROCESSING, claimed_by=self.id)
-                    .first()
-                )
+                row = mine.select_for_update().defer("raw").first()
                 if row is None:
                     return ""
-                outcome = route(row)
+                outcome = route(row, prepared)
                 row.state = outcome.state
                 row.kind = outcome.kind
                 row.outcome = outcome.outcome

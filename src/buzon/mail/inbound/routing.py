@@ -1,16 +1,19 @@
 """Routing one stored message: a bounce, an automatic reply, or a person's mail.
 
-`route(row)` runs inside the worker's transaction for that row (see `processor`), so
-whatever it changes (a comment, a recorded failure, a new ticket, the row's outcome)
-commits together, once. It raises `parsing.Unreadable` for hostile input (the row then
-goes to the error state, raw bytes kept).
+`prepare(row)` reads the message — MIME parsing, the bounce parser, the visible text
+and the sanitised HTML of a reply — before the worker's transaction, so no parsing or
+sanitising happens while the database's write lock is held; it raises
+`parsing.Unreadable` for hostile input (the row then goes to the error state, raw bytes
+kept). `route(row, prepared)` then runs inside the worker's transaction for that row
+(see `processor`), so whatever it changes (a comment, a recorded failure, a new ticket,
+the row's outcome) commits together, once.
 
 Order of the questions (docs/inbound.md, "Routing"):
 
 1. Our own notification come back (From a support address, with X-Buzon-Ticket-Id)?
    Ignored.
 2. A report about mail we sent — a DSN, a vendor non-delivery report, an ARF
-   complaint (`buzon.bounces.parse` finds records other than "vacation"), sent by a
+   complaint (`buzon_bounces.parse` finds records other than "vacation"), sent by a
    mail system rather than forwarded by a person (`_from_a_reporter`)? Matched to
    deliveries (`bounce_matching`); an authentic one (signed return path or envelope
    id, trusted reporter) is recorded through `deliveries.recording`, one that names a
@@ -35,14 +38,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from buzon.bounces import BounceRecord
-from buzon.bounces import parse as parse_bounce
 from buzon.deliveries import reports as delivery_reports
 from buzon.mail.inbound import authres, bounce_matching, loops, parsing, replies, ticket_matching
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundState
 from buzon.mail.models import Direction, MessageReference
 from buzon.tickets.models import Comment, EventType, Role, Status, Ticket, User, UserIdentity, Via
 from buzon.tickets.services import CommentInput, create_ticket, update_ticket
+from buzon_bounces import BounceRecord
+from buzon_bounces import parse as parse_bounce
 
 
 @dataclass
@@ -56,9 +59,29 @@ class Outcome:
     delivery_ids: list[int] = field(default_factory=list)
 
 
-def route(row: InboundMessage) -> Outcome:
+@dataclass
+class Prepared:
+    """What routing reads from a stored message, computed outside any transaction."""
+
+    parsed: parsing.Parsed
+    records: list[BounceRecord]
+    automatic: str
+    bodies: tuple[str, str]  # (visible text, sanitised HTML) of a person's message
+
+
+def prepare(row: InboundMessage) -> Prepared:
     raw = bytes(row.raw)
     parsed = parsing.parse(raw)
+    try:
+        records = parse_bounce(raw)
+    except Exception:  # the library promises not to raise; a bug must not cost the mail
+        records = []
+    return Prepared(parsed, records, loops.automatic_reason(parsed, raw), _bodies(parsed))
+
+
+def route(row: InboundMessage, prepared: Prepared | None = None) -> Outcome:
+    prepared = prepared or prepare(row)
+    parsed = prepared.parsed
     row.sender = (parsed.from_address or row.mail_from.strip("<>")).lower()[:320]
     row.subject = parsed.subject[:255]
     support = {a.lower() for a in settings.SUPPORT_ADDRESSES}
@@ -72,13 +95,9 @@ def route(row: InboundMessage) -> Outcome:
             "that it cannot loop.",
         )
 
-    try:
-        records = parse_bounce(raw)
-    except Exception:  # the library promises not to raise; a bug must not cost the mail
-        records = []
-    reports = [r for r in records if r.reason != "vacation"]
+    reports = [r for r in prepared.records if r.reason != "vacation"]
     return_paths = [r for r in row.rcpt_tos if bounce_matching.looks_like_return_path(r)]
-    automatic = loops.automatic_reason(parsed, raw)
+    automatic = prepared.automatic
     if reports and not _from_a_reporter(parsed, row, reports, return_paths):
         # A person forwarding a bounce they got ("what does this mean?"): their
         # question is a reply, not a report to record.
@@ -114,8 +133,8 @@ def route(row: InboundMessage) -> Outcome:
             "by the loop guard. Replay it once the loop is fixed.",
         )
     if automatic:
-        return _auto_reply(row, parsed, return_paths, automatic)
-    return _reply(row, parsed)
+        return _auto_reply(row, parsed, return_paths, automatic, prepared.bodies)
+    return _reply(row, parsed, prepared.bodies)
 
 
 # ---------------------------------------------------------------------------- bounces
@@ -193,7 +212,11 @@ def _bounce(
 
 
 def _auto_reply(
-    row: InboundMessage, parsed: parsing.Parsed, return_paths: list[str], why: str
+    row: InboundMessage,
+    parsed: parsing.Parsed,
+    return_paths: list[str],
+    why: str,
+    bodies: tuple[str, str],
 ) -> Outcome:
     ticket, how = None, ""
     if return_paths:
@@ -214,7 +237,15 @@ def _auto_reply(
     if author is None:
         return _no_sender(InboundKind.AUTO_REPLY)
     comment = _add_comment(
-        ticket, author, parsed, row, public=False, auto_reply=why, matched_by=how, run_rules=False
+        ticket,
+        author,
+        parsed,
+        row,
+        bodies,
+        public=False,
+        auto_reply=why,
+        matched_by=how,
+        run_rules=False,
     )
     return Outcome(
         InboundState.PROCESSED,
@@ -230,7 +261,7 @@ def _auto_reply(
 # --------------------------------------------------------------------------- replies
 
 
-def _reply(row: InboundMessage, parsed: parsing.Parsed) -> Outcome:
+def _reply(row: InboundMessage, parsed: parsing.Parsed, bodies: tuple[str, str]) -> Outcome:
     author = _find_or_create_user(parsed, row)
     if author is None:
         return _no_sender(InboundKind.REPLY)
@@ -249,7 +280,7 @@ def _reply(row: InboundMessage, parsed: parsing.Parsed) -> Outcome:
                 ticket=seen.ticket,
                 comment=seen,
             )
-        return _new_ticket(row, parsed, author, follow_up_of)
+        return _new_ticket(row, parsed, bodies, author, follow_up_of)
     verified, results = authres.verdict(parsed)
     public = _is_participant(ticket, author) and verified != "fail"
     new_ccs = _new_ccs(ticket, author, parsed) if public and not author.is_agent else []
@@ -258,6 +289,7 @@ def _reply(row: InboundMessage, parsed: parsing.Parsed) -> Outcome:
         author,
         parsed,
         row,
+        bodies,
         public=public,
         matched_by=how,
         authentication=results,
@@ -291,9 +323,13 @@ def _reply(row: InboundMessage, parsed: parsing.Parsed) -> Outcome:
 
 
 def _new_ticket(
-    row: InboundMessage, parsed: parsing.Parsed, author: User, follow_up_of: Ticket | None
+    row: InboundMessage,
+    parsed: parsing.Parsed,
+    bodies: tuple[str, str],
+    author: User,
+    follow_up_of: Ticket | None,
 ) -> Outcome:
-    body, html_body = _bodies(parsed)
+    body, html_body = bodies
     metadata = _comment_metadata(parsed, row, auto_reply="", matched_by="new ticket")
     if follow_up_of is not None:
         metadata["follow_up_of"] = follow_up_of.pk
@@ -328,6 +364,7 @@ def _add_comment(
     author: User,
     parsed: parsing.Parsed,
     row: InboundMessage,
+    bodies: tuple[str, str],
     *,
     public: bool,
     matched_by: str,
@@ -345,7 +382,7 @@ def _add_comment(
         ).exists()
     ) or Comment.objects.filter(ticket=ticket, metadata__email__inbound_message_id=row.pk).exists():
         return None
-    body, html_body = _bodies(parsed)
+    body, html_body = bodies
     if auto_reply:
         body = f"[Automatic reply] {body}"
         html_body = ""
@@ -488,10 +525,10 @@ def _find_or_create_user(parsed: parsing.Parsed, row: InboundMessage) -> User | 
 
 def _user_for(address: str, display_name: str) -> User:
     """The user with this (checked) address, or a new end user."""
-    identity = UserIdentity.objects.select_related("user").filter(value__iexact=address).first()
+    identity = UserIdentity.objects.select_related("user").filter(value__lower=address).first()
     if identity is not None:
         return identity.user
-    user = User.objects.filter(email__iexact=address).first()
+    user = User.objects.filter(email__lower=address).first()
     if user is not None:
         return user
     name = display_name.strip() or address.split("@")[0]
@@ -499,7 +536,7 @@ def _user_for(address: str, display_name: str) -> User:
         with transaction.atomic():  # another worker may be creating the same person
             return User.objects.create_user(address, name[:255], role=Role.END_USER)
     except IntegrityError:
-        return User.objects.get(email__iexact=address)
+        return User.objects.get(email__lower=address)
 
 
 def _no_sender(kind: str) -> Outcome:

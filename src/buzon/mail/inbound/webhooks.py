@@ -34,7 +34,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.urls import URLPattern, path
 from django.views.decorators.csrf import csrf_exempt
 
-from buzon.bounces import blame, classify
 from buzon.deliveries.models import Delivery, FailureSource
 from buzon.deliveries.recording import (
     Delay,
@@ -45,13 +44,15 @@ from buzon.deliveries.recording import (
     record_failure,
 )
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundSource, InboundState
+from buzon.smtpcodes.parsing import STATUS_CODE, STATUS_RE
+from buzon_bounces import blame, classify
 
 log = logging.getLogger("buzon.mail.webhooks")
 
 FAILURES = {"bounced", "rejected", "failed"}
 HANDLED = FAILURES | {"deferred", "delivered", "complained"}
-_CODES = re.compile(r"\b([245]\d\d)\b(?:[ -]+([245]\.\d{1,3}\.\d{1,3})\b)?")
-_STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+_CODES = re.compile(rf"\b([245]\d\d)\b(?:[ -]+({STATUS_CODE}))?", re.ASCII)
+_STATUS = STATUS_RE
 
 # ESPs whose tracking webhook anymail authenticates by a signature of their own
 # (besides optional basic auth): the ANYMAIL setting that enables it.
@@ -192,7 +193,7 @@ def match_delivery(event: Any) -> Delivery | None:
     if message_id and recipient:
         bare = message_id.strip("<>")
         return Delivery.objects.filter(
-            provider_message_id__in={message_id, bare, f"<{bare}>"}, email__iexact=recipient
+            provider_message_id__in={message_id, bare, f"<{bare}>"}, email__lower=recipient
         ).first()
     return None
 

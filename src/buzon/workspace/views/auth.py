@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -9,8 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from buzon.api.auth import locked_out as api_locked_out
 from buzon.workspace.access import agent_required
 from buzon.workspace.forms import AgentAuthenticationForm, LanguageForm, PreferencesForm
 
@@ -22,6 +25,37 @@ class SignInView(auth_views.LoginView):
 
 
 sign_in = SignInView.as_view()
+
+
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """What django-axes answers while an account or a client address is locked out:
+    the sign-in page saying so (429), or the API's error for API calls."""
+    if request.path.startswith("/api/"):
+        return api_locked_out().response()
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    message = ngettext(
+        "Too many failed sign-in attempts for this account or from this address. Sign-in "
+        "is locked for %(minutes)d minute after the last attempt; try again later, or ask "
+        "an admin to unlock it.",
+        "Too many failed sign-in attempts for this account or from this address. Sign-in "
+        "is locked for %(minutes)d minutes after the last attempt; try again later, or ask "
+        "an admin to unlock it.",
+        minutes,
+    ) % {"minutes": minutes}
+    response = render(
+        request,
+        "workspace/login.html",
+        {
+            "form": AgentAuthenticationForm(request),
+            "next": request.POST.get("next", ""),
+            "locked_out": message,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 @require_POST

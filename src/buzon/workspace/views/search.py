@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from buzon.search import QueryError, compile_tickets, compile_users, parse_query
+from buzon.search import QueryError, bounded_count, compile_tickets, compile_users, parse_query
 from buzon.workspace.access import agent_required
 from buzon.workspace.views.ticket_lists import PAGE_SIZE, Page, page_number, with_related
 
@@ -45,13 +45,18 @@ def search_page(request: HttpRequest) -> HttpResponse:
     number = page_number(request)
     if query.finds_tickets:
         tickets = compile_tickets(query, user=request.user)
-        total = tickets.count()
+        # Exact up to a thousand, estimated above ("About 5,800 tickets").
+        counted = bounded_count(tickets)
+        total = counted.value
         page = Page(min(number, max(1, math.ceil(total / PAGE_SIZE))), PAGE_SIZE, total)
         context["ticket_page"] = page
+        context["ticket_count_exact"] = counted.exact
         context["tickets"] = list(with_related(tickets)[page.start : page.start + page.size])
     if query.finds_users:
         users = compile_users(query, user=request.user)
         context["show_users"] = True
-        context["user_total"] = users.count()
+        counted_users = bounded_count(users)
+        context["user_total"] = counted_users.value
+        context["user_count_exact"] = counted_users.exact
         context["users"] = list(users.select_related("organization")[:PAGE_SIZE])
     return render(request, "workspace/search.html", context)

@@ -22,10 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, email: str, description: str, **options: Any) -> None:
         address = normalize_email(email)
-        user = User.objects.filter(email__iexact=address).first()
+        user = User.objects.filter(email__lower=address).first()
         if user is None:
             identity = (
-                UserIdentity.objects.select_related("user").filter(value__iexact=address).first()
+                UserIdentity.objects.select_related("user").filter(value__lower=address).first()
             )
             user = identity.user if identity else None
         if user is None:

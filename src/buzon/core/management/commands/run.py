@@ -9,6 +9,7 @@ configured.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -74,7 +75,14 @@ class Command(BaseCommand):
             f"  Inbound SMTP: {settings.SMTPD_HOST}:{settings.SMTPD_PORT}"
             f"   Relay: {settings.RELAY_HOST}:{settings.RELAY_PORT}",
             f"  Database:   {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
+            f"  Secret key: {self._key_source()}",
             "",
         ]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
+
+    @staticmethod
+    def _key_source() -> str:
+        if os.environ.get("BUZON_SECRET_KEY"):
+            return "BUZON_SECRET_KEY"
+        return f"{settings.DATA_DIR / 'secret_key'} (this install's own)"

@@ -1,0 +1,227 @@
+"""The view of a message that format modules work on: headers, notification text,
+delivery-status blocks and the returned message, each computed once and only if asked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, overload
+
+from . import mime
+
+# Lines that start the copy of the returned message in text-only bounces.
+_MARKER_AFTER_DASHES = (
+    r"this is a copy of (?:the|your) message",
+    r"below this line is a copy of the message",
+    r"original message(?: follows| headers?)?",
+    r"unsent message follows",
+    r"the header of the original message",
+    r"(?:start of )?returned (?:message|mail\b)",
+    r"message (?:text|header) follows",
+    r"original mail follows",
+    r"undelivered message follows",
+)
+_MARKER_ALONE = (
+    r"(?:\*+ ?)?original message (?:follows|headers?)",
+    r"message headers follow",
+    r"included is a copy of the message header",
+    r"the original message (?:was|is) (?:attached|below|included)",
+    r"original mail as follows",
+    r"------ ?original message ?------",
+    r"----- ?the following is (?:a copy of )?the original message",
+)
+# Matched against the text with a newline put in front: every match starts with a
+# newline (where a line starts), which the regex engine finds quickly.
+_ORIGINAL_MARKERS = re.compile(
+    r"(?i)\n(?:[ \t>]*)(?:-+ ?(?:"
+    + "|".join(_MARKER_AFTER_DASHES)
+    + ")|"
+    + "|".join(_MARKER_ALONE)
+    + ")"
+)
+_HTML_TAG_RE = re.compile(r"<[^<>]{0,2000}>")
+_HTML_ENTITY = {"&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}
+
+
+def html_to_text(html: str) -> str:
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>|</h\d>", "\n", html)
+    text = _HTML_TAG_RE.sub("", text)
+    for entity, char in _HTML_ENTITY.items():
+        text = text.replace(entity, char)
+    return text
+
+
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """`functools.cached_property` without its lock, which Python 3.11 takes on every
+    first read: a Mail is read by one thread, and its properties are read often."""
+
+    __slots__ = ("func", "name")
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _once[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _T | _once[_T]:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
+class Mail:
+    """A parsed message as seen by the bounce formats."""
+
+    def __init__(self, top: mime.Part) -> None:
+        self.top = top
+
+    @classmethod
+    def from_bytes(cls, raw: bytes | str) -> Mail:
+        return cls(mime.parse(raw))
+
+    # -- headers of the bounce itself --------------------------------------------
+    def header(self, name: str) -> str:
+        return self.top.header(name)
+
+    @_once
+    def subject(self) -> str:
+        return mime.decode_words(self.top.header("subject"))
+
+    @_once
+    def sender(self) -> str:
+        """The decoded From header, lower-cased, for cheap detection."""
+        return mime.decode_words(self.top.header("from")).lower()
+
+    @_once
+    def subject_lower(self) -> str:
+        return self.subject.lower()
+
+    # -- parts ---------------------------------------------------------------
+    @_once
+    def parts(self) -> list[mime.Part]:
+        """All parts outside the returned message, in order (top first)."""
+        return mime.walk(self.top)
+
+    @_once
+    def leaves(self) -> list[mime.Part]:
+        return [p for p in self.parts if not p.children and not p.is_multipart]
+
+    def parts_of_type(self, *types: str) -> list[mime.Part]:
+        return [p for p in self.parts if p.content_type in types]
+
+    @_once
+    def report_type(self) -> str:
+        if self.top.content_type == "multipart/report":
+            return self.top.params.get("report-type", "").lower()
+        for part in self.parts:
+            if part.content_type == "multipart/report":
+                return part.params.get("report-type", "").lower()
+        return ""
+
+    @_once
+    def original_part(self) -> mime.Part | None:
+        """The returned message (or its headers) when it is a MIME part of its own."""
+        for part in self.parts:
+            ctype = part.content_type
+            if ctype in ("message/rfc822", "message/global", "message/partial") and part.children:
+                return part.children[0]
+            if ctype in (
+                "text/rfc822-headers",
+                "text/rfc822-header",
+                "message/rfc822-headers",
+                "text/global-headers",
+                "message/global-headers",
+            ):
+                return mime.Part(head=part.text().lstrip("\n"), body="", depth=part.depth)
+        return None
+
+    @_once
+    def body(self) -> str:
+        """The human-readable notification text, the returned message cut off where possible."""
+        chunks: list[str] = []
+        html: list[str] = []
+        for part in self.leaves:
+            ctype = part.content_type
+            if ctype in ("text/plain", "text/enriched") or ctype.startswith("text/plain"):
+                chunks.append(part.text())
+            elif ctype == "text/html":
+                html.append(part.text())
+            elif ctype in ("message/delivery-status", "message/global-delivery-status"):
+                continue
+            elif ctype.startswith("text/") and not ctype.endswith("headers"):
+                chunks.append(part.text())
+        if not chunks and html:
+            chunks = [html_to_text(h) for h in html]
+        if not chunks and not self.top.children:
+            chunks.append(self.top.text())
+        return "\n".join(chunks)
+
+    @_once
+    def _original_marker(self) -> tuple[int, int] | None:
+        """Where the first marker line of a returned copy starts and ends in `body`."""
+        match = _ORIGINAL_MARKERS.search("\n" + self.body)
+        return (match.start(), match.end() - 1) if match else None
+
+    @_once
+    def notification(self) -> str:
+        """`body` up to the copy of the returned message, for text-only bounces."""
+        text = self.body
+        match = self._original_marker
+        if match:
+            return text[: match[0]]
+        return text
+
+    @_once
+    def original_text(self) -> str:
+        """Text of the returned message inside a text-only bounce (after its marker)."""
+        text = self.body
+        match = self._original_marker
+        if match:
+            rest = text[match[1] :]
+            return rest.split("\n", 1)[1] if "\n" in rest else ""
+        return ""
+
+    @_once
+    def original(self) -> mime.Part | None:
+        """Headers of the returned message, from its own part or from the text."""
+        part = self.original_part
+        if part is not None:
+            return part
+        text = self.original_text.lstrip("\n")
+        if text:
+            lines = [
+                line.strip() if line[:1] in " \t>" and ":" in line[:40] else line
+                for line in text.split("\n")[:200]
+            ]
+            # Some formats indent the copy; undo a uniform indent.
+            text = "\n".join(lines)
+            if mime.looks_like_header_block(text):
+                head, _ = mime.split_head_body(text)
+                return mime.Part(head=head, body="", depth=1)
+        return None
+
+    def original_header(self, name: str) -> str:
+        part = self.original
+        return part.header(name) if part is not None else ""
+
+    @_once
+    def delivery_status_texts(self) -> list[str]:
+        """Raw text of every message/delivery-status-like part."""
+        texts: list[str] = []
+        for part in self.parts:
+            ctype = part.content_type
+            if ctype in (
+                "message/delivery-status",
+                "message/global-delivery-status",
+                "text/delivery-status",
+                "message/delivery-status-notification",
+            ):
+                texts.append(part.text())
+        return texts

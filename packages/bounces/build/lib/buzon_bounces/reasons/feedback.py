@@ -1,0 +1,5 @@
+"""feedback: An ARF complaint report."""
+
+from ._rule import Rule
+
+RULE = Rule("feedback")

@@ -1,0 +1,33 @@
+"""buzon_bounces: read any bounce and say who failed, why, and with which codes.
+
+Public API:
+
+- `parse(message) -> list[BounceRecord]`
+- `parse_mailbox(raw_bytes) -> list[BounceRecord]` (every message of an mbox file)
+- `BounceRecord`
+- `classify(status, reply_code, diagnostic, remote_host=None, command=None) -> Verdict`
+  (a named tuple: reason, hard, blame; see `buzon_bounces.blame` for who must act)
+- `is_auto_reply(message) -> bool`
+
+No Django import anywhere in this package: it is usable on its own.
+"""
+
+from __future__ import annotations
+
+import email.message
+
+from . import autoreply
+from .classify import Verdict, classify
+from .parser import parse, parse_mailbox, read
+from .record import BounceRecord
+
+
+def is_auto_reply(message: bytes | str | email.message.Message) -> bool:
+    """True for RFC 3834 auto-replies and the common vacation formats. Never raises."""
+    try:
+        return autoreply.detect(read(message))
+    except Exception:
+        return False
+
+
+__all__ = ["BounceRecord", "Verdict", "classify", "is_auto_reply", "parse", "parse_mailbox"]

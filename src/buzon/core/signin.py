@@ -1,0 +1,91 @@
+"""Who is trying to sign in, for sign-in throttling (django-axes, see settings).
+
+An account is counted by its email address in lower case ("Ana@X" and "ana@x" are one
+account, as email identities are), so changing the case does not buy more guesses.
+
+A client is counted by its address. Without a proxy in front, that is the TCP peer
+(REMOTE_ADDR). In HTTPS mode Buzón runs behind a TLS-terminating reverse proxy, so
+every request comes from the proxy: the client is then the last address in
+X-Forwarded-For — the one the proxy itself appended (nginx's
+`$proxy_add_x_forwarded_for`, Caddy and HAProxy do the same). Addresses before it
+were written by the client and are not trusted.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from axes.attempts import get_cool_off_threshold
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_parameters, get_client_username
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Q, Sum
+from django.http import HttpRequest
+
+
+def username(request: HttpRequest | None, credentials: dict | None) -> str:
+    value = (credentials or {}).get("username")
+    if value is None and request is not None:
+        value = request.POST.get("username") if request.method == "POST" else None
+    return str(value or "").strip().lower()[:320]
+
+
+def client_ip(request: HttpRequest) -> str:
+    remote = request.META.get("REMOTE_ADDR", "")
+    if settings.HTTPS:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last[:64]
+    return remote
+
+
+def lockout_parameters(request: HttpRequest | None, credentials: dict | None) -> list[str]:
+    """Count failures per account and per client address; a request that names no
+    account (a Bearer token) only per address, so that such failures from everywhere
+    never add up to one lock-out of "nobody" that would refuse every Bearer client."""
+    if username(request, credentials):
+        return ["username", "ip_address"]
+    return ["ip_address"]
+
+
+class ThrottlingBackend(AxesStandaloneBackend):
+    """django-axes' check, for sign-ins that come with a request (every web sign-in
+    does). Code that checks a password without one (a management command, a script)
+    has no client to throttle, and is left to the next backend."""
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)
+
+
+class DatabaseHandler(AxesDatabaseHandler):
+    """django-axes' database handler, counting failures for all the lock-out parameters
+    (the account, the client address) in one query instead of one each: the API asks
+    on every token request."""
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        parameters = get_client_parameters(
+            get_client_username(request, credentials),
+            request.axes_ip_address,
+            request.axes_user_agent,
+            request,
+            credentials,
+        )
+        conditions = [Q(**kwargs) for kwargs in parameters]
+        if not conditions:
+            return 0
+        counts = AccessAttempt.objects.filter(
+            reduce(or_, conditions), attempt_time__gte=get_cool_off_threshold(request)
+        ).aggregate(
+            **{
+                f"n{i}": Sum("failures_since_start", filter=condition)
+                for i, condition in enumerate(conditions)
+            }
+        )
+        return max(value or 0 for value in counts.values())
