@@ -143,6 +143,7 @@ def test_the_private_key_is_stored_encrypted_and_a_lost_secret_sends_unsigned(
     assert "PRIVATE KEY" not in stored and "MII" not in stored
     assert b"BEGIN RSA PRIVATE KEY" in dkimkeys.decrypt_private_key(stored)
 
+    original = settings.SECRET_KEY
     settings.SECRET_KEY = "another-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
     dkimkeys._private_key.cache_clear()
     update_ticket(ticket, actor=agent, via=Via.WEB, comment=CommentInput(body="Hola"))
@@ -152,6 +153,6 @@ def test_the_private_key_is_stored_encrypted_and_a_lost_secret_sends_unsigned(
         Delivery.objects.filter(email_notification=email).values_list("state", flat=True)
     ) == {"queued"}
     # The old secret as a fallback decrypts it again (rotation).
-    settings.SECRET_KEY_FALLBACKS = ["insecure-dev-key-change-me-in-production-0123456789"]
+    settings.SECRET_KEY_FALLBACKS = [original]
     dkimkeys._private_key.cache_clear()
     assert b"BEGIN RSA PRIVATE KEY" in dkimkeys.decrypt_private_key(stored)

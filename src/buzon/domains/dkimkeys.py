@@ -7,9 +7,10 @@
 - The private key is stored encrypted: Fernet (AES-128-CBC + HMAC-SHA256) under a key
   derived with HKDF-SHA256 from BUZON_SECRET_KEY. Every web and worker process can
   sign (the key is in the shared database), a database dump alone does not give it
-  away, and no file has to be copied between machines. `SECRET_KEY_FALLBACKS` are
-  tried when decrypting, so the secret key can be rotated; a key that no secret
-  decrypts any more is skipped (logged) and mail goes out unsigned.
+  away, and no file has to be copied between machines. The secrets in
+  BUZON_SECRET_KEY_FALLBACKS are tried when decrypting, so the secret key can be
+  rotated; a key that no secret decrypts any more is skipped (logged) and mail goes
+  out unsigned.
 - `sign(raw, domain)` signs a built message with the domain's active key
   (`dkimsign`: rsa-sha256, relaxed/relaxed), returning the message unchanged when the
   domain has no active key. The signed header fields are the ones `mail.outbound` writes, each
