@@ -96,7 +96,9 @@ def test_reindex_finds_what_was_written_behind_the_services_back(ticket, agent):
     assert Document.objects.filter(ticket=ticket).count() == 4
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the database is left as the suite found it (content types and
+# the standard triggers included) for the tests that come after.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_indexes_the_tickets_already_stored(agent, requester):
     old = create_ticket(
         actor=requester,
