@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.conf import settings
 
 from buzon.tickets.models import Role, Ticket, User, Via
 from buzon.tickets.services import CommentInput, create_ticket
+
+# No test asks the internet's DNS: lookups are off unless a test points them at its
+# own server on loopback (tests/domains). Subprocesses (`buzon run`, workers) inherit it.
+os.environ["BUZON_DNS_RESOLVERS"] = "off"
+settings.DNS_RESOLVERS = "off"
 
 
 @pytest.fixture

@@ -221,6 +221,23 @@ WORKER_POLL = float(env("BUZON_WORKER_POLL", "1"))
 # At start, how long a worker waits for the relay to accept connections before it
 # goes on (and defers what it cannot send).
 WORKER_RELAY_WAIT = float(env("BUZON_WORKER_RELAY_WAIT", "15"))
+# Our sending domains and recipients' domains (buzon.domains, README "Send with your
+# domain"). DNS: BUZON_DNS_RESOLVERS is "" for the system's resolvers, "off" for no
+# lookups at all, or a comma-separated list of "ip", "ip:port" or "[ipv6]:port".
+DNS_RESOLVERS = env("BUZON_DNS_RESOLVERS", "")
+# Seconds one lookup may take; the whole deliverability check stops looking after
+# DNS_CHECK_BUDGET; the check of an address typed in a form waits DNS_ENTRY_TIMEOUT
+# at most, then lets the form go on.
+DNS_TIMEOUT = float(env("BUZON_DNS_TIMEOUT", "3"))
+DNS_CHECK_BUDGET = float(env("BUZON_DNS_CHECK_BUDGET", "20"))
+DNS_ENTRY_TIMEOUT = float(env("BUZON_DNS_ENTRY_TIMEOUT", "2"))
+# The public IP address(es) the mail leaves from (the MTA that talks to the internet)
+# and the name that MTA gives in HELO/EHLO. Empty: the addresses of the HELO name.
+SENDING_IPS = [a.strip() for a in env("BUZON_SENDING_IPS", "").split(",") if a.strip()]
+SENDING_HELO_NAME = env("BUZON_SENDING_HELO_NAME", RELAY_HELO_NAME)
+# Hours between the automatic deliverability checks the worker runs (0: never).
+DELIVERABILITY_RECHECK_HOURS = float(env("BUZON_DELIVERABILITY_RECHECK_HOURS", "24"))
+
 # The sandbox mail server bounces "later" addresses after this many seconds.
 SANDBOX_BOUNCE_DELAY = float(env("BUZON_SANDBOX_BOUNCE_DELAY", "3"))
 
@@ -236,6 +253,7 @@ INSTALLED_APPS = [
     "buzon.rules",
     "buzon.search",
     "buzon.deliveries",
+    "buzon.domains",
     "buzon.mail",
     "buzon.core",
     "buzon.api",

@@ -24,6 +24,7 @@ from buzon.deliveries.models import (
     FailureSource,
 )
 from buzon.deliveries.recording import MAX_FAILURE_DEPTH, Failure, failure_depth, record_failure
+from buzon.domains import dkimkeys
 from buzon.mail import outbound
 from buzon.mail.models import Direction, MessageReference
 from buzon.mail.verp import new_return_token
@@ -49,7 +50,7 @@ def enqueue(notification: Notification, *, html_body: str | None = None) -> Emai
     subject = outbound.header_text(notification.subject)
     raw, error = "", ""
     try:
-        raw = outbound.build(
+        built = outbound.build(
             outbound.Draft(
                 message_id=message_id,
                 subject=subject,
@@ -74,7 +75,8 @@ def enqueue(notification: Notification, *, html_body: str | None = None) -> Emai
                 encoded_id=ticket.encoded_id,
                 date=now,
             )
-        ).decode("ascii")
+        )
+        raw = dkim_sign(built, support_domain).decode("ascii")
     except Exception as exc:  # a bug must not lose the comment: record it, send nothing
         log.exception("could not build the email for notification %s", notification.pk)
         error = f"{type(exc).__name__}: {exc}"
@@ -125,6 +127,20 @@ def enqueue(notification: Notification, *, html_body: str | None = None) -> Emai
     if failure_depth(notification) >= MAX_FAILURE_DEPTH:
         _cut_loop(deliveries, now)
     return email
+
+
+def dkim_sign(raw: bytes, domain: str) -> bytes:
+    """The message signed once with the From domain's active DKIM key (none: unchanged).
+
+    Signing happens here, once per email, not per recipient: every copy carries the same
+    signature. A key that cannot be used (say, BUZON_SECRET_KEY changed) must not stop
+    the mail: it goes out unsigned and the error is logged.
+    """
+    try:
+        return dkimkeys.sign(raw, domain)
+    except Exception:
+        log.exception("could not DKIM-sign mail from %s; sending it unsigned", domain)
+        return raw
 
 
 def earlier_message_ids(ticket: Ticket) -> list[str]:

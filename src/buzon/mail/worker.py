@@ -48,6 +48,7 @@ from django.utils import timezone
 from buzon.deliveries.models import CLAIMABLE_STATES, Delivery, DeliveryState, EmailNotification
 from buzon.deliveries.recording import relax_durability, settle_stale_delays
 from buzon.deliveries.suppression import expire_suppressions
+from buzon.domains.schedule import run_daily_if_due
 from buzon.mail.inbound.processor import InboundProcessor
 from buzon.mail.inbound.processor import prune as inbound_prune
 from buzon.mail.relay import RelayConfig, RelayUnavailable, SmtpRelay
@@ -311,6 +312,8 @@ class Worker:
         expired = expire_suppressions()
         settled = settle_stale_delays()
         pruned = inbound_prune() if self.inbound is not None else 0
+        if self.outbound:
+            run_daily_if_due()  # the deliverability check (buzon.domains.schedule)
         if expired or settled or pruned:
             log.info(
                 "housekeeping: %d suppressions expired, %d delays settled, "

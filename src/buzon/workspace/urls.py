@@ -3,6 +3,7 @@ from django.urls import path
 from buzon.workspace.views import (
     auth,
     codes,
+    deliverability,
     health,
     mailboxes,
     people,
@@ -56,6 +57,8 @@ urlpatterns = [
     path("codes/", codes.code_reference, name="codes"),
     path("codes/<str:code>/", codes.code_detail, name="code"),
     path("health/", health.health, name="health"),
+    path("settings/deliverability/", deliverability.deliverability, name="deliverability"),
+    path("addresses/check/", deliverability.address_check, name="address_check"),
     path("settings/mailboxes/", mailboxes.mailboxes, name="mailboxes"),
     path("settings/mailboxes/<int:mailbox_id>/", mailboxes.mailbox_edit, name="mailbox_edit"),
     path(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from buzon.deliveries.typos import suggest_address
+from buzon.domains.recipients import domain_verdict
 from buzon.tickets.models import DeliverableState, Ticket, User, UserIdentity
 from buzon.workspace import deliverydata, identities
 from buzon.workspace.access import agent_required
@@ -92,7 +93,15 @@ def identity_edit(request: HttpRequest, user_id: int, identity_id: int) -> HttpR
             _("Address changed from %(old)s to %(new)s. Add a public comment to re-send.")
             % {"old": previous, "new": identity.value},
         )
+        _warn_if_domain_cannot_receive(request, identity.value)
     return _back(user_id)
+
+
+def _warn_if_domain_cannot_receive(request: HttpRequest, address: str) -> None:
+    """Flag a domain that cannot receive mail; a slow or failed lookup says nothing."""
+    verdict = domain_verdict(address.rpartition("@")[2])
+    if verdict.can_receive is False:
+        messages.warning(request, verdict.message)
 
 
 @agent_required
@@ -108,6 +117,7 @@ def identity_add(request: HttpRequest, user_id: int) -> HttpResponse:
         form.add_error("address", str(exc))
         return render(request, "workspace/profile.html", profile_context(person, form), status=400)
     messages.success(request, _("Address added."))
+    _warn_if_domain_cannot_receive(request, form.cleaned_data["address"])
     return _back(user_id)
 
 
