@@ -1,4 +1,5 @@
-"""The public API as a caller uses it: parse, BounceRecord, classify, is_auto_reply."""
+"""The public API as a caller uses it: parse, BounceRecord, classify, is_auto_reply,
+original_header."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from buzon_bounces import BounceRecord, classify, is_auto_reply, parse
+from buzon_bounces import BounceRecord, classify, is_auto_reply, original_header, parse
 
 EML = Path(__file__).parent / "corpus" / "sisimai" / "eml"
 
@@ -79,6 +80,20 @@ def test_parse_reads_every_recipient_of_a_standard_dsn() -> None:
         False,
         "4.2.2",
     )
+
+
+def test_original_header_reads_the_returned_message_in_each_form() -> None:
+    assert original_header(POSTFIX_DSN, "subject") == "Hello there"
+    headers_only = POSTFIX_DSN.replace(b"message/rfc822", b"text/rfc822-headers")
+    assert original_header(headers_only, "Message-ID") == "<m1@sender.test>"
+    text_only = (
+        b"From: MAILER-DAEMON@mx.sender.test\nSubject: failure\n\nYour mail failed.\n\n"
+        b"------ This is a copy of the message, including all the headers. ------\n"
+        b"From: alice@sender.test\nX-Copy: abc\nSubject: hi\n\nbody\n"
+    )
+    assert original_header(text_only, "x-copy") == "abc"
+    assert original_header(POSTFIX_DSN, "X-Not-There") == ""
+    assert original_header(b"\xff\x00 not a message", "subject") == ""
 
 
 def test_parse_accepts_an_email_message_object() -> None:

@@ -1,6 +1,13 @@
-"""Signed return paths: each copy's bounce address names it, and cannot be forged."""
+"""Signed return paths and copy ids: each copy's bounce address names it, its copy id
+names it for its recipient only, and neither can be forged."""
 
-from buzon.mail.verp import new_return_token, return_path, verify_return_path
+from buzon.mail.verp import (
+    copy_id,
+    new_return_token,
+    return_path,
+    verify_copy_id,
+    verify_return_path,
+)
 
 
 def test_a_return_path_carries_a_random_token_signed_with_the_secret_key(settings):
@@ -43,3 +50,35 @@ def test_signatures_made_before_a_key_rotation_still_verify(settings):
     settings.SECRET_KEY = "the-new-key-after-rotation-0123456789-abcdefghijk"
     assert verify_return_path(old) == token
     assert return_path(token) != old
+
+
+def test_a_copy_id_verifies_only_for_the_recipient_it_was_signed_for(settings):
+    token = new_return_token()
+    value = copy_id(token, "Ana@Example.com")
+    assert len(value) == 33 and value.startswith(token + "-")
+    assert verify_copy_id(value, "ana@example.com") == token
+    assert verify_copy_id(f" {value.upper()} ", "<ANA@example.COM>") == token
+    assert verify_copy_id(value, "carla@example.com") is None
+    assert verify_copy_id(value, "") is None
+    # Carla's own copy of the same email proves nothing about Ana's.
+    carla = copy_id(new_return_token(), "carla@example.com")
+    assert verify_copy_id(carla, "ana@example.com") is None
+    signature = value.rsplit("-", 1)[1]
+    assert verify_copy_id(f"{new_return_token()}-{signature}", "ana@example.com") is None
+    flipped = signature[:-1] + ("a" if signature[-1] != "a" else "b")
+    assert verify_copy_id(f"{token}-{flipped}", "ana@example.com") is None
+    for junk in ("", token, "x" * 200, f"{token}-{signature}-x"):
+        assert verify_copy_id(junk, "ana@example.com") is None
+    # Not interchangeable with the signed envelope id of the same token.
+    assert value.rsplit("-", 1)[1] != return_path(token).split("-", 1)[1].split("@")[0]
+
+
+def test_copy_ids_made_before_a_key_rotation_still_verify(settings):
+    token = new_return_token()
+    old = copy_id(token, "ana@example.com")
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "the-new-key-after-rotation-0123456789-abcdefghijk"
+    assert verify_copy_id(old, "ana@example.com") == token
+    assert copy_id(token, "ana@example.com") != old
+    settings.SECRET_KEY_FALLBACKS = []
+    assert verify_copy_id(old, "ana@example.com") is None

@@ -16,7 +16,7 @@ from mailhelpers import make_due, received_pairs, relay_for, run_worker, states
 from buzon.deliveries.models import Delivery, Suppression
 from buzon.deliveries.recording import Reply, record_handoffs
 from buzon.mail.sandbox import Sandbox, SandboxHandler
-from buzon.mail.verp import verify_return_path
+from buzon.mail.verp import verify_copy_id, verify_return_path
 from buzon.mail.worker import Worker, WorkerLockError
 from buzon.rules.standard import FAILURE_TAG
 from buzon.tickets.models import AuditEvent, Role, User, Via
@@ -46,7 +46,7 @@ def open_ticket(agent, requester, ccs=(), body="Hola, te escribimos por tu pedid
     )
 
 
-def test_each_recipient_gets_its_own_envelope_with_a_signed_return_path(sandbox, people):
+def test_each_recipient_gets_its_own_envelope_and_copy_id(sandbox, people):
     agent, users = people
     ticket = open_ticket(agent, users["ana@example.com"], [users["lento@example.org"]])
     run_worker(sandbox)
@@ -59,7 +59,13 @@ def test_each_recipient_gets_its_own_envelope_with_a_signed_return_path(sandbox,
         (rcpt,) = message.rcpt_tos
         assert verify_return_path(message.mail_from) == deliveries[rcpt].return_token
         assert message.message_id == deliveries[rcpt].email_notification.message_id
-    assert received[0].data == received[1].data  # the same bytes, only the envelope differs
+        # Its own copy id on top, signed for its recipient; the rest the same bytes.
+        copy_line, rest = message.data.split(b"\r\n", 1)
+        name, _, value = copy_line.decode().partition(": ")
+        assert name == "X-Buzon-Copy"
+        assert verify_copy_id(value, rcpt) == deliveries[rcpt].return_token
+        assert rest.rstrip() == deliveries[rcpt].email_notification.raw_message.encode().rstrip()
+    assert received[0].data != received[1].data
 
 
 def test_every_answer_is_recorded_per_recipient(sandbox, people):

@@ -28,7 +28,13 @@ from buzon.deliveries.models import FailureSource
 from buzon.deliveries.recording import Reply, clean_text
 from buzon.mail.relay import Attempt, RelayUnavailable
 
-_COPIED_HEADERS = ("Message-ID", "In-Reply-To", "References", "X-Buzon-Ticket-Id")
+_COPIED_HEADERS = (
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "X-Buzon-Ticket-Id",
+    "X-Buzon-Copy",
+)
 
 
 class EspRelay:

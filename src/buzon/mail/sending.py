@@ -7,8 +7,9 @@ For each delivery, in order:
 3. its address is not an address → failed as `invalid` (5.1.3, with the reason);
 4. its address is suppressed → failed as `suppressed`, with the original reason and
    codes, and nothing is sent;
-5. otherwise one SMTP envelope from its signed return path to its address: accepted
-   → handed off; 5xx → failed with the answer, its reason and blame read by
+5. otherwise one SMTP envelope from its signed return path to its address, carrying
+   the stored message with this copy's signed `X-Buzon-Copy` header on top
+   (`mail.verp`): accepted → handed off; 5xx → failed with the answer, its reason and blame read by
    `buzon_bounces.classify` (the blame decides suppression); 4xx or a dropped connection →
    deferred with back-off (a drop before any answer is first retried once on a
    fresh connection).
@@ -44,7 +45,7 @@ from buzon.deliveries.recording import (
 from buzon.deliveries.suppression import active_suppressions
 from buzon.mail.addresses import InvalidAddress, check_address
 from buzon.mail.relay import Attempt, RelayUnavailable
-from buzon.mail.verp import return_path
+from buzon.mail.verp import COPY_HEADER, copy_id, return_path
 from buzon_bounces import classify
 from buzon_bounces.blame import ADDRESS, SETUP, UNKNOWN, blame_for
 
@@ -60,6 +61,13 @@ class Transport(Protocol):
     def open(self) -> None: ...
     def close(self) -> None: ...
     def send(self, sender: str, recipient: str, message: bytes, envid: str = "") -> Attempt: ...
+
+
+def copy_header(d: Delivery) -> bytes:
+    """This recipient's signed copy id as a header line, put on top of the stored
+    message at send time: it is not in the DKIM signature's h=, so the one signature
+    made when the email was built stays valid for every copy."""
+    return f"{COPY_HEADER}: {copy_id(d.return_token, d.email)}\r\n".encode("ascii")
 
 
 class BatchSender:
@@ -164,7 +172,8 @@ class BatchSender:
             return
         if email.pk not in raw:
             raw[email.pk] = email.raw_message.encode("ascii")
-        attempt = self._send(return_path(d.return_token), address, raw[email.pk], d.return_token)
+        message = copy_header(d) + raw[email.pk]
+        attempt = self._send(return_path(d.return_token), address, message, d.return_token)
         reply = attempt.reply
         if attempt.outcome == "accepted":
             if not self.pending:

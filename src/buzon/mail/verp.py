@@ -13,7 +13,19 @@ report that lost the return path but kept `Original-Envelope-Id` is still authen
 `verify_envelope_id` checks it the same way. A bare token (what Buzón sent before the
 envelope id was signed) is not authentic: anyone who saw the report could copy it.
 
-Both verifiers also accept signatures made with `SECRET_KEY_FALLBACKS`, so the
+Each copy also carries its own copy id, in the `X-Buzon-Copy` header:
+
+    X-Buzon-Copy: <token>-<signature>
+
+where `signature` is an HMAC-SHA256 (80 bits) of the token *and the copy's recipient*
+(lower-cased). When a relay rewrites the envelope sender (Gmail, Microsoft 365), the
+bounce reaches the support mailbox without the signed return path, but the returned
+message (or its headers) still holds the copy id: `verify_copy_id(value, recipient)`
+proves the report is about the copy sent to that recipient. It is bound to the
+recipient because every recipient sees the whole message: a customer in Cc holds their
+own copy id, which proves nothing about anyone else's copy.
+
+All verifiers also accept signatures made with `SECRET_KEY_FALLBACKS`, so the
 secret key can be rotated while bounces for old mail are still arriving.
 """
 
@@ -28,6 +40,7 @@ import secrets
 from django.conf import settings
 
 PREFIX = "bounces"
+COPY_HEADER = "X-Buzon-Copy"
 _TOKEN_BYTES = 10  # 80 bits → 16 base32 characters
 _RETURN_PATH = re.compile(
     rf"^{PREFIX}\+(?P<token>[a-z2-7]{{16}})-(?P<sig>[a-z2-7]{{16}})@(?P<domain>[^@\s]+)$",
@@ -80,6 +93,34 @@ def _verified(token: str, signature: str) -> str | None:
     if any(hmac.compare_digest(sign(token, key), signature) for key in keys):
         return token
     return None
+
+
+def sign_copy(token: str, recipient: str, key: str | None = None) -> str:
+    key = settings.SECRET_KEY if key is None else key
+    data = f"buzon-copy:{token}:{_recipient(recipient)}".encode()
+    digest = hmac.new(key.encode(), data, hashlib.sha256)
+    return _b32(digest.digest()[:_TOKEN_BYTES])
+
+
+def copy_id(token: str, recipient: str) -> str:
+    """The copy id (`X-Buzon-Copy`) of the copy with this return token sent to `recipient`."""
+    return f"{token}-{sign_copy(token, recipient)}"
+
+
+def verify_copy_id(value: str, recipient: str) -> str | None:
+    """The return token of a copy id, if it was signed by us for `recipient`; else None."""
+    match = _ENVELOPE_ID.match((value or "").strip())
+    if match is None or not _recipient(recipient):
+        return None
+    token, signature = match["token"].lower(), match["sig"].lower()
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    if any(hmac.compare_digest(sign_copy(token, recipient, key), signature) for key in keys):
+        return token
+    return None
+
+
+def _recipient(address: str) -> str:
+    return (address or "").strip().strip("<>").lower()
 
 
 def verify_return_path(address: str, *, domain: str | None = None) -> str | None:

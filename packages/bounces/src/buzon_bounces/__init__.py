@@ -30,4 +30,22 @@ def is_auto_reply(message: bytes | str | email.message.Message) -> bool:
         return False
 
 
-__all__ = ["BounceRecord", "Verdict", "classify", "is_auto_reply", "parse", "parse_mailbox"]
+def original_header(message: bytes | str | email.message.Message, name: str) -> str:
+    """A header of the returned message inside a bounce (its message/rfc822 or
+    text/rfc822-headers part, or the copy quoted in a text-only bounce); "" when the
+    bounce returns none, or it has no such header. Never raises."""
+    try:
+        return read(message).original_header(name).strip()
+    except Exception:
+        return ""
+
+
+__all__ = [
+    "BounceRecord",
+    "Verdict",
+    "classify",
+    "is_auto_reply",
+    "original_header",
+    "parse",
+    "parse_mailbox",
+]

@@ -14,7 +14,14 @@ the report speaks of), in order:
    token, if its recipient is the record's, **authentic**; signed but not by us →
    nothing for that record (forged); a bare token (what mail sent before signing
    carried) names the delivery but proves nothing: **unverified**.
-3. the returned message's Message-ID (one of ours: `EmailNotification.message_id`) and
+3. the returned message's copy id (`X-Buzon-Copy: TOKEN-SIG`, `mail.verp.copy_id`),
+   which survives where a relay rewrote the envelope sender (Gmail, Microsoft 365: the
+   bounce lands in the support mailbox). Its signature covers the token and the
+   recipient the copy was sent to: verified for the record's recipient → the delivery
+   with that token, if its recipient is the record's, **authentic**. A copy id that
+   does not verify for that recipient (forged, damaged, or another recipient's copy:
+   a customer in Cc holds their own) proves nothing, and the next step decides.
+4. the returned message's Message-ID (one of ours: `EmailNotification.message_id`) and
    the failed recipient → that email's delivery to that recipient, **unverified**:
    every recipient of the email saw that Message-ID, so anyone could write it.
 
@@ -44,12 +51,20 @@ from buzon.deliveries.models import Delivery, EmailNotification
 from buzon.mail.inbound import authres
 from buzon.mail.inbound.models import InboundMessage, InboundSource
 from buzon.mail.inbound.parsing import Parsed
-from buzon.mail.verp import PREFIX, looks_signed, verify_envelope_id, verify_return_path
+from buzon.mail.verp import (
+    PREFIX,
+    looks_signed,
+    verify_copy_id,
+    verify_envelope_id,
+    verify_return_path,
+)
 from buzon_bounces import BounceRecord
 
 SIGNED_RETURN_PATH = "signed return path"
 SIGNED_ENVELOPE_ID = "signed envelope id"
 UNSIGNED_ENVELOPE_ID = "unsigned envelope id"
+SIGNED_COPY_ID = "copy id signed for the recipient"
+AUTHENTIC = (SIGNED_ENVELOPE_ID, SIGNED_COPY_ID)
 MESSAGE_ID = "returned Message-ID and recipient"
 
 
@@ -88,6 +103,7 @@ def match(
     records: list[BounceRecord],
     return_paths: list[str],
     parsed: Parsed | None = None,
+    returned_copy: str = "",
 ) -> Match:
     result = Match()
     if return_paths:
@@ -110,13 +126,14 @@ def match(
             forged = True
             result.unmatched.append(record.recipient or "(no recipient)")
             continue
-        delivery, how = found or _by_message_id(record) or (None, "")
+        found = found or _by_copy_id(record, returned_copy) or _by_message_id(record)
+        delivery, how = found or (None, "")
         if delivery is None:
             result.unmatched.append(record.recipient or "(no recipient)")
             continue
-        if how != SIGNED_ENVELOPE_ID and trusted:
+        if how not in AUTHENTIC and trusted:
             how = f"{how}, from a trusted reporter ({trusted})"
-        if how == SIGNED_ENVELOPE_ID or trusted:
+        if how in AUTHENTIC or trusted:
             result.pairs.append((delivery, record))
         else:
             result.unverified.append((delivery, record, how))
@@ -130,7 +147,7 @@ def match(
             if forged
             else ""
         ) + (
-            "No signed return path, and neither the envelope id nor the returned "
+            "No signed return path, and neither the envelope id, the copy id nor the returned "
             f"Message-ID ({', '.join(sorted(ids))[:300] or 'none given'}) with the failed "
             f"recipient ({', '.join(result.unmatched)[:300]}) matches anything we sent. "
             "Nothing was changed; kept for review."
@@ -207,6 +224,16 @@ def _by_envelope_id(record: BounceRecord) -> tuple[Delivery, str] | str | None:
     delivery = Delivery.objects.filter(return_token=token).first()
     if delivery is not None and _same(record.recipient, delivery.email):
         return delivery, how
+    return None
+
+
+def _by_copy_id(record: BounceRecord, returned_copy: str) -> tuple[Delivery, str] | None:
+    token = verify_copy_id(returned_copy, record.recipient) if returned_copy else None
+    if token is None:
+        return None
+    delivery = Delivery.objects.filter(return_token=token).first()
+    if delivery is not None and _same(record.recipient, delivery.email):
+        return delivery, SIGNED_COPY_ID
     return None
 
 

@@ -15,8 +15,8 @@ Order of the questions (docs/inbound.md, "Routing"):
 2. A report about mail we sent — a DSN, a vendor non-delivery report, an ARF
    complaint (`buzon_bounces.parse` finds records other than "vacation"), sent by a
    mail system rather than forwarded by a person (`_from_a_reporter`)? Matched to
-   deliveries (`bounce_matching`); an authentic one (signed return path or envelope
-   id, trusted reporter) is recorded through `deliveries.recording`, one that names a
+   deliveries (`bounce_matching`); an authentic one (signed return path, envelope
+   id or copy id, trusted reporter) is recorded through `deliveries.recording`, one that names a
    delivery only by Message-ID or an unsigned envelope id is kept on it as an
    unverified report that changes nothing; what matches nothing, or carries a forged
    token, is kept as unmatched.
@@ -42,9 +42,10 @@ from buzon.deliveries import reports as delivery_reports
 from buzon.mail.inbound import authres, bounce_matching, loops, parsing, replies, ticket_matching
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundState
 from buzon.mail.models import Direction, MessageReference
+from buzon.mail.verp import COPY_HEADER
 from buzon.tickets.models import Comment, EventType, Role, Status, Ticket, User, UserIdentity, Via
 from buzon.tickets.services import CommentInput, create_ticket, update_ticket
-from buzon_bounces import BounceRecord
+from buzon_bounces import BounceRecord, original_header
 from buzon_bounces import parse as parse_bounce
 
 
@@ -67,6 +68,7 @@ class Prepared:
     records: list[BounceRecord]
     automatic: str
     bodies: tuple[str, str]  # (visible text, sanitised HTML) of a person's message
+    returned_copy: str = ""  # the X-Buzon-Copy of the message a report returns
 
 
 def prepare(row: InboundMessage) -> Prepared:
@@ -76,7 +78,10 @@ def prepare(row: InboundMessage) -> Prepared:
         records = parse_bounce(raw)
     except Exception:  # the library promises not to raise; a bug must not cost the mail
         records = []
-    return Prepared(parsed, records, loops.automatic_reason(parsed, raw), _bodies(parsed))
+    returned_copy = original_header(raw, COPY_HEADER)[:200] if records else ""
+    return Prepared(
+        parsed, records, loops.automatic_reason(parsed, raw), _bodies(parsed), returned_copy
+    )
 
 
 def route(row: InboundMessage, prepared: Prepared | None = None) -> Outcome:
@@ -104,7 +109,7 @@ def route(row: InboundMessage, prepared: Prepared | None = None) -> Outcome:
         reports = []
 
     if reports:
-        return _bounce(row, parsed, reports, return_paths)
+        return _bounce(row, parsed, reports, return_paths, prepared.returned_copy)
     if loops.is_daemon(parsed, row.mail_from) and not automatic:
         return Outcome(
             InboundState.UNMATCHED,
@@ -162,8 +167,9 @@ def _bounce(
     parsed: parsing.Parsed,
     reports: list[BounceRecord],
     return_paths: list[str],
+    returned_copy: str = "",
 ) -> Outcome:
-    match = bounce_matching.match(row, reports, return_paths, parsed)
+    match = bounce_matching.match(row, reports, return_paths, parsed, returned_copy)
     kind = (
         InboundKind.COMPLAINT
         if all(r.reason == "feedback" for r in reports)
@@ -189,7 +195,7 @@ def _bounce(
         )
         lines.append(
             f"{delivery.email}: matched only by {how}, with no signed return path, no signed "
-            f"envelope id and no trusted reporter: {kept}"
+            f"envelope id, no copy id signed for this recipient and no trusted reporter: {kept}"
         )
     if match.unmatched:
         lines.append("not matched: " + ", ".join(match.unmatched))
