@@ -9,6 +9,7 @@ from django.core import mail
 
 from buzon.deliveries.models import Delivery
 from buzon.mail import esp
+from buzon.mail.verp import verify_copy_id
 from buzon.mail.worker import Worker, make_transport
 from buzon.tickets.models import Via
 from buzon.tickets.services import CommentInput, update_ticket
@@ -50,6 +51,7 @@ def test_each_delivery_is_one_esp_message_with_our_headers(esp_backend, ticket, 
     assert message.to == [last.email]
     assert message.extra_headers["Message-ID"] == f"<{last.email_notification.message_id}>"
     assert message.extra_headers["In-Reply-To"]
+    assert verify_copy_id(message.extra_headers["X-Buzon-Copy"], last.email) == last.return_token
     assert message.metadata == {"buzon_return_token": last.return_token}
     assert "Hola" in message.body and "Hola" in message.alternatives[0][0]
     assert last.provider_message_id == str(len(mail.outbox) - 1)

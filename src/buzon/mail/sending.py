@@ -9,10 +9,10 @@ For each delivery, in order:
    codes, and nothing is sent;
 5. otherwise one SMTP envelope from its signed return path to its address, carrying
    the stored message with this copy's signed `X-Buzon-Copy` header on top
-   (`mail.verp`): accepted → handed off; 5xx → failed with the answer, its reason and blame read by
-   `buzon_bounces.classify` (the blame decides suppression); 4xx or a dropped connection →
-   deferred with back-off (a drop before any answer is first retried once on a
-   fresh connection).
+   (`mail.verp`): accepted → handed off; 5xx → failed with the answer, its reason and
+   blame read by `buzon_bounces.classify` (the blame decides suppression); 4xx or a
+   dropped connection → deferred with back-off (a drop before any answer is first
+   retried once on a fresh connection).
 
 Hand-offs are recorded in small groups (group commit: at most FLUSH_MAX messages or
 FLUSH_SECONDS of sending), so a fast relay is not slowed by one database commit per

@@ -16,10 +16,10 @@ Order of the questions (docs/inbound.md, "Routing"):
    complaint (`buzon_bounces.parse` finds records other than "vacation"), sent by a
    mail system rather than forwarded by a person (`_from_a_reporter`)? Matched to
    deliveries (`bounce_matching`); an authentic one (signed return path, envelope
-   id or copy id, trusted reporter) is recorded through `deliveries.recording`, one that names a
-   delivery only by Message-ID or an unsigned envelope id is kept on it as an
-   unverified report that changes nothing; what matches nothing, or carries a forged
-   token, is kept as unmatched.
+   id or copy id, trusted reporter) is recorded through `deliveries.recording`, one
+   that names a delivery only by Message-ID, an unsigned envelope id or a copy id
+   signed for someone else is kept on it as an unverified report that changes
+   nothing; what matches nothing, or carries a forged token, is kept as unmatched.
 3. A return path, a mailer daemon or the null sender, but no readable report? Kept
    as unmatched (never a ticket: FreeScout's bounce loop).
 4. The loop guard: too many messages from this sender lately? Held.
