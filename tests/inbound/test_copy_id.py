@@ -4,7 +4,8 @@ A relay that rewrites the envelope sender (Gmail, Microsoft 365) sends its bounc
 the support address, not to the signed return path. Each copy Buzón sends carries its
 own `X-Buzon-Copy` id, signed for its recipient; the returned message keeps it, so such
 a bounce is still an authentic report about that one copy. A customer in Cc holds their
-own copy's id, which proves nothing about anyone else's.
+own copy's id, which proves nothing about anyone else's. Mail sent before copies
+carried an id, and any id that does not verify, leaves an unverified report.
 
 The copies are sent by the real worker over SMTP to a sink standing in for the relay;
 the bounces are written as Gmail writes them and delivered over SMTP to the real
@@ -213,6 +214,16 @@ def test_a_report_naming_several_recipients_fails_only_the_copy_it_returns(ticke
     assert states(ticket) == {ANA: "failed", CARLA: "handed_off", DIEGO: "handed_off"}
     (report,) = UnverifiedReport.objects.all()
     assert report.delivery_id == delivery(ticket, CARLA).pk
+
+
+def test_a_bounce_of_mail_sent_before_copy_ids_is_an_unverified_report(ticket, copies, inbound):
+    old_copy = copies[ANA].split(b"\r\n", 1)[1]  # as sent before copies carried an id
+    assert b"X-Buzon-Copy" not in old_copy
+    before = states(ticket)
+    row = send(inbound, gmail_dsn(old_copy, ANA))
+    assert row.outcome == "unverified_report" and "returned Message-ID" in row.detail
+    assert states(ticket) == before
+    assert UnverifiedReport.objects.get().delivery_id == delivery(ticket, ANA).pk
 
 
 @pytest.mark.skipif(not available(), reason=REASON)
