@@ -204,6 +204,12 @@ IMAP_BACKOFF_MAX = float(env("BUZON_IMAP_BACKOFF_MAX", "600"))
 # through that email service provider instead, configured by BUZON_ANYMAIL (JSON).
 OUTBOUND_BACKEND = env("BUZON_OUTBOUND_BACKEND", "smtp")
 ANYMAIL = json.loads(env("BUZON_ANYMAIL", "{}"))
+# Amazon SES through SNS (docs/inbound.md, "SES and SNS signatures"): every post's SNS
+# signature is checked against a certificate fetched from Amazon SNS's own addresses
+# (not a setting: tests point it at loopback); BUZON_SNS_TOPIC_ARNS, if set, lists the
+# only topics accepted.
+SNS_CERT_URL_PATTERN = r"https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[A-Za-z0-9._/-]+\.pem"
+SNS_TOPIC_ARNS = env_list("BUZON_SNS_TOPIC_ARNS")
 # How long a delivery is retried before it fails as expired, and the retry back-off:
 # the n-th retry waits RETRY_BASE * 2**(n-1) seconds (±10 %), at most RETRY_MAX.
 DELIVERY_LIFETIME = float(env("BUZON_DELIVERY_LIFETIME", str(5 * 24 * 3600)))

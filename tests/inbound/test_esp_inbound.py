@@ -28,12 +28,14 @@ BODY = "Gracias, con el reembolso queda resuelto."
 
 
 @pytest.fixture
-def anymail(settings):
+def anymail(settings, sns_signer):
+    """The ESPs' credentials; returns the SNS signer Amazon SES's posts need."""
     settings.ANYMAIL = {
         "WEBHOOK_SECRET": SECRET,
         "MAILGUN_WEBHOOK_SIGNING_KEY": MAILGUN_KEY,
         "BREVO_API_KEY": "xkeysib-test",  # anymail fetches attachments with it
     }
+    return sns_signer
 
 
 def auth(secret: str | None = SECRET) -> dict[str, str]:
@@ -213,7 +215,7 @@ def brevo(raw: bytes) -> dict:
     }
 
 
-def post(client, esp: str, raw: bytes, *, secret: str | None = SECRET, **variant):
+def post(client, esp: str, raw: bytes, *, secret: str | None = SECRET, signer=None, **variant):
     """POST the ESP's payload for this message, as the ESP would."""
     if esp == "mailgun":
         mime = variant.get("mime", False)
@@ -224,6 +226,7 @@ def post(client, esp: str, raw: bytes, *, secret: str | None = SECRET, **variant
         return client.post("/webhooks/esp/sendgrid/inbound/", data=data, **auth(secret))
     if esp == "amazon_ses":
         body, headers = ses(raw)
+        body = signer.sign(body) if signer else body
         return client.post(
             "/webhooks/esp/amazon_ses/inbound/", data=json.dumps(body),
             content_type="text/plain; charset=UTF-8", **headers, **auth(secret),
@@ -253,7 +256,7 @@ CASES = [
 def test_a_signed_inbound_post_becomes_a_comment_on_the_ticket(
     client, anymail, ticket, esp, variant
 ):
-    response = post(client, esp, the_reply(ticket), **variant)
+    response = post(client, esp, the_reply(ticket), signer=anymail, **variant)
     assert response.status_code == 200, response.content
     row = InboundMessage.objects.get()
     assert (row.source, row.state) == ("esp", "received")  # stored before the 200
@@ -271,7 +274,7 @@ def test_a_signed_inbound_post_becomes_a_comment_on_the_ticket(
 def test_an_unsigned_or_badly_signed_post_is_refused_and_stores_nothing(
     client, anymail, ticket, esp, secret
 ):
-    response = post(client, esp, the_reply(ticket), secret=secret)
+    response = post(client, esp, the_reply(ticket), secret=secret, signer=anymail)
     assert response.status_code in (400, 401)  # 401: SNS's challenge for credentials
     assert not InboundMessage.objects.exists()
 

@@ -22,8 +22,10 @@ MAILGUN_KEY = "key-mailgun-signing-0123456789"
 
 
 @pytest.fixture
-def anymail(settings):
+def anymail(settings, sns_signer):
+    """The ESPs' credentials; returns the SNS signer Amazon SES's posts need."""
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": MAILGUN_KEY}
+    return sns_signer
 
 
 @pytest.fixture
@@ -215,7 +217,7 @@ def brevo(delivery: Delivery, event: str = "hard_bounce") -> dict:
 
 def test_amazon_ses_bounce_via_sns(client, anymail, ana, ticket):
     body, headers = ses_bounce(ana)
-    assert post(client, "amazon_ses", body, **headers).status_code == 200
+    assert post(client, "amazon_ses", anymail.sign(body), **headers).status_code == 200
     ana.refresh_from_db()
     assert (ana.state, ana.failure_source) == ("failed", "webhook")
     assert (ana.reply_code, ana.enhanced_status, ana.reason, ana.hard) == (
@@ -227,7 +229,7 @@ def test_amazon_ses_bounce_via_sns(client, anymail, ana, ticket):
 
 def test_amazon_ses_complaint(client, anymail, ana):
     body, headers = ses_bounce(ana, "Complaint")
-    assert post(client, "amazon_ses", body, **headers).status_code == 200
+    assert post(client, "amazon_ses", anymail.sign(body, version="2"), **headers).status_code == 200
     ana.refresh_from_db()
     assert ana.state == "handed_off" and ana.events.filter(kind="complaint").exists()
     assert Suppression.objects.filter(address="ana@example.com", reason="feedback").exists()
@@ -317,7 +319,7 @@ def test_without_or_with_wrong_basic_auth_nothing_changes(client, anymail, ana, 
         "postmark": lambda: postmark(ana),
         "sendgrid": lambda: sendgrid(ana),
         "brevo": lambda: brevo(ana),
-        "amazon_ses": lambda: ses_bounce(ana)[0],
+        "amazon_ses": lambda: anymail.sign(ses_bounce(ana)[0]),
     }[esp]()
     headers = ses_bounce(ana)[1] if esp == "amazon_ses" else {}
     for secret in (None, "hook-user:wrong"):

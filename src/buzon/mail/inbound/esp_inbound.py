@@ -11,9 +11,8 @@ store as SMTP-received mail (source `esp`), then routed by the worker like any o
   whose authentication is not configured answers 404**; a post without the right
   credentials or signature gets anymail's 400 (401 for SNS's first try without
   credentials) and stores nothing. Brevo's also needs `BREVO_API_KEY` (anymail fetches
-  attachments through Brevo's API). Amazon SNS's own message signatures are not
-  verified (anymail does not; it would mean fetching Amazon's certificate): use a
-  long random WEBHOOK_SECRET over HTTPS.
+  attachments through Brevo's API). Amazon SES's posts must also carry a valid SNS
+  signature from an accepted topic (`sns`), checked before anymail reads them.
 - Each message (anymail's `inbound` signal, `on_inbound`) is stored with the envelope
   the ESP reported (sender, recipient; else the support address) before the view
   answers 200; a failure to store answers 500, so the ESP retries — the store's dedupe
@@ -33,7 +32,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.urls import URLPattern, URLResolver, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from buzon.mail.inbound import store
+from buzon.mail.inbound import sns, store
 from buzon.mail.inbound.models import InboundSource
 from buzon.mail.inbound.webhooks import authentication_configured
 
@@ -62,7 +61,7 @@ def _guard(view: Any, esp: str) -> Any:
                 "This inbound webhook is off: set WEBHOOK_SECRET (and the ESP's signing "
                 "key; for Brevo, BREVO_API_KEY) in BUZON_ANYMAIL."
             )
-        return view(request, *args, **kwargs)
+        return sns.refusal(request, esp) or view(request, *args, **kwargs)
 
     return guarded
 

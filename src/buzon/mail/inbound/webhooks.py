@@ -6,7 +6,8 @@ recording path as SMTP answers and DSNs (source `webhook`).
   SendGrid, Brevo, Mailjet, SparkPost, Postal and Resend (`ESPS`). Authentication is
   anymail's: HTTP basic auth with `WEBHOOK_SECRET` (in BUZON_ANYMAIL), plus the ESP's
   own signature where anymail checks one (Mailgun's signing key, Postal, Resend,
-  SendGrid's signed webhooks). **An endpoint whose authentication is not configured
+  SendGrid's signed webhooks; Amazon SNS's message signature, checked by `sns`
+  before anymail reads the post). **An endpoint whose authentication is not configured
   answers 404**: anymail alone would accept anyone, with a warning. A request that
   fails authentication gets anymail's 400 and changes nothing.
 - Events arrive through anymail's `tracking` signal (`on_tracking`), normalised. Each
@@ -43,6 +44,7 @@ from buzon.deliveries.recording import (
     record_delivered,
     record_failure,
 )
+from buzon.mail.inbound import sns
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundSource, InboundState
 from buzon.smtpcodes.parsing import STATUS_CODE, STATUS_RE
 from buzon_bounces import blame, classify
@@ -88,7 +90,7 @@ def _guard(view: Any, esp: str) -> Any:
                 "This webhook is off: set WEBHOOK_SECRET (and the ESP's signing key) "
                 "in BUZON_ANYMAIL."
             )
-        return view(request, *args, **kwargs)
+        return sns.refusal(request, esp) or view(request, *args, **kwargs)
 
     return guarded
 
