@@ -14,6 +14,9 @@ scripts/system-packages.sh || echo "!! could not install system packages; browse
 "$VENV/bin/mypy" -p buzon_bounces -p buzon.smtpcodes
 # Who may import whom (docs/architecture.md), as contracts in .importlinter.
 "$VENV/bin/lint-imports" --no-cache
+# Functions, methods, classes and properties nothing refers to (vulture, with an
+# allow-list of Django's entry points).
+"$VENV/bin/python" scripts/deadcode.py
 
 # The bounce library on its own: its test run (its own pytest settings, no Django), then
 # its wheel installed into a clean virtual environment, where Django is absent, reading
