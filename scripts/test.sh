@@ -12,6 +12,11 @@ scripts/system-packages.sh || echo "!! could not install system packages; browse
 "$VENV/bin/ruff" format --no-cache --check .
 # Types: strict for the two pure libraries ([tool.mypy] in pyproject.toml).
 "$VENV/bin/mypy" -p buzon_bounces -p buzon.smtpcodes
+# Who may import whom (docs/architecture.md), as contracts in .importlinter.
+"$VENV/bin/lint-imports" --no-cache
+# Functions, methods, classes and properties nothing refers to (vulture, with an
+# allow-list of Django's entry points).
+"$VENV/bin/python" scripts/deadcode.py
 
 # The bounce library on its own: its test run (its own pytest settings, no Django), then
 # its wheel installed into a clean virtual environment, where Django is absent, reading

@@ -18,6 +18,10 @@ CASES: list[tuple[str, list[tuple[int, int, int]]]] = [
     ("5.7.606 Access denied, banned sending IP", [(5, 7, 606)]),
     ("4.0.947 (a placeholder)", [(4, 0, 947)]),
     ("554 4.4.7 Message expired <421 4.4.2 Connection timed out>", [(4, 4, 7), (4, 4, 2)]),
+    # The code alone (an ESP's JSON field), and one at the end of a line.
+    ("5.1.1", [(5, 1, 1)]),
+    ("Status: 5.1.1\nAction: failed", [(5, 1, 1)]),
+    ("421-4.7.0 [192.0.2.1 15] Try again later", [(4, 7, 0)]),
     # Punctuation around the code.
     ("User unknown (5.1.1).", [(5, 1, 1)]),
     ("the code was 5.2.1.", [(5, 2, 1)]),
@@ -26,6 +30,9 @@ CASES: list[tuple[str, list[tuple[int, int, int]]]] = [
     ("'5.7.1'", [(5, 7, 1)]),
     ("x5.1.1", [(5, 1, 1)]),
     ("5.1.1, 5.2.2", [(5, 1, 1), (5, 2, 2)]),
+    ("5.1.1/5.1.2", [(5, 1, 1), (5, 1, 2)]),
+    ("Blocked (5.7.1)...", [(5, 7, 1)]),
+    ("user unknown 5.1.1.\n4.2.2 over quota", [(5, 1, 1), (4, 2, 2)]),
     # Leading zeros are read as numbers.
     ("5.01.001", [(5, 1, 1)]),
     # Not a code: part of a longer run of digits and dots.
@@ -35,10 +42,13 @@ CASES: list[tuple[str, list[tuple[int, int, int]]]] = [
     ("version 25.1.1", []),
     ("5.1.1234", []),
     ("1234.5.1.1", []),
+    ("15.1.1 and 5.1.1.1", []),
     # Not a code: wrong class, missing parts, too many digits.
     ("3.1.1 and 6.1.1 and 1.1.1", []),
     ("5.1. and 5..1 and .5.1.1", []),
     ("5.1234.1", []),
+    # The generic form of the reference ("X.1.1") names no code of a real answer.
+    ("X.1.1 and x.1.1", []),
     # Only ASCII digits are digits.
     ("5.\u0661.\u0661", []),
     ("\u0665.1.1", []),

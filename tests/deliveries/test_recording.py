@@ -15,10 +15,11 @@ from buzon.deliveries.recording import (
     record_delay,
     record_delivered,
     record_failure,
-    record_handoff,
+    record_handoffs,
 )
-from buzon.deliveries.suppression import active_suppression
+from buzon.deliveries.suppression import active_suppressions
 from buzon.rules.standard import FAILURE_TAG
+from buzon.smtpcodes import zendesk_status_by_id
 from buzon.tickets.models import AuditEvent, UserIdentity, Via
 from buzon.tickets.services import SYSTEM_EMAIL, CommentInput, update_ticket
 
@@ -84,7 +85,11 @@ def test_a_failure_records_the_codes_the_zendesk_status_and_the_history(ticket):
     assert (delivery.zendesk_status_id, delivery.zendesk_status_name) == (39, "USER_DOES_NOT_EXIST")
     assert delivery.zendesk_status_code == "550 5.1.1"
     assert delivery.next_attempt_at is None and delivery.attempts == 1
-    assert delivery.status_message("es").startswith("La dirección de correo no existe")
+    assert (
+        zendesk_status_by_id(delivery.zendesk_status_id)
+        .message("es")
+        .startswith("La dirección de correo no existe")
+    )
     event = delivery.events.get(kind="failed")
     assert (event.source, event.reply_code, event.enhanced_status) == ("smtp", 550, "5.1.1")
 
@@ -139,7 +144,7 @@ def test_a_hard_failure_makes_the_address_undeliverable_and_suppressed(ticket, r
     record_failure(deliveries(ticket)[0], unknown_user())
     identity = UserIdentity.objects.get(user=requester)
     assert (identity.deliverable_state, identity.undeliverable_count) == ("undeliverable", 1)
-    suppression = active_suppression(requester.email.upper())
+    suppression = active_suppressions([requester.email.upper()]).get(requester.email)
     assert suppression is not None
     assert (suppression.reason, suppression.reply_code, suppression.enhanced_status) == (
         "userunknown",
@@ -159,11 +164,11 @@ def test_ten_soft_failures_in_a_row_make_an_address_undeliverable(ticket, agent,
         record_failure(delivery, mailbox_full())
     identity = UserIdentity.objects.get(user=requester)
     assert (identity.deliverable_state, identity.undeliverable_count) == ("deliverable", 9)
-    assert active_suppression(requester.email) is None
+    assert requester.email not in active_suppressions([requester.email])
     record_failure(requester_deliveries[9], mailbox_full())
     identity.refresh_from_db()
     assert (identity.deliverable_state, identity.undeliverable_count) == ("undeliverable", 10)
-    assert active_suppression(requester.email).reason == "mailboxfull"
+    assert active_suppressions([requester.email])[requester.email].reason == "mailboxfull"
 
 
 def test_a_successful_hand_off_resets_the_count(ticket, agent, requester):
@@ -171,7 +176,7 @@ def test_a_successful_hand_off_resets_the_count(ticket, agent, requester):
     first, later = [d for d in deliveries(ticket) if d.email == requester.email]
     record_failure(first, mailbox_full())
     assert UserIdentity.objects.get(user=requester).undeliverable_count == 1
-    assert record_handoff(later, Reply(250, "2.0.0", "Ok: queued as ABC")) is True
+    assert record_handoffs([(later, Reply(250, "2.0.0", "Ok: queued as ABC"))]) == 1
     identity = UserIdentity.objects.get(user=requester)
     assert (identity.deliverable_state, identity.undeliverable_count) == ("deliverable", 0)
     later.refresh_from_db()
@@ -183,7 +188,7 @@ def test_a_successful_hand_off_resets_the_count(ticket, agent, requester):
 def test_a_delay_shows_as_deferred_not_failed_and_can_still_end_delivered_or_failed(ticket):
     delayed, bounced, _ = deliveries(ticket)
     for d in (delayed, bounced):
-        record_handoff(d, Reply(250, "2.0.0", "Ok"))
+        record_handoffs([(d, Reply(250, "2.0.0", "Ok"))])
     report = Delay(enhanced_status="4.4.1", diagnostic="No answer from host", dedupe_key="dsn:7")
     assert record_delay(delayed, report) is True
     assert record_delay(delayed, report) is False  # the same report again

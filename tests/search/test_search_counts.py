@@ -46,10 +46,10 @@ def test_search_results_count_with_the_bound(five_invoices, agent, monkeypatch):
     monkeypatch.setattr(search_results, "COUNT_LIMIT", 3)
     result = search("factura", user=agent)
     assert result.ticket_count >= 4
-    assert result.count_is_exact == (connection.vendor != "postgresql")
+    assert result.ticket_counted.exact == (connection.vendor != "postgresql")
     monkeypatch.setattr(search_results, "COUNT_LIMIT", 10)
     exact = search("factura", user=agent)
-    assert (exact.ticket_count, exact.count_is_exact) == (5, True)
+    assert (exact.ticket_count, exact.ticket_counted.exact) == (5, True)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")

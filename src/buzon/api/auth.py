@@ -26,7 +26,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 
-from buzon.api.errors import ApiError, forbidden, unauthorized
+from buzon.api.errors import ApiError, unauthorized
 from buzon.api.models import ApiToken
 from buzon.tickets.models import Role, User
 
@@ -116,13 +116,3 @@ def _check_csrf(request: HttpRequest) -> None:
     rejected = CsrfViewMiddleware(lambda r: None).process_view(request, lambda r: None, (), {})  # type: ignore[arg-type]
     if rejected is not None:
         raise ApiError(403, "Forbidden", "CSRF check failed: send the X-CSRFToken header")
-
-
-def require_agent(caller: Caller) -> None:
-    if not caller.is_agent:
-        raise forbidden("Only agents may use this endpoint")
-
-
-def require_admin(caller: Caller) -> None:
-    if not caller.is_admin:
-        raise forbidden("Only admins may use this endpoint")

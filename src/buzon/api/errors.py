@@ -77,12 +77,3 @@ def invalid_fields(errors: dict[str, list[str]]) -> ApiError:
 
 def conflict(description: str) -> ApiError:
     return ApiError(409, "UpdateConflict", description)
-
-
-def too_many_requests(retry_after: int) -> ApiError:
-    return ApiError(
-        429,
-        "TooManyRequests",
-        f"Rate limit exceeded; retry after {retry_after} seconds",
-        headers={"Retry-After": str(retry_after)},
-    )

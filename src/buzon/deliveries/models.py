@@ -17,7 +17,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from buzon.smtpcodes import zendesk_status_by_id
 from buzon.tickets.models import (
     AppendOnlyModel,
     Comment,
@@ -211,11 +210,6 @@ class Delivery(models.Model):
     @property
     def failed(self) -> bool:
         return self.state == DeliveryState.FAILED
-
-    def status_message(self, locale: str = "en") -> str:
-        """Our own explanation of the Zendesk delivery status, in English or Spanish."""
-        status = zendesk_status_by_id(self.zendesk_status_id) or zendesk_status_by_id(2)
-        return status.message(locale)
 
 
 class DeliveryEvent(AppendOnlyModel):

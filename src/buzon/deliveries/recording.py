@@ -12,7 +12,7 @@ call these functions; nothing else changes a delivery's outcome.
   SOFT_FAILURE_LIMIT in a row; our setup, our reputation, the content, the
   recipient's policy, transient trouble and unknown causes suppress nobody.
   Idempotent.
-- `record_handoff(s)`: the next hop accepted it (Zendesk's DELIVERED).
+- `record_handoffs`: the next hop accepted it (Zendesk's DELIVERED).
 - `record_deferral`: a temporary error; retried with back-off until the lifetime ends.
 - `record_delay`: a later hop reports a delay (DSN "delayed"): visible, not a failure.
 - `record_delivered`: a positive DSN or ESP webhook confirmed delivery.
@@ -300,11 +300,6 @@ def _audit_failure(
 
 
 # ---------------------------------------------------------------------------- success
-
-
-def record_handoff(delivery: Delivery, reply: Reply, *, claimed_by: str | None = None) -> bool:
-    """The next hop accepted this copy (Zendesk's DELIVERED). False if not applied."""
-    return record_handoffs([(delivery, reply)], claimed_by=claimed_by) == 1
 
 
 def record_handoffs(items: list[tuple[Delivery, Reply]], *, claimed_by: str | None = None) -> int:

@@ -17,7 +17,6 @@ says about one delivery, recorded — or, when the report is not authentic, kept
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,9 +34,9 @@ from buzon.deliveries.recording import (
 from buzon.tickets.models import User
 from buzon_bounces import BounceRecord
 from buzon_bounces.blame import blame_for
+from buzon_bounces.smtp import is_placeholder
 
 MAX_UNVERIFIED = 20
-_PLACEHOLDER = re.compile(r"^\d\.0\.9\d\d$")
 _FIELDS = {f.name for f in dataclasses.fields(BounceRecord)}
 
 
@@ -47,7 +46,8 @@ def dedupe_key(key: str, delivery: Delivery, record: BounceRecord) -> str:
 
 def status_of(record: BounceRecord) -> str:
     """The enhanced status, without the library's placeholders (5.0.9xx)."""
-    return "" if _PLACEHOLDER.match(record.status or "") else (record.status or "")
+    status = record.status or ""
+    return "" if is_placeholder(status) else status
 
 
 def code_of(record: BounceRecord) -> int | None:

@@ -18,14 +18,6 @@ from buzon.deliveries.models import Delivery, Suppression
 from buzon.tickets.models import DeliverableState, User, UserIdentity
 
 
-def active_suppression(address: str, now: datetime | None = None) -> Suppression | None:
-    """The suppression in force for an address, or None."""
-    now = now or timezone.now()
-    return Suppression.objects.filter(
-        address=address.strip().lower(), lifted_at__isnull=True, expires_at__gt=now
-    ).first()
-
-
 def active_suppressions(
     addresses: list[str], now: datetime | None = None
 ) -> dict[str, Suppression]:
@@ -110,7 +102,7 @@ def reset_identities(addresses: list[str]) -> int:
 def expire_suppressions(now: datetime | None = None) -> int:
     """Close the suppressions whose time is up and make their identities deliverable.
 
-    `active_suppression` already ignores expired rows; this keeps the identities'
+    `active_suppressions` already ignores expired rows; this keeps the identities'
     mirror true. Run by the worker's housekeeping. Returns how many expired.
     """
     now = now or timezone.now()

@@ -20,7 +20,7 @@ day; a "does not exist" for 10 minutes; a failed lookup for a minute, so a dead
 resolver costs one wait a minute, not one per form. The whole lookup is bounded by
 BUZON_DNS_ENTRY_TIMEOUT (2 s): a form that asks never waits longer, and goes on.
 
-`check_address(address)` adds the typo suggestion (`deliveries.typos`): it is what the
+`check_address(address)` adds the typo suggestion (`domains.typos`): it is what the
 workspace's address check endpoint returns, for any page where an address is typed.
 """
 
@@ -32,8 +32,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from buzon.deliveries.typos import suggest_address
 from buzon.domains.lookup import NXDOMAIN, Lookup, parse_resolvers, valid_domain
+from buzon.domains.typos import suggest_address
 
 ACCEPTS, IMPLICIT, NULL_MX, NO_MAIL_HOST, DOES_NOT_EXIST, UNKNOWN, NOT_LOOKED_UP = (
     "accepts",

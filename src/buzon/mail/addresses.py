@@ -48,14 +48,6 @@ def check_address(value: object) -> str:
     return address
 
 
-def is_valid_address(value: object) -> bool:
-    try:
-        check_address(value)
-    except InvalidAddress:
-        return False
-    return True
-
-
 def _ascii_domain(domain: str) -> str:
     if domain.startswith("["):
         raise InvalidAddress("addresses at IP literals are not supported")

@@ -124,10 +124,6 @@ class SearchResult:
     def count(self) -> int:
         return self.ticket_count + self.user_count
 
-    @property
-    def count_is_exact(self) -> bool:
-        return self.ticket_counted.exact and self.user_counted.exact
-
 
 def search(
     text: str,

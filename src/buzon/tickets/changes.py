@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
-
 from buzon.tickets.models import (
     Audit,
     AuditEvent,
@@ -274,19 +272,6 @@ def _apply_ccs(update: Update, name: str, user_ids: list[int], data: dict) -> No
         EventType.EMAIL_CC_CHANGE,
         data={**data, "previous_email_ccs": before, "current_email_ccs": after},
     )
-
-
-def add_tags(update: Update, tags: list[str], source: dict | None = None) -> bool:
-    """Add tags within an update; True when something was added (an event recorded)."""
-    before = set(current_tags(update.ticket))
-    if set(tags) <= before:
-        return False
-    apply_fields(update, {"additional_tags": tags}, source)
-    return True
-
-
-def users_by_ids(ids: list[int]) -> list[User]:
-    return list(User.objects.filter(Q(pk__in=ids)).order_by("pk"))
 
 
 def agents() -> list[User]:

@@ -133,10 +133,6 @@ class DeliverySummary:
         return tuple(r for r in self.recipients if r.pending)
 
     @property
-    def has_problem(self) -> bool:
-        return self.variant != NONE_FAILED or bool(self.deferred)
-
-    @property
     def single_failure(self) -> RecipientStatus | None:
         """The failed recipient when exactly one recipient exists and it failed."""
         return self.failed[0] if self.variant == ONE_FAILED else None
@@ -145,11 +141,6 @@ class DeliverySummary:
     def blames(self) -> tuple[str, ...]:
         """Who must act, once per distinct blame among the failed, in their order."""
         return tuple(dict.fromkeys(who_acts(r) for r in self.failed))
-
-    @property
-    def failure_kinds(self) -> int:
-        """How many different failures (reason + codes) there are among the failed."""
-        return len({(r.reason, r.codes) for r in self.failed})
 
 
 def merge_recipients(recipients: Iterable[RecipientStatus]) -> tuple[RecipientStatus, ...]:

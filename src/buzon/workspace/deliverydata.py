@@ -170,6 +170,13 @@ def accept_unverified_report(ticket_id: int, report_id: int, by: User) -> str | 
     return reports.accept(report, by=by)
 
 
+def lift_suppression(address: str, by: User) -> bool:
+    """An agent lets Buzón mail an address again: the suppression in force (if any)
+    is lifted in their name and the address's identities become deliverable. True
+    when a suppression was in force."""
+    return suppression.lift_suppression(address, by)
+
+
 def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
     """For each address we should not send to now: why ("undeliverable" or "suppressed")."""
     addresses = [a for a in addresses if a]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from buzon.deliveries.suppression import lift_suppression
 from buzon.tickets.models import DeliverableState, User, UserIdentity, normalize_email
+from buzon.workspace import deliverydata
 
 
 class IdentityError(ValueError):
@@ -65,7 +65,7 @@ def make_primary(identity: UserIdentity) -> None:
 def mark_deliverable(identity: UserIdentity, by: User) -> bool:
     """Lift the suppression (if any) and mark the address deliverable again."""
     with transaction.atomic():
-        lifted = lift_suppression(identity.value, by)
+        lifted = deliverydata.lift_suppression(identity.value, by)
         changed = UserIdentity.objects.filter(pk=identity.pk).update(
             deliverable_state=DeliverableState.DELIVERABLE, undeliverable_count=0
         )

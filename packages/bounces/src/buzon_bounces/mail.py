@@ -113,9 +113,6 @@ class Mail:
     def leaves(self) -> list[mime.Part]:
         return [p for p in self.parts if not p.children and not p.is_multipart]
 
-    def parts_of_type(self, *types: str) -> list[mime.Part]:
-        return [p for p in self.parts if p.content_type in types]
-
     @_once
     def report_type(self) -> str:
         if self.top.content_type == "multipart/report":

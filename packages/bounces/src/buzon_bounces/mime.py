@@ -168,10 +168,6 @@ class Part:
                 return _find_header(self._head, name)
         return self.header(name)
 
-    def header_all(self, name: str) -> list[str]:
-        name = name.lower()
-        return [value for key, value in self.headers if key == name]
-
     @property
     def is_multipart(self) -> bool:
         return self.content_type.startswith("multipart/")

@@ -139,15 +139,6 @@ def _find_status(text: str) -> str:
     return ""
 
 
-def find_statuses(text: str) -> list[str]:
-    found = []
-    for match in STATUS_RE.finditer(text[:8000]):
-        klass, subject, detail = match.groups()
-        if int(subject) <= 7:
-            found.append(f"{klass}.{int(subject)}.{int(detail)}")
-    return found
-
-
 def reply_code_before(text: str, status: str) -> str:
     """The reply code quoted right before `status` ("421 4.4.2" gives "421"), or "" when
     none of the same class is."""
@@ -240,10 +231,6 @@ def _continuation_re(reply_code: str) -> re.Pattern[str]:
         found = re.compile(rf"\s{reply_code}(?:[ -][245]\.\d{{1,3}}\.\d{{1,3}})?(?:-|\s+|$)")
         _CONTINUATION[reply_code] = found
     return found
-
-
-def status_class(status: str) -> str:
-    return status[:1] if status[:1] in ("2", "4", "5") else ""
 
 
 def is_placeholder(status: str) -> bool:

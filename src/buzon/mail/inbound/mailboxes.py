@@ -340,8 +340,3 @@ def configured() -> list[tuple[Mailbox, MailboxConfig | None, str]]:
 
 def any_configured() -> bool:
     return bool(settings.IMAP_MAILBOXES) or Mailbox.objects.filter(enabled=True).exists()
-
-
-def connection_problems() -> list[Mailbox]:
-    """Enabled mailboxes whose last connection failed (for the delivery health page)."""
-    return list(Mailbox.objects.filter(enabled=True, health__in=[Health.FAILING, Health.STOPPED]))

@@ -8,7 +8,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from buzon.deliveries.typos import suggest_address, suggest_domain
+from buzon.domains.typos import suggest_address, suggest_domain
 from buzon.smtpcodes import explain
 from buzon.workspace import labels
 from buzon.workspace.delivery_summary import RecipientStatus, advice_for, shows_warning_icon

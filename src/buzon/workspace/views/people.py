@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from buzon.deliveries.typos import suggest_address
 from buzon.domains.recipients import domain_verdict
+from buzon.domains.typos import suggest_address
 from buzon.tickets.models import DeliverableState, Ticket, User, UserIdentity
 from buzon.workspace import deliverydata, identities
 from buzon.workspace.access import agent_required

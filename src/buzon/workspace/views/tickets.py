@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from buzon.deliveries.typos import suggest_address
+from buzon.domains.typos import suggest_address
 from buzon.rules.models import Trigger
 from buzon.tickets.changes import TicketChangeError
 from buzon.tickets.models import (

@@ -53,8 +53,6 @@ REASONS: tuple[str, ...] = (
 )
 RULES: dict[str, Rule] = {name: import_module(f"{__name__}.{name}").RULE for name in REASONS}
 
-# Reasons that mean "this address will never work": the hard bounces.
-HARD_REASONS = frozenset({"userunknown", "hostunknown", "hasmoved"})
 
 # What an enhanced status code says by itself (RFC 3463 and its successors).
 STATUS_REASON: dict[str, str] = {
@@ -283,10 +281,6 @@ TEXT_ORDER = (
     "norelaying",
     "syntaxerror",
 )
-
-
-def status_reason(status: str) -> str:
-    return STATUS_REASON.get(status, "")
 
 
 def match_text(text: str, order: tuple[str, ...] = TEXT_ORDER) -> str:
@@ -547,15 +541,6 @@ def decide(
     if "vacation" in text or RULES["vacation"].matches(text):
         return "vacation"
     return "onhold" if text.strip() else "undefined"
-
-
-def is_hard(reason: str, status: str, reply_code: str) -> bool:
-    """Hard bounces are the ones where retrying the same address is pointless."""
-    if reason in HARD_REASONS:
-        return True
-    if reason == "notaccept":
-        return status.startswith("5") or reply_code.startswith("5")
-    return False
 
 
 # Placeholder statuses for reports that carry no real code, one per reason, as Sisimai

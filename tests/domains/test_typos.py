@@ -2,7 +2,7 @@
 
 import pytest
 
-from buzon.deliveries.typos import edit_distance, suggest_address, suggest_domain
+from buzon.domains.typos import edit_distance, suggest_address, suggest_domain
 
 
 @pytest.mark.parametrize(

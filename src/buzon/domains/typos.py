@@ -8,8 +8,9 @@ top-level domains (".con" → ".com"). A domain that is itself a known provider 
 never "corrected", and short provider names only match at distance one, so that
 real small domains are not flagged.
 
-The workspace uses it to advise agents (under a failed delivery, on the profile and
-in the composer); it has no state, so any other part may use it too.
+`domains.recipients` adds it to the check of an address an agent types, and the
+workspace shows it under a failed delivery, on the profile and in the composer; it
+has no state, so any other part may use it too.
 """
 
 from __future__ import annotations
