@@ -74,6 +74,8 @@ def clean(text: str) -> str:
 def find_all(text: str) -> list[str]:
     """Every address in `text`, cleaned, in order, without duplicates."""
     seen: dict[str, None] = {}
+    if "@" not in text:
+        return []  # every address has one
     for match in FIND_RE.finditer(text):
         value = clean(match.group(0))
         if value and value.lower() not in seen:
@@ -82,6 +84,8 @@ def find_all(text: str) -> list[str]:
 
 
 def find_first(text: str) -> str:
+    if "@" not in text:
+        return ""  # every address has one
     for match in FIND_RE.finditer(text):
         value = clean(match.group(0))
         if value:

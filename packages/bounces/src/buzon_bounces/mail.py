@@ -32,13 +32,17 @@ _MARKER_ALONE = (
 )
 # Matched against the text with a newline put in front: every match starts with a
 # newline (where a line starts), which the regex engine finds quickly.
-_ORIGINAL_MARKERS = re.compile(
-    r"(?i)\n(?:[ \t>]*)(?:-+ ?(?:"
+_MARKERS = (
+    r"\n(?:[ \t>]*)(?:-+ ?(?:"
     + "|".join(_MARKER_AFTER_DASHES)
     + ")|"
     + "|".join(_MARKER_ALONE)
     + ")"
 )
+_ORIGINAL_MARKERS = re.compile("(?i)" + _MARKERS)
+# The same for ASCII text lower-cased (the patterns are in lower case): without
+# IGNORECASE the engine skips the alternatives that cannot start where it is.
+_ORIGINAL_MARKERS_LOWERED = re.compile(_MARKERS)
 _HTML_TAG_RE = re.compile(r"<[^<>]{0,2000}>")
 _HTML_ENTITY = {"&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}
 
@@ -163,7 +167,11 @@ class Mail:
     @_once
     def _original_marker(self) -> tuple[int, int] | None:
         """Where the first marker line of a returned copy starts and ends in `body`."""
-        match = _ORIGINAL_MARKERS.search("\n" + self.body)
+        text = "\n" + self.body
+        if text.isascii():
+            match = _ORIGINAL_MARKERS_LOWERED.search(text.lower())
+        else:
+            match = _ORIGINAL_MARKERS.search(text)
         return (match.start(), match.end() - 1) if match else None
 
     @_once

@@ -77,12 +77,6 @@ _COMMAND_LEAD_RE = re.compile(
     r"(?:the\s+)?(?:end of\s+)?$"
 )
 _COMMAND_NORMAL = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "HELO": "EHLO", "BDAT": "DATA"}
-# A lead-in and a command word together: text without one has no command after a
-# lead-in (a cheap test before trying each command word's own lead-in).
-_COMMAND_AFTER_LEAD_RE = re.compile(
-    r"(?:after|in reply to|response to|following|for|to|in|error|at)\s+"
-    r"(?:the\s+)?(?:end of\s+)?(?:rcpt to|rcpt|mail from|mail|data|ehlo|helo|starttls|auth|bdat)\b"
-)
 
 
 _STATUS_AFTER_REPLY_RE = re.compile(
@@ -187,11 +181,10 @@ def find_command(text: str) -> str:
 
 def _find_command(text: str) -> str:
     head = text[:4000].lower()
-    if _COMMAND_AFTER_LEAD_RE.search(head):
-        for match in _COMMAND_WORD_RE.finditer(head):
-            if _COMMAND_LEAD_RE.search(head, max(0, match.start() - 30), match.start() + 1):
-                word = match.group(1).upper()
-                return _COMMAND_NORMAL.get(word, word)
+    for match in _COMMAND_WORD_RE.finditer(head):
+        if _COMMAND_LEAD_RE.search(head, max(0, match.start() - 30), match.start() + 1):
+            word = match.group(1).upper()
+            return _COMMAND_NORMAL.get(word, word)
     for name, words, phrases, patterns in _COMMAND_PATTERNS:
         for word in words:
             if word in head:

@@ -30,8 +30,15 @@ class Fact:
 
 
 _SPACES_RE = re.compile(r"[ \t]+")
-_HOST_IN_DIAG_RE = re.compile(
-    r"(?i)(?:\bhost|\bby|\bfrom|\bserver|\bat|\bto):?\s+\[?([a-z0-9][a-z0-9.\-]{1,200}\.[a-z]{2,24})\.?\]?(?:\s*\[|\s*\(|:|\s+said|\s+refused|\s+responded)"
+_HOST_AFTER = (
+    r":?\s+\[?([a-z0-9][a-z0-9.\-]{1,200}\.[a-z]{2,24})\.?\]?"
+    r"(?:\s*\[|\s*\(|:|\s+said|\s+refused|\s+responded)"
+)
+_HOST_IN_DIAG_RE = re.compile(r"(?i)(?:\bhost|\bby|\bfrom|\bserver|\bat|\bto)" + _HOST_AFTER)
+# The same for ASCII text lower-cased, each word's boundary checked after its first
+# letter (so that the engine can skip to the letters a match starts with).
+_HOST_IN_LOWERED_RE = re.compile(
+    r"(?:h(?<!\wh)ost|b(?<!\wb)y|f(?<!\wf)rom|s(?<!\ws)erver|a(?<!\wa)t|t(?<!\wt)o)" + _HOST_AFTER
 )
 
 
@@ -50,7 +57,11 @@ def squash(text: str) -> str:
 
 
 def remote_host_in(text: str) -> str:
-    match = _HOST_IN_DIAG_RE.search(text[:2000])
+    head = text[:2000]
+    if head.isascii():
+        match = _HOST_IN_LOWERED_RE.search(head.lower())
+    else:
+        match = _HOST_IN_DIAG_RE.search(head)
     return match.group(1).lower().rstrip(".") if match else ""
 
 

@@ -10,17 +10,21 @@ class Rule:
     """Phrases (lower-case substrings) and patterns (regexes) that signal one reason.
 
     Plain phrases are tried first because a substring test is far cheaper than a regex.
-    The answers for the last few texts are remembered: deciding one failure asks the
-    same table about the same text several times.
+    They are grouped under anchors, words each phrase of the group contains: a text
+    without the anchor cannot contain any phrase of its group, which is then skipped
+    (most texts hold none of a table's few anchors). The answers for the last few texts
+    are remembered: deciding one failure asks the same table about the same text
+    several times.
     """
 
-    __slots__ = ("_recent", "name", "patterns", "phrases")
+    __slots__ = ("_anchored", "_recent", "name", "patterns", "phrases")
 
     def __init__(
         self, name: str, phrases: Sequence[str] = (), patterns: Sequence[str] = ()
     ) -> None:
         self.name = name
         self.phrases = tuple(phrases)
+        self._anchored = _anchor(self.phrases)
         self.patterns = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         self._recent: dict[str, bool] = {}
 
@@ -37,10 +41,42 @@ class Rule:
         return found
 
     def _search(self, text: str) -> bool:
-        for phrase in self.phrases:
-            if phrase in text:
-                return True
+        for anchor, phrases in self._anchored:
+            if anchor in text:
+                if not phrases:
+                    return True  # the anchor is a phrase of its own
+                for phrase in phrases:
+                    if phrase in text:
+                        return True
         return self.patterns is not None and self.patterns.search(text) is not None
+
+
+def _anchor(phrases: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(anchor, the phrases that contain it) pairs covering every phrase, few anchors.
+
+    An anchor is a word of at least 4 characters of its phrases (or a whole phrase that
+    has none): the word found in most phrases not yet covered is taken first. The
+    phrases of an anchor that is itself a phrase are dropped (the anchor matching is
+    enough).
+    """
+    uncovered = list(dict.fromkeys(phrases))
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    while uncovered:
+        counts: dict[str, int] = {}
+        for phrase in uncovered:
+            for word in set(phrase.split()):
+                if len(word) >= 4:
+                    counts[word] = counts.get(word, 0) + sum(
+                        1 for other in uncovered if word in other
+                    )
+        if counts:
+            anchor = max(counts, key=lambda word: (counts[word], len(word), word))
+        else:
+            anchor = uncovered[0]
+        covered = tuple(phrase for phrase in uncovered if anchor in phrase)
+        uncovered = [phrase for phrase in uncovered if anchor not in phrase]
+        groups.append((anchor, () if anchor in covered else covered))
+    return tuple(groups)
 
 
 # How many texts each table remembers its answer for (a bounded memory: the tables are
