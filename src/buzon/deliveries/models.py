@@ -12,12 +12,15 @@ contract: see docs/outbound.md for what each state and field means.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from buzon.smtpcodes import zendesk_status_by_id
+from buzon.smtpcodes.zendesk import zendesk_status_of
 from buzon.tickets.models import (
     AppendOnlyModel,
     Comment,
@@ -214,7 +217,7 @@ class Delivery(models.Model):
 
     def status_message(self, locale: str = "en") -> str:
         """Our own explanation of the Zendesk delivery status, in English or Spanish."""
-        status = zendesk_status_by_id(self.zendesk_status_id) or zendesk_status_by_id(2)
+        status = zendesk_status_by_id(self.zendesk_status_id) or zendesk_status_of(2)
         return status.message(locale)
 
 
@@ -296,8 +299,8 @@ class UnverifiedReport(models.Model):
         return " ".join(str(c) for c in (self.reply_code, self.enhanced_status) if c)
 
 
-def _suppression_expiry():
-    return timezone.now() + timezone.timedelta(days=settings.SUPPRESSION_DAYS)
+def _suppression_expiry() -> datetime:
+    return timezone.now() + timedelta(days=settings.SUPPRESSION_DAYS)
 
 
 class Suppression(models.Model):
