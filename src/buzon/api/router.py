@@ -83,7 +83,7 @@ class Call:
 
     request: HttpRequest
     caller: Caller
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] = field(default_factory=dict)  # the parsed body, if it has one
 
     @property
     def user(self) -> Any:
@@ -239,6 +239,7 @@ def _dispatcher(endpoints: list[Endpoint]) -> Callable[..., HttpResponse]:
 def serve(endpoint: Endpoint, request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponse:
     allowance = None
     try:
+        # A public endpoint has no caller and its view reads none; the others get theirs below.
         call = Call(request=request, caller=None)  # type: ignore[arg-type]
         if endpoint.access != "public":
             call.caller = authenticate(request)
@@ -324,6 +325,7 @@ def page_of(key: str, item: Any, name: str) -> Any:
     if name not in _page_types:
         from buzon.api.types import CursorLinks, CursorMeta
 
+        # Built at run time for the schema only; mypy reads no TypedDict made from variables.
         _page_types[name] = TypedDict(  # type: ignore[operator]
             name,
             {

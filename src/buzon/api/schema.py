@@ -121,7 +121,7 @@ class SchemaBuilder:
             return {"type": "array", "items": self.schema(item)}
         if origin is dict:
             _, value = get_args(tp) or (str, Any)
-            schema: dict[str, Any] = {"type": "object"}
+            schema = {"type": "object"}
             if value is not Any:
                 schema["additionalProperties"] = self.schema(value)
             return schema

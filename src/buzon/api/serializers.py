@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast, overload
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 
@@ -31,6 +31,10 @@ ZENDESK_LOCALE_IDS = {"en": 1, "es": 2}
 LOCALE_NAMES = {"en": "en-US", "es": "es"}
 
 
+@overload
+def stamp(value: datetime) -> str: ...
+@overload
+def stamp(value: datetime | None) -> str | None: ...
 def stamp(value: datetime | None) -> str | None:
     """Zendesk's timestamps: UTC, whole seconds, `Z`."""
     if value is None:
@@ -95,12 +99,13 @@ def ticket_json(call: Call, ticket: Ticket, extras: TicketExtras | None = None) 
         "via": via_json(ticket.via),
         "created_at": stamp(ticket.created_at),
         "updated_at": stamp(ticket.updated_at),
-        "type": ticket.type or None,
+        # The model's choices are these literals; its fields are typed as plain str.
+        "type": cast(t.TicketTypeName | None, ticket.type or None),
         "subject": ticket.subject,
         "raw_subject": ticket.subject,
         "description": ticket.description,
-        "priority": ticket.priority or None,
-        "status": ticket.status,
+        "priority": cast(t.TicketPriority | None, ticket.priority or None),
+        "status": cast(t.TicketStatus, ticket.status),
         "recipient": None,
         "requester_id": ticket.requester_id,
         "submitter_id": ticket.submitter_id,
@@ -125,7 +130,7 @@ def ticket_json(call: Call, ticket: Ticket, extras: TicketExtras | None = None) 
         "allow_attachments": True,
         "from_messaging_channel": False,
         "encoded_id": ticket.encoded_id,
-    }  # type: ignore[typeddict-item]
+    }
 
 
 def comment_queryset(comments: QuerySet[Comment]) -> QuerySet[Comment]:
@@ -147,7 +152,7 @@ def comment_json(comment: Comment) -> t.Comment:
         "via": via_json(comment.via),
         "metadata": {"system": {}, "custom": dict(comment.metadata or {})},
         "created_at": stamp(comment.created_at),
-    }  # type: ignore[typeddict-item]
+    }
 
 
 def audit_queryset(
@@ -171,7 +176,7 @@ def audit_json(audit: Audit) -> t.Audit:
         "metadata": {"system": {}, "custom": dict(audit.metadata or {})},
         "via": via_json(audit.via),
         "events": [event_json(event) for event in audit.events.all()],
-    }  # type: ignore[typeddict-item]
+    }
 
 
 def event_json(event: AuditEvent) -> t.AuditEvent:
@@ -198,7 +203,8 @@ def event_json(event: AuditEvent) -> t.AuditEvent:
         body = {**data, "id": event.pk, "type": event.type}
     if isinstance(source, dict) and "channel" in source:
         body["via"] = via_json(source["channel"], source.get("source"))
-    return body  # type: ignore[return-value]
+    # Built key by key for the event's type: the shape t.AuditEvent describes.
+    return cast(t.AuditEvent, body)
 
 
 # -------------------------------------------------------------------------- users
@@ -225,7 +231,7 @@ def user_json(call: Call, user: User) -> t.User:
         "locale_id": ZENDESK_LOCALE_IDS.get(user.locale, 1),
         "locale": LOCALE_NAMES.get(user.locale, user.locale),
         "organization_id": user.organization_id,
-        "role": user.role,
+        "role": cast(t.UserRole, user.role),  # the field's choices are these literals
         "verified": bool(getattr(user, "any_verified", False)),
         "external_id": None,
         "tags": [],
@@ -244,7 +250,7 @@ def user_json(call: Call, user: User) -> t.User:
         "suspended": False,
         "default_group_id": None,
         "user_fields": {},
-    }  # type: ignore[typeddict-item]
+    }
 
 
 def identity_json(call: Call, identity: UserIdentity) -> t.Identity:
@@ -260,7 +266,7 @@ def identity_json(call: Call, identity: UserIdentity) -> t.Identity:
         "undeliverable_count": identity.undeliverable_count,
         "created_at": stamp(identity.created_at),
         "updated_at": stamp(identity.updated_at),
-    }  # type: ignore[typeddict-item]
+    }
 
 
 # -------------------------------------------------------------------------- rules
@@ -293,7 +299,7 @@ def view_json(call: Call, view: View) -> t.View:
         },
         "created_at": stamp(view.created_at),
         "updated_at": stamp(view.updated_at),
-    }  # type: ignore[typeddict-item]
+    }
 
 
 def trigger_json(call: Call, trigger: Trigger) -> t.Trigger:
@@ -311,4 +317,4 @@ def trigger_json(call: Call, trigger: Trigger) -> t.Trigger:
         "actions": list(trigger.actions or []),
         "created_at": stamp(trigger.created_at),
         "updated_at": stamp(trigger.updated_at),
-    }  # type: ignore[typeddict-item]
+    }

@@ -5,16 +5,19 @@ Everyone manages their own tokens; admins see and can revoke everyone's.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from buzon.api.models import ApiToken
+from buzon.tickets.models import User
 
 
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = cast(User, request.user)  # login_required lets in signed-in users only
     show_all = user.is_staff
     visible = ApiToken.objects.select_related("user")
     if not show_all:

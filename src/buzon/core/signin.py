@@ -72,8 +72,9 @@ class DatabaseHandler(AxesDatabaseHandler):
     def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
         parameters = get_client_parameters(
             get_client_username(request, credentials),
-            request.axes_ip_address,
-            request.axes_user_agent,
+            # Both set on the request by axes' middleware, which django-stubs cannot know.
+            request.axes_ip_address,  # type: ignore[attr-defined]
+            request.axes_user_agent,  # type: ignore[attr-defined]
             request,
             credentials,
         )

@@ -7,6 +7,8 @@ addresses are suppressed.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -20,11 +22,12 @@ from buzon.deliveries.models import (
 )
 from buzon.deliveries.suppression import lift_suppression
 from buzon.tickets.admin import ReadOnlyAdmin, ReadOnlyInline
+from buzon.tickets.models import User
 
 
 class DeliveryEventInline(ReadOnlyInline):
     model = DeliveryEvent
-    fields = ["at", "kind", "source", "reply_code", "enhanced_status", "text"]
+    fields = ("at", "kind", "source", "reply_code", "enhanced_status", "text")
     readonly_fields = fields
 
 
@@ -47,7 +50,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 class DeliveryInline(ReadOnlyInline):
     model = Delivery
-    fields = ["email", "kind", "state", "reply_code", "enhanced_status", "reason", "diagnostic"]
+    fields = ("email", "kind", "state", "reply_code", "enhanced_status", "reason", "diagnostic")
     readonly_fields = fields
     show_change_link = True
 
@@ -79,7 +82,8 @@ class SuppressionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Lift the suppression (mail these addresses again)")
     def lift(self, request: HttpRequest, queryset: QuerySet[Suppression]) -> None:
-        lifted = sum(lift_suppression(s.address, by=request.user) for s in queryset)
+        by = cast(User, request.user)  # the admin site lets in signed-in staff only
+        lifted = sum(lift_suppression(s.address, by=by) for s in queryset)
         self.message_user(request, f"{lifted} suppression(s) lifted.", messages.SUCCESS)
 
 

@@ -12,6 +12,8 @@ contract: see docs/outbound.md for what each state and field means.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -290,8 +292,8 @@ class UnverifiedReport(models.Model):
         return " ".join(str(c) for c in (self.reply_code, self.enhanced_status) if c)
 
 
-def _suppression_expiry():
-    return timezone.now() + timezone.timedelta(days=settings.SUPPRESSION_DAYS)
+def _suppression_expiry() -> datetime:
+    return timezone.now() + timedelta(days=settings.SUPPRESSION_DAYS)
 
 
 class Suppression(models.Model):

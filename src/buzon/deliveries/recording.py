@@ -44,13 +44,14 @@ from buzon.deliveries.models import (
 )
 from buzon.deliveries.suppression import suppress
 from buzon.rules.standard import FAILURE_TAG
-from buzon.smtpcodes import ZendeskStatus, zendesk_status, zendesk_status_by_id
+from buzon.smtpcodes import ZendeskStatus, zendesk_status
+from buzon.smtpcodes.zendesk import zendesk_status_of
 from buzon.tickets.models import DeliverableState, EventType, Notification, User, UserIdentity
 from buzon.tickets.services import EventInput, system_user, update_ticket
 from buzon_bounces import classify
 from buzon_bounces.blame import ADDRESS, MAILBOX, TRANSIENT, UNKNOWN, blame_for
 
-DELIVERED = zendesk_status_by_id(5)
+DELIVERED = zendesk_status_of(5)
 
 log = logging.getLogger("buzon.deliveries")
 
@@ -207,15 +208,16 @@ def _status_for(failure: Failure) -> ZendeskStatus:
     if failure.source == FailureSource.INVALID and not (
         failure.reply_code or failure.enhanced_status
     ):
-        return zendesk_status_by_id(1)  # UNRECOGNIZED_INTERNAL_ERROR: our own fault
+        return zendesk_status_of(1)  # UNRECOGNIZED_INTERNAL_ERROR: our own fault
     return zendesk_status(failure.reply_code, failure.enhanced_status)
 
 
 def _event_kind(source: str) -> str:
-    return {
+    kinds: dict[str, str] = {
         FailureSource.SUPPRESSED: EventKind.SUPPRESSED,
         FailureSource.EXPIRED: EventKind.EXPIRED,
-    }.get(source, EventKind.FAILED)
+    }
+    return kinds.get(source, EventKind.FAILED)
 
 
 def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:

@@ -17,6 +17,8 @@ says about one delivery, recorded — or, when the report is not authentic, kept
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -180,10 +182,12 @@ def record_from(report: UnverifiedReport) -> BounceRecord:
     """The report record as it was read (fields a later library version added are
     left at their defaults, unknown ones dropped)."""
     data = {k: v for k, v in (report.record or {}).items() if k in _FIELDS}
-    defaults = {f.name: "" for f in dataclasses.fields(BounceRecord) if f.type in ("str", str)}
+    defaults: dict[str, Any] = {
+        f.name: "" for f in dataclasses.fields(BounceRecord) if f.type in ("str", str)
+    }
     defaults["hard"] = False
     return BounceRecord(**{**defaults, **data})
 
 
-def _fields(record: BounceRecord):
+def _fields(record: BounceRecord) -> Iterator[tuple[str, Any]]:
     return ((f.name, getattr(record, f.name)) for f in dataclasses.fields(record))

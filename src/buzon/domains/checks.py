@@ -121,8 +121,8 @@ class CheckResult:
             id=data["id"],
             status=data["status"],
             subject=data.get("subject", ""),
-            summary=tuple(data["summary"]),  # type: ignore[arg-type]
-            details=[tuple(d) for d in data.get("details", [])],  # type: ignore[misc]
+            summary=tuple(data["summary"]),
+            details=[tuple(d) for d in data.get("details", [])],
             records=[Record.from_dict(r) for r in data.get("records", [])],
             trace=list(data.get("trace", [])),
         )
@@ -222,7 +222,8 @@ def check_mx(lookup: Lookup, domain: str, check_id: str, mail_host: str = "") ->
                 [msg(why)],
                 suggestion,
             )
-        reachable, unreachable = [], []
+        reachable: list[str] = []
+        unreachable: list[str] = []
         for host in hosts:
             if not host:
                 continue

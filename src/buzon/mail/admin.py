@@ -30,12 +30,12 @@ class InboundMessageAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     raw_id_fields = ["ticket", "comment"]
     actions = ["replay_selected"]
-    fields = [
+    fields = (
         "received_at", "source", "peer", "mail_from", "rcpt_tos", "size", "sha256",
         "message_id", "state", "attempts", "claimed_by", "lease_expires_at", "processed_at",
         "kind", "outcome", "detail", "error", "sender", "subject", "ticket", "comment",
         "delivery_ids", "download", "preview",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -23,6 +23,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from buzon.deliveries.models import FailureSource
 from buzon.deliveries.recording import Reply, clean_text
@@ -42,7 +43,7 @@ class EspRelay:
 
     def __init__(self, backend: str) -> None:
         self.backend = backend
-        self.connection = None
+        self.connection: BaseEmailBackend | None = None
         self.esp_name = backend
 
     def open(self) -> None:
@@ -147,5 +148,6 @@ def _django_message(
     )
     if html_part is not None:
         email.attach_alternative(html_part.get_content(), "text/html")
+    # anymail reads this attribute, which Django's EmailMessage does not declare.
     email.metadata = {"buzon_return_token": envid}  # type: ignore[attr-defined]
     return email

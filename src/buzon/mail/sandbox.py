@@ -23,6 +23,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.utils import format_datetime, formatdate
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -205,7 +206,7 @@ class SandboxHandler:
                 Received(envelope.mail_from, list(envelope.rcpt_tos), message_id, data)
             )
         if self.save_dir is not None:
-            self._save(queue_id, data)
+            self._save(self.save_dir, queue_id, data)
         sender = envelope.mail_from
         if later and sender and sender != "<>":
             loop = asyncio.get_running_loop()
@@ -214,13 +215,13 @@ class SandboxHandler:
                 loop.call_later(self.bounce_delay, self._send_dsn_soon, sender, dsn)
         return f"250 2.0.0 Ok: queued as {queue_id}"
 
-    def _save(self, queue_id: str, data: bytes) -> None:
+    def _save(self, save_dir: Path, queue_id: str, data: bytes) -> None:
         try:
-            self.save_dir.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+            save_dir.mkdir(parents=True, exist_ok=True)
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            (self.save_dir / f"{stamp}-{queue_id}.eml").write_bytes(data)  # type: ignore[operator]
+            (save_dir / f"{stamp}-{queue_id}.eml").write_bytes(data)
         except OSError as exc:
-            log.warning("could not save a message in %s: %s", self.save_dir, exc)
+            log.warning("could not save a message in %s: %s", save_dir, exc)
 
     def _send_dsn_soon(self, return_path: str, dsn: bytes) -> None:
         asyncio.get_running_loop().run_in_executor(None, self.send_dsn, return_path, dsn)
@@ -272,8 +273,7 @@ def build_dsn(return_path: str, recipient: str, rule: Rule, original: bytes) -> 
             f"<{recipient}>: {rule.text}\r\n"
         )
         action = (
-            "Action: delayed\r\n"
-            f"Will-Retry-Until: {format_datetime(now + timezone.timedelta(days=5))}\r\n"
+            f"Action: delayed\r\nWill-Retry-Until: {format_datetime(now + timedelta(days=5))}\r\n"
         )
     text = (
         f"From: Mail Delivery System <MAILER-DAEMON@{HOSTNAME}>\r\n"

@@ -73,6 +73,9 @@ class _NoTransport:
     def close(self) -> None:
         pass
 
+    def send(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a worker of the inbound queue alone sends no mail")
+
 
 class WorkerLockError(RuntimeError):
     """Another worker already runs against this SQLite database."""

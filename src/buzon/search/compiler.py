@@ -290,7 +290,7 @@ def _user_ids(person: Person) -> list[int] | QuerySet[Any]:
         # UNION (not ALL): each user once, so the count below is a count of users.
         matching = by_email.order_by().union(by_identity.values_list("user_id").order_by())
     else:
-        matching = User.objects.filter(name__icontains=person.value).values_list("pk")
+        matching = User.objects.filter(name__icontains=str(person.value)).values_list("pk")
     ids = {pk for (pk,) in matching[: MAX_LISTED_USERS + 1]}
     return sorted(ids) if len(ids) <= MAX_LISTED_USERS else matching
 

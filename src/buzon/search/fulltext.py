@@ -64,7 +64,8 @@ class SearchText(Func):
     def __init__(self, text: str) -> None:
         super().__init__(Value(text, output_field=TextField()))
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
+    # Writes its own SQL, so it takes none of Func.as_sql's template arguments.
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:  # type: ignore[override]
         (value,) = self.get_source_expressions()
         return compiler.compile(value)
 
@@ -85,7 +86,8 @@ class VectorMatch(Func):
         super().__init__(F("text"))
         self.text = text
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
+    # Writes its own SQL, so it takes none of Func.as_sql's template arguments.
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:  # type: ignore[override]
         (column,) = self.get_source_expressions()
         column_sql, params = compiler.compile(column)
         query_sql, query_param = tsquery(self.text)
@@ -145,7 +147,8 @@ class AnyOf(Func):
         super().__init__(F(column))
         self.values = values
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
+    # Writes its own SQL, so it takes none of Func.as_sql's template arguments.
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:  # type: ignore[override]
         (column,) = self.get_source_expressions()
         column_sql, params = compiler.compile(column)
         if connection.vendor == "postgresql":

@@ -90,6 +90,11 @@ def _by_code() -> dict[str, ZendeskStatus]:
     return {status.code: status for status in zendesk_statuses()}
 
 
+def zendesk_status_of(status_id: int) -> ZendeskStatus:
+    """The row of an id known to be in the table (0-54); KeyError for any other."""
+    return _by_id()[status_id]
+
+
 def zendesk_status_by_id(status_id: object) -> ZendeskStatus | None:
     """The row with this id, or None (also for garbage such as "abc" or True)."""
     if isinstance(status_id, bool) or not isinstance(status_id, int | str):

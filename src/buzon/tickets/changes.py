@@ -44,7 +44,10 @@ CHOICE_FIELDS: dict[str, list[str]] = {
     "type": list(TicketType.values),
 }
 USER_FIELDS = {"requester_id", "assignee_id"}
-OTHER_FK_FIELDS = {"group_id": Group, "organization_id": Organization}
+OTHER_FK_FIELDS: dict[str, type[Group | Organization]] = {
+    "group_id": Group,
+    "organization_id": Organization,
+}
 TAG_FIELDS = {"tags", "additional_tags", "remove_tags"}
 CC_FIELDS = {"email_cc_ids", "additional_email_cc_ids", "remove_email_cc_ids"}
 FIELD_NAMES = (

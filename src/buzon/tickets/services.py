@@ -192,7 +192,7 @@ def _valid_via(via: str) -> str:
 
 def _comment_bodies(comment: CommentInput) -> tuple[str, str]:
     if comment.html_body:
-        html_body = sanitize_html(comment.html_body)
+        html_body: str = sanitize_html(comment.html_body)
         body = comment.body or html_to_text(html_body)
     else:
         body = comment.body

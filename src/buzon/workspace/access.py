@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+if TYPE_CHECKING:
+    from buzon.tickets.models import User
+
+
+class AgentRequest(HttpRequest):
+    """The request a view behind `agent_required` receives: its user is signed in."""
+
+    user: User
 
 
 def refuse_end_user(request: HttpRequest) -> HttpResponse:

@@ -113,10 +113,10 @@ def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, lis
     )
     deliveries: dict[tuple[int, str], Delivery] = {}
     extra: dict[int, list[RecipientStatus]] = defaultdict(list)
-    for d in Delivery.objects.filter(email_notification__notification_id__in=ids).annotate(
+    for found in Delivery.objects.filter(email_notification__notification_id__in=ids).annotate(
         notification_pk=F("email_notification__notification_id")
     ):
-        deliveries[(d.notification_pk, d.email.lower())] = d
+        deliveries[(found.notification_pk, found.email.lower())] = found
     unverified = _unverified_by_delivery([d.pk for d in deliveries.values()])
     result: dict[int, list[RecipientStatus]] = defaultdict(list)
     seen: set[tuple[int, str]] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import cache
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from buzon.tickets.models import Status
+from buzon.tickets.models import Status, User
 from buzon.workspace.labels import STATUS_LABELS
 
 
@@ -28,12 +29,12 @@ class AgentAuthenticationForm(AuthenticationForm):
         ),
     }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Email")
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
 
-    def confirm_login_allowed(self, user) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not getattr(user, "is_agent", False):
             raise ValidationError(self.error_messages["end_user"], code="end_user")
@@ -55,9 +56,9 @@ class ReplyForm(forms.Form):
         label=_("Send anyway to the undeliverable addresses"), required=False
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Keep status"))] + [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [("", _("Keep status"))] + [
             (value, STATUS_LABELS[value]) for value in Status.values if value != "closed"
         ]
 
@@ -82,9 +83,9 @@ class PreferencesForm(forms.Form):
     locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     time_zone = forms.ChoiceField(label=_("Time zone"))
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices()
 
 
 class LanguageForm(forms.Form):

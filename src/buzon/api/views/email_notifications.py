@@ -55,7 +55,7 @@ def email_notification_json(call: Call, email: EmailNotification) -> t.EmailNoti
         "trigger": trigger,
         "created_at": stamp(email.created_at),
         "updated_at": stamp(email.updated_at),
-    }  # type: ignore[typeddict-item]
+    }
 
 
 def recipient_json(call: Call, delivery: Delivery) -> t.Recipient:
@@ -87,7 +87,7 @@ def recipient_json(call: Call, delivery: Delivery) -> t.Recipient:
             "handed_off_at": stamp(delivery.handed_off_at),
             "failed_at": stamp(delivery.failed_at),
         },
-    }  # type: ignore[typeddict-item]
+    }
 
 
 FILTER_PARAMS = [
@@ -108,8 +108,8 @@ FILTER_PARAMS = [
 def list_email_notifications(call: Call) -> dict[str, Any]:
     """Give one of filter[ticket_id], filter[comment_id] or filter[notification_id].
     Newest first."""
-    given = {name: call.param(f"filter[{name}]") for name in FILTERS}
-    given = {name: value for name, value in given.items() if value}
+    params = {name: call.param(f"filter[{name}]") for name in FILTERS}
+    given = {name: value for name, value in params.items() if value}
     if not given:
         raise bad_request(
             "give filter[ticket_id], filter[comment_id] or filter[notification_id]", "filter"

@@ -162,7 +162,7 @@ def _apply(trigger: Trigger, data: dict[str, Any]) -> None:
 def create_trigger(call: Call) -> Any:
     """Conditions and actions are validated: a broken trigger answers 422 and is not stored."""
     trigger = Trigger(title="")
-    _apply(trigger, call.body["trigger"])  # type: ignore[index]
+    _apply(trigger, call.body["trigger"])
     with transaction.atomic():
         trigger.save()
         history.record(call, trigger, "create")
@@ -185,7 +185,7 @@ def create_trigger(call: Call) -> Any:
 )
 def update_trigger(call: Call, trigger_id: int) -> t.TriggerResponse:
     trigger = _trigger(trigger_id)
-    data = call.body["trigger"]  # type: ignore[index]
+    data = call.body["trigger"]
     _apply(trigger, data)
     with transaction.atomic():
         trigger.save()

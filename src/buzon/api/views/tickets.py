@@ -116,7 +116,7 @@ def show_ticket(call: Call, ticket_id: int) -> t.TicketResponse:
 def create_ticket_view(call: Call) -> Any:
     """Needs a `comment` (the description). `requester: {email, name}` finds the user with
     that address or creates an end user; `email_ccs` likewise for CCs."""
-    data: dict[str, Any] = call.body["ticket"]  # type: ignore[index]
+    data: dict[str, Any] = call.body["ticket"]
     comment = _comment(call, data.get("comment"))  # sanitised before the transaction
     with transaction.atomic():
         fields = _fields(call, data, ticket=None)
@@ -142,7 +142,7 @@ def update_ticket_view(call: Call, ticket_id: int) -> Any:
     `safe_update: true` and the `updated_stamp` you read, a ticket changed meanwhile
     answers 409 instead of being overwritten."""
     ticket = get_ticket(call.caller, ticket_id)
-    data: dict[str, Any] = call.body["ticket"]  # type: ignore[index]
+    data: dict[str, Any] = call.body["ticket"]
     if data.get("safe_update") and data.get("updated_stamp") != s.stamp(ticket.updated_at):
         raise conflict("The ticket was updated since you read it (updated_stamp differs)")
     comment = _comment(call, data.get("comment"))  # sanitised before the transaction
@@ -190,10 +190,10 @@ def _fields(call: Call, data: dict[str, Any], ticket: Ticket | None) -> dict[str
         )
         fields["requester_id"] = user.pk
     if "assignee_email" in data and "assignee_id" not in data:
-        user = user_by_email(clean_email(data["assignee_email"], "assignee_email"))
-        if user is None:
+        assignee = user_by_email(clean_email(data["assignee_email"], "assignee_email"))
+        if assignee is None:
             raise record_invalid("assignee_email", "no agent has this address")
-        fields["assignee_id"] = user.pk
+        fields["assignee_id"] = assignee.pk
     for name in ("tags", "additional_tags", "remove_tags", "email_cc_ids", "follower_ids"):
         if name in data:
             fields[name] = data[name]
@@ -274,7 +274,7 @@ def list_ticket_tags(call: Call, ticket_id: int) -> t.TagsResponse:
 
 def _change_tags(call: Call, ticket_id: int, field: str) -> t.TagsResponse:
     ticket = get_ticket(call.caller, ticket_id)
-    tags = call.body["tags"]  # type: ignore[index]
+    tags = call.body["tags"]
     update_ticket(ticket, actor=call.user, via=Via.API, fields={field: tags})
     return {"tags": sorted(ticket.tags.values_list("name", flat=True))}
 

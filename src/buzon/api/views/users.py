@@ -151,7 +151,7 @@ def show_user(call: Call, user_id: int) -> t.UserResponse:
 )
 def create_user(call: Call) -> Any:
     """Agents create end users; admins also agents and admins."""
-    data = call.body["user"]  # type: ignore[index]
+    data = call.body["user"]
     if "email" not in data or "name" not in data:
         raise record_invalid(
             "email" if "email" not in data else "name", "a new user needs name and email"
@@ -184,7 +184,7 @@ def update_user(call: Call, user_id: int) -> t.UserResponse:
     """`email` makes that address the primary identity (adding it when new)."""
     user = _get_user(call, user_id)
     _may_edit(call.caller, user)
-    data = call.body["user"]  # type: ignore[index]
+    data = call.body["user"]
     with transaction.atomic():
         _apply_user_fields(call, user, data)
         history.record(call, user, "update", ", ".join(sorted(data)))
@@ -304,7 +304,7 @@ def show_identity(call: Call, user_id: int, identity_id: int) -> t.IdentityRespo
 def create_identity(call: Call, user_id: int) -> Any:
     user = _get_user(call, user_id)
     _may_edit(call.caller, user)
-    data = call.body["identity"]  # type: ignore[index]
+    data = call.body["identity"]
     if data.get("type", "email") != "email" or "value" not in data:
         raise record_invalid(
             "value", "Buzón has email identities only: give type email and a value"
@@ -340,7 +340,7 @@ def update_identity(call: Call, user_id: int, identity_id: int) -> t.IdentityRes
     with no failures counted. `verified: true` marks it verified."""
     user, identity = _identity(call, user_id, identity_id)
     _may_edit(call.caller, user)
-    data = call.body["identity"]  # type: ignore[index]
+    data = call.body["identity"]
     with transaction.atomic():
         if "value" in data:
             address = clean_email(data["value"], "value")

@@ -122,7 +122,7 @@ def match(
     forged = False
     for record in records:
         found = _by_envelope_id(record)
-        if found == "forged":
+        if isinstance(found, str):  # "forged"
             forged = True
             result.unmatched.append(record.recipient or "(no recipient)")
             continue

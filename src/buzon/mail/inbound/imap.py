@@ -45,6 +45,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
@@ -344,7 +345,7 @@ def mark_failed(row: Mailbox, exc: BaseException) -> float:
     now = timezone.now()
     Mailbox.objects.filter(pk=row.pk).update(
         health=Health.FAILING, failures=failures, last_error=_describe(exc), last_error_at=now,
-        checked_at=now, next_attempt_at=now + timezone.timedelta(seconds=wait),
+        checked_at=now, next_attempt_at=now + timedelta(seconds=wait),
     )  # fmt: skip
     return wait
 

@@ -18,6 +18,8 @@ Admins list and replay them in Django's admin and with `buzon inbound`.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -133,7 +135,7 @@ class UnmatchedBounce(InboundMessage):
     token: they change nothing on any ticket and are kept for admins to review. The
     delivery health page lists them."""
 
-    objects = UnmatchedBounceManager()
+    objects: ClassVar[UnmatchedBounceManager] = UnmatchedBounceManager()
 
     class Meta:
         proxy = True

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email import policy as email_policy
@@ -252,7 +253,7 @@ def _bodies(message: Message) -> tuple[str, str, list[dict]]:
     return text, html, attachments
 
 
-def _walk(message: Message):
+def _walk(message: Message) -> Iterator[Message]:
     stack = [message]
     while stack:
         part = stack.pop(0)

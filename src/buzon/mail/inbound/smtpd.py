@@ -81,7 +81,8 @@ class Addresses:
 
 
 class BuzonSMTP(SMTP):
-    async def push(self, status: str) -> None:
+    # aiosmtpd declares push(AnyStr) but only ever pushes its replies as str.
+    async def push(self, status: str) -> None:  # type: ignore[override]
         await super().push(_REWRITES.get(status, status))
 
 

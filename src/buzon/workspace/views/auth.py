@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from buzon.api.auth import locked_out as api_locked_out
-from buzon.workspace.access import agent_required
+from buzon.workspace.access import AgentRequest, agent_required
 from buzon.workspace.forms import AgentAuthenticationForm, LanguageForm, PreferencesForm
 
 
@@ -75,7 +75,7 @@ def _safe_next(request: HttpRequest, target: str, default: str) -> str:
 
 
 @agent_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AgentRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         form = PreferencesForm(request.POST)
@@ -93,7 +93,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @agent_required
 @require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
+def set_language(request: AgentRequest) -> HttpResponse:
     form = LanguageForm(request.POST)
     target = _safe_next(request, request.POST.get("next", ""), "/")
     if form.is_valid():

@@ -31,7 +31,7 @@ def deliverability(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not request.user.is_staff:
             return render(request, "workspace/forbidden.html", status=403)
-        run = run_and_store(Setup.from_settings())
+        run_and_store(Setup.from_settings())
         messages.success(request, _("The deliverability check ran again."))
         return redirect("workspace:deliverability")
     run = latest_run()

@@ -7,6 +7,9 @@ it again. A running `buzon imap` picks up a change within ten seconds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,11 +22,11 @@ from buzon.mail.inbound.mailboxes import FLAG, Health, Mailbox, Origin, Security
 from buzon.workspace.access import agent_required, refuse_end_user
 
 
-def admin_required(view):
+def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Agents see the workspace; only admins change how mail comes in."""
 
     @agent_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_staff:
             return refuse_end_user(request)
         return view(request, *args, **kwargs)
@@ -73,7 +76,7 @@ class MailboxForm(forms.Form):
         label=gettext_lazy("Read this mailbox"), required=False, initial=True
     )
 
-    def __init__(self, *args, instance: Mailbox | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, instance: Mailbox | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance = instance
         if instance is None:
@@ -84,8 +87,9 @@ class MailboxForm(forms.Form):
         value = self.cleaned_data["processed"].strip()
         return FLAG if value.lower() == FLAG else value
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         port = data.get("port") or (993 if data["security"] == Security.TLS else 143)

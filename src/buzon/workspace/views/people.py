@@ -16,7 +16,7 @@ from buzon.domains.recipients import domain_verdict
 from buzon.domains.typos import suggest_address
 from buzon.tickets.models import DeliverableState, Ticket, User, UserIdentity
 from buzon.workspace import deliverydata, identities
-from buzon.workspace.access import agent_required
+from buzon.workspace.access import AgentRequest, agent_required
 from buzon.workspace.forms import AddressForm
 
 
@@ -138,7 +138,9 @@ def identity_make_primary(request: HttpRequest, user_id: int, identity_id: int) 
 
 @agent_required
 @require_POST
-def identity_mark_deliverable(request: HttpRequest, user_id: int, identity_id: int) -> HttpResponse:
+def identity_mark_deliverable(
+    request: AgentRequest, user_id: int, identity_id: int
+) -> HttpResponse:
     identity = _identity(user_id, identity_id)
     identities.mark_deliverable(identity, request.user)
     messages.success(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from buzon.search import QueryError, bounded_count, compile_tickets, compile_users, parse_query
-from buzon.workspace.access import agent_required
+from buzon.workspace.access import AgentRequest, agent_required
 from buzon.workspace.views.ticket_lists import PAGE_SIZE, Page, page_number, with_related
 
 EXAMPLES = [
@@ -25,7 +25,7 @@ RESULT_COLUMNS = ["id", "subject", "requester", "status", "tags", "updated_at"]
 
 
 @agent_required
-def search_page(request: HttpRequest) -> HttpResponse:
+def search_page(request: AgentRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     context: dict[str, Any] = {
         "q": text,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 
 from buzon.rules.models import SORTABLE, View
 from buzon.tickets.models import Ticket
-from buzon.workspace.access import agent_required
+from buzon.workspace.access import AgentRequest, agent_required
 
 PAGE_SIZE = 30
 
@@ -149,7 +149,7 @@ def view_tickets(request: HttpRequest, view_id: int) -> HttpResponse:
 
 
 @agent_required
-def view_counts(request: HttpRequest) -> HttpResponse:
+def view_counts(request: AgentRequest) -> HttpResponse:
     """The sidebar alone: htmx refreshes it every minute (the "live" counts)."""
     current = request.GET.get("current", "")
     return render(

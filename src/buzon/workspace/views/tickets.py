@@ -30,7 +30,7 @@ from buzon.tickets.models import (
 )
 from buzon.tickets.services import CommentInput, update_ticket
 from buzon.workspace import deliverydata
-from buzon.workspace.access import agent_required
+from buzon.workspace.access import AgentRequest, agent_required
 from buzon.workspace.delivery_summary import DeliverySummary, summarize
 from buzon.workspace.forms import ReplyForm
 
@@ -87,7 +87,7 @@ def reply_recipients(ticket: Ticket, actor: User) -> list[ReplyRecipient]:
     ]
 
 
-def ticket_context(request: HttpRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
+def ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
     entries, total = conversation(ticket)
     recipients = reply_recipients(ticket, request.user)
     return {
@@ -105,7 +105,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket, form: ReplyForm | None 
 
 
 @agent_required
-def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_page(request: AgentRequest, ticket_id: int) -> HttpResponse:
     ticket = load_ticket(ticket_id)
     context = ticket_context(request, ticket)
     if context["log"] == "events":
@@ -140,7 +140,7 @@ def ticket_conversation(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @agent_required
 @require_POST
-def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_reply(request: AgentRequest, ticket_id: int) -> HttpResponse:
     ticket = load_ticket(ticket_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
@@ -190,7 +190,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @agent_required
 @require_POST
-def accept_report(request: HttpRequest, ticket_id: int, report_id: int) -> HttpResponse:
+def accept_report(request: AgentRequest, ticket_id: int, report_id: int) -> HttpResponse:
     """An agent vouches for an unverified delivery report: it is recorded like an
     authentic one (status, tag, the address's deliverability), audited in their name."""
     ticket = get_object_or_404(Ticket, pk=ticket_id)
