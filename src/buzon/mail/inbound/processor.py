@@ -3,11 +3,10 @@
 Run by `buzon worker` (alongside the outbound queue) or `buzon inbound process`.
 The contract (docs/inbound.md, "The queue-worker contract"):
 
-- Claim: in one short transaction, up to BUZON_INBOUND_BATCH rows that are `received`
-  with `next_attempt_at <= now`, or `processing` with an expired lease, with
-  `SELECT … FOR UPDATE SKIP LOCKED`; they become `processing`, `claimed_by` this
-  worker, leased for BUZON_INBOUND_LEASE seconds (`next_attempt_at` = the lease's end,
-  so one index serves both), `attempts + 1`.
+- Claim: up to BUZON_INBOUND_BATCH rows that are `received` and due, or `processing`
+  with an expired lease, become `processing`, claimed by this worker for
+  BUZON_INBOUND_LEASE seconds, `attempts + 1` — the lease queue's contract
+  (`buzon.mail.leasequeue`).
 - Process: each row is read and parsed first, outside any transaction (`routing.prepare`:
   MIME, bounce report, visible text, sanitised HTML — the costly part, never under the
   database's write lock); then, in its own transaction that re-reads it `FOR UPDATE`
@@ -38,8 +37,11 @@ from django.utils import timezone
 from buzon.mail.inbound.models import CLAIMABLE, InboundMessage, InboundState
 from buzon.mail.inbound.parsing import Unreadable
 from buzon.mail.inbound.routing import prepare, route
+from buzon.mail.leasequeue import LeaseQueue
 
 log = logging.getLogger("buzon.mail.inbound")
+
+INBOUND_QUEUE = LeaseQueue(InboundMessage, CLAIMABLE, InboundState.PROCESSING)
 
 SAVED_FIELDS = [
     "state", "kind", "outcome", "detail", "ticket", "comment", "delivery_ids", "error",
@@ -57,25 +59,7 @@ class InboundProcessor:
         self.tally: Counter[str] = Counter()
 
     def claim(self) -> list[int]:
-        now = timezone.now()
-        lease_end = now + timedelta(seconds=self.lease)
-        with transaction.atomic():
-            ids = list(
-                InboundMessage.objects.select_for_update(skip_locked=True)
-                .filter(state__in=CLAIMABLE, next_attempt_at__lte=now)
-                .order_by("next_attempt_at", "id")
-                .values_list("pk", flat=True)[: self.batch_size]
-            )
-            if not ids:
-                return []
-            InboundMessage.objects.filter(pk__in=ids).update(
-                state=InboundState.PROCESSING,
-                claimed_by=self.id,
-                lease_expires_at=lease_end,
-                next_attempt_at=lease_end,
-                attempts=F("attempts") + 1,
-            )
-        return sorted(ids)
+        return INBOUND_QUEUE.claim(self.id, self.batch_size, self.lease, attempts=F("attempts") + 1)
 
     def run_batch(self, should_stop: Callable[[], bool] = lambda: False) -> int:
         """Claim and process one batch; how many rows were claimed."""
@@ -90,9 +74,7 @@ class InboundProcessor:
     def process(self, pk: int) -> str:
         """Route one claimed row; its final state ("" if it was not ours any more)."""
         try:
-            mine = InboundMessage.objects.filter(
-                pk=pk, state=InboundState.PROCESSING, claimed_by=self.id
-            )
+            mine = INBOUND_QUEUE.mine(self.id, [pk])
             row = mine.first()
             if row is None:
                 return ""
@@ -169,22 +151,11 @@ class InboundProcessor:
 
     def release(self, ids: list[int]) -> int:
         """Give claimed, unprocessed rows back, due now (a stopping worker)."""
-        if not ids:
-            return 0
-        return InboundMessage.objects.filter(
-            pk__in=ids, claimed_by=self.id, state=InboundState.PROCESSING
-        ).update(
-            state=InboundState.RECEIVED,
-            claimed_by="",
-            lease_expires_at=None,
-            next_attempt_at=timezone.now(),
-        )
+        return INBOUND_QUEUE.release(self.id, ids, state=InboundState.RECEIVED)
 
     @staticmethod
     def pending() -> bool:
-        return InboundMessage.objects.filter(
-            state__in=CLAIMABLE, next_attempt_at__isnull=False
-        ).exists()
+        return INBOUND_QUEUE.pending()
 
 
 def _describe(exc: BaseException) -> str:
