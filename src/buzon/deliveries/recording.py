@@ -216,17 +216,27 @@ FAILED_FIELDS = [
 ]  # fmt: skip
 
 
+# Large columns of the joined rows that recording a failure never reads.
+UNREAD_HERE = (
+    "email_notification__raw_message",
+    "email_notification__notification__body",
+    "email_notification__notification__event__data",
+)
+
+
 def _locked_for_failure(pk: int, at: datetime, *, audit: bool) -> Delivery:
     """The delivery, locked with its ticket (PostgreSQL), in one statement that also
     reads what recording its failure needs: its email, notification and the audit that
     sent it (the failure depth), whether the ticket has the failure tag, whether the
     address is suppressed now, the system user's id and the triggers' version."""
-    rows = Delivery.objects.select_related(
-        "email_notification__notification__event__audit"
-    ).annotate(
-        suppressed_now=Exists(
-            Suppression.objects.filter(
-                address=Lower(OuterRef("email")), lifted_at__isnull=True, expires_at__gt=at
+    rows = (
+        Delivery.objects.select_related("email_notification__notification__event__audit")
+        .defer(*UNREAD_HERE)
+        .annotate(
+            suppressed_now=Exists(
+                Suppression.objects.filter(
+                    address=Lower(OuterRef("email")), lifted_at__isnull=True, expires_at__gt=at
+                )
             )
         )
     )

@@ -9,9 +9,10 @@ The contract (docs/inbound.md, "The queue-worker contract"):
   (`buzon.mail.leasequeue`).
 - Process: the claimed rows are read and parsed first, outside any transaction
   (`routing.prepare`: MIME, bounce report, visible text, sanitised HTML — the costly
-  part, never under the database's write lock). Then ONE transaction re-reads them
+  part, never under the database's write lock). Then one transaction re-reads them
   `FOR UPDATE`, keeps those still `processing` and ours, and routes each
-  (`routing.route`) in its own savepoint, saving its final state there. Whatever
+  (`routing.route`) in its own savepoint, saving its final state there; after
+  COMMIT_AFTER seconds it commits and the next transaction takes the rest. Whatever
   routing did (comment, recorded failure, new ticket, the notifications the triggers
   queued) commits with the state, or not at all: a message that raises is rolled back
   to its savepoint alone and marked `error`; a worker killed mid-batch leaves its rows
@@ -28,6 +29,7 @@ The contract (docs/inbound.md, "The queue-worker contract"):
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
@@ -45,6 +47,10 @@ from buzon.mail.inbound.routing import Outcome, Prepared, prepare, route
 from buzon.mail.leasequeue import LeaseQueue
 
 log = logging.getLogger("buzon.mail.inbound")
+
+# Routing in one transaction stops taking more rows after this long: the lock it
+# holds (a ticket's row; all of SQLite) is never held for long.
+COMMIT_AFTER = 0.25
 
 INBOUND_QUEUE = LeaseQueue(InboundMessage, CLAIMABLE, InboundState.PROCESSING)
 
@@ -81,16 +87,20 @@ class InboundProcessor:
             except Exception as exc:
                 log.exception("inbound message %s could not be read", row.pk)
                 self._fail(row.pk, _describe(exc))
-        if prepared:
-            self._route_batch(prepared)
+        while prepared:
+            prepared = prepared[self._route_batch(prepared) :]
         return len(ids)
 
-    def _route_batch(self, prepared: list[tuple[InboundMessage, Prepared]]) -> None:
+    def _route_batch(self, prepared: list[tuple[InboundMessage, Prepared]]) -> int:
         """Route prepared rows in one transaction, each in its own savepoint: a message
         that raises is rolled back alone and marked `error`; the others commit together.
-        A database error loses the batch's transaction: each row is then tried alone."""
+        The transaction ends after COMMIT_AFTER seconds of routing (SQLite's one writer,
+        the SMTP server's sessions among others, waits for it). A database error loses
+        the transaction: each row is then tried alone. How many rows were taken."""
         done: list[InboundMessage] = []
         failed: list[tuple[int, str]] = []
+        taken = 0
+        deadline = time.monotonic() + COMMIT_AFTER
         try:
             with transaction.atomic():
                 # A lost commit only means routing again: its effects are lost with it.
@@ -101,6 +111,9 @@ class InboundProcessor:
                     .values_list("pk", flat=True)
                 )
                 for row, ready in prepared:
+                    if taken and time.monotonic() > deadline:
+                        break
+                    taken += 1
                     if row.pk not in ours:
                         continue
                     error = self._route_in_savepoint(row, ready)
@@ -113,13 +126,14 @@ class InboundProcessor:
             log.warning("inbound batch lost (%s): each message again, alone", exc)
             for row, _ in prepared:
                 self.process(row.pk)
-            return
+            return len(prepared)
         for pk, error in failed:
             self.tally["error"] += 1
             log.warning("inbound %s: error: %s", pk, error.splitlines()[0][:300])
         for row in done:
             self.tally[f"{row.state}:{row.outcome}"] += 1
             log.info("inbound %s: %s %s — %s", row.pk, row.state, row.outcome, row.detail[:200])
+        return taken
 
     def _route_in_savepoint(self, row: InboundMessage, ready: Prepared) -> str:
         """Route one row and save its outcome; "" or what went wrong (rolled back)."""
