@@ -38,6 +38,7 @@ REGISTERING_DECORATORS = [
     "@register.*",  # template filters and tags
     "@admin.*",  # ModelAdmin classes, admin actions and display columns
     "@*.register_lookup",  # ORM lookups
+    "@receiver",  # Django signal receivers
 ]
 
 # Modules whose every definition is an entry point Django finds by convention.

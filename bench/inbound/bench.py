@@ -1,28 +1,33 @@
-"""Inbound throughput: 5,000 bounces through Buzón's SMTP server into recorded
-failures, next to the same messages accepted by Postfix, in the same run.
+"""Inbound throughput: bounces through Buzón's SMTP server into recorded failures,
+next to Buzón's SMTP accept alone (and Postfix's) with the same messages, in the same
+run; medians of --rounds rounds (default 3) of -n bounces (default 1,000).
 
     .venv/bin/python bench/inbound/bench.py                    # SQLite (a fresh file)
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/buzon .venv/bin/python bench/inbound/bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/buzon .venv/bin/python \
+        bench/inbound/bench.py --workers 1 2
 
-It creates a fresh test database (Django's test-database machinery), records N
-deliveries through the real outbox (N/10 proactive tickets with a requester and nine
-CCs: one email notification each, ten deliveries), and builds one RFC 3464 DSN per
+It creates a fresh test database (Django's test-database machinery). Each round, for
+each worker count of --workers, it records N new deliveries through the real outbox
+(N/10 proactive tickets with a requester and nine CCs, ten people new to the round:
+one email notification each, ten deliveries), and builds one RFC 3464 DSN per
 delivery (`failed 5.1.1`, the original headers attached), addressed to the delivery's
 signed return path. Then, with the same client (4 connections in parallel, each
 reusing its connection):
 
-1. end to end: `buzon smtpd` and `buzon worker --queues inbound` (--workers of
+1. end to end: `buzon smtpd` and `buzon worker --queues inbound` (that many of
    them; more than one on PostgreSQL only) running as their own processes; from the
    first byte sent to the last failure recorded (every delivery `failed`, source dsn,
-   its audit, tag and identity) — also the SMTP accept time of that same run;
-2. SMTP accept alone: `buzon smtpd` with no worker (a fresh copy of each DSN), from
-   the first byte to the last 250 (each 250 follows a committed, durable row);
+   its audit, tag, identity and suppression);
+2. SMTP accept alone, the round's baseline: `buzon smtpd` with no worker (a fresh
+   copy of each DSN), from the first byte to the last 250 (each 250 follows a
+   committed, durable row);
 3. Postfix accepting the same messages (its queue files are fsynced too), with
    delivery deferred (`defer_transports`) so that it only accepts — when this runs as
    root with Postfix installed (scripts/postfix-sandbox.sh).
 
-It prints messages per second for each and Buzón's ratio to Postfix. Not a test: the
-figures depend on the machine (and its load); compare them only within one run.
+It prints messages per second for each round and the medians, and end to end's ratio
+to the SMTP accept alone. Not a test: the figures depend on the machine (and its
+load); compare them only within one run.
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import secrets
 import shutil
 import smtplib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,10 +57,15 @@ CLIENTS = 4
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-n", type=int, default=5000, help="bounces (default 5000)")
+    parser.add_argument("-n", type=int, default=1000, help="bounces per round (default 1000)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3; medians)")
     parser.add_argument("--no-postfix", action="store_true", help="skip the Postfix column")
     parser.add_argument(
-        "--workers", type=int, default=1, help="inbound workers (more than 1: PostgreSQL only)"
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="inbound worker counts to measure, e.g. 1 2 (more than 1: PostgreSQL only)",
     )
     args = parser.parse_args()
     n = args.n - args.n % 10
@@ -77,56 +89,72 @@ def main() -> int:
         "BUZON_INBOUND_LOOP_LIMIT": "0",
     }
     processes: list[subprocess.Popen] = []
+    e2e: dict[int, list[float]] = {w: [] for w in args.workers}
+    accept_alone: list[float] = []
+    postfix: list[float] = []
     try:
-        started = time.perf_counter()
-        tokens = queue_deliveries(n)
+        agent = make_agent()
         print(
-            f"database: {connection.vendor}   bounces: {n}   inbound workers: {args.workers}   "
-            f"set-up: {n} deliveries queued in {time.perf_counter() - started:.1f}s"
+            f"database: {connection.vendor}   bounces per round: {n}   rounds: {args.rounds}   "
+            f"inbound workers: {' and '.join(map(str, args.workers))}"
         )
-        first = build_dsns(tokens)
-        connection.close()
+        for round_ in range(1, args.rounds + 1):
+            for workers in args.workers:
+                # 1. End to end: the SMTP server and the workers, each its own process.
+                tokens = queue_deliveries(n, agent)
+                first = build_dsns(tokens)
+                failed_before = failed_count()
+                port = free_port()
+                processes.append(start(env, "smtpd", "--port", str(port)))
+                for _ in range(workers):
+                    processes.append(start(env, "worker", "--queues", "inbound", "--poll", "0.05"))
+                wait_for_port(port)
+                t0 = time.perf_counter()
+                accepted = send_all(port, first)
+                wait_for_failures(failed_before + n)
+                e2e[workers].append(time.perf_counter() - t0)
+                stop(processes)
+                assert accepted == n, accepted
 
-        # 1. End to end: the SMTP server and the worker, each its own process.
-        port = free_port()
-        processes.append(start(env, "smtpd", "--port", str(port)))
-        for _ in range(args.workers):
-            processes.append(start(env, "worker", "--queues", "inbound", "--poll", "0.05"))
-        wait_for_port(port)
-        t0 = time.perf_counter()
-        accepted = send_all(port, first)
-        accept_took = time.perf_counter() - t0
-        wait_for_failures(n)
-        e2e_took = time.perf_counter() - t0
-        stop(processes)
+            # 2. The SMTP accept alone (no worker), fresh copies of the last reports:
+            # each 250 follows a committed, fsynced row. The baseline of the round.
+            second = build_dsns(tokens)
+            port = free_port()
+            processes.append(start(env, "smtpd", "--port", str(port)))
+            wait_for_port(port)
+            t0 = time.perf_counter()
+            accepted_alone = send_all(port, second)
+            accept_alone.append(time.perf_counter() - t0)
+            stop(processes)
+            assert accepted_alone == n, accepted_alone
+            drop_unprocessed()
 
-        # 2. The SMTP accept alone (no worker), fresh copies of the same reports.
-        second = build_dsns(tokens)
-        port = free_port()
-        processes.append(start(env, "smtpd", "--port", str(port)))
-        wait_for_port(port)
-        t0 = time.perf_counter()
-        accepted_alone = send_all(port, second)
-        alone_took = time.perf_counter() - t0
-        stop(processes)
-
-        # 3. Postfix accepting the same messages.
-        postfix_took = None if args.no_postfix else postfix_accept(second)
-
-        print(f"\n{'':38}{'msgs/s':>10}{'seconds':>10}")
-        line("end to end (SMTP → recorded failure)", n, e2e_took)
-        line("  its SMTP accept, worker running", n, accept_took)
-        line("Buzón SMTP accept alone", n, alone_took)
-        if postfix_took:
-            line("Postfix accept (same messages)", n, postfix_took)
+            # 3. Postfix accepting the same messages.
+            took = None if args.no_postfix else postfix_accept(second)
+            if took:
+                postfix.append(took)
             print(
-                f"\nBuzón accept / Postfix accept: {postfix_took / alone_took:.2f}   "
-                f"end to end / Postfix accept: {postfix_took / e2e_took:.2f}"
+                f"round {round_}: "
+                + "   ".join(f"{w} worker(s) {n / e2e[w][-1]:.0f}/s" for w in args.workers)
+                + f"   accept alone {n / accept_alone[-1]:.0f}/s"
             )
-        else:
-            print("\nPostfix: not measured (needs root, Postfix, and no --no-postfix)")
-        assert accepted == n and accepted_alone == n, (accepted, accepted_alone)
-        check_recorded(n)
+
+        print(f"\nmedians of {args.rounds} rounds{'':13}{'msgs/s':>10}{'seconds':>10}")
+        baseline = statistics.median(accept_alone)
+        for w in args.workers:
+            line(f"end to end, {w} worker(s)", n, statistics.median(e2e[w]))
+        line("Buzón SMTP accept alone (fsync)", n, baseline)
+        if postfix:
+            line("Postfix accept (same messages)", n, statistics.median(postfix))
+        print()
+        for w in args.workers:
+            print(
+                f"end to end, {w} worker(s) / SMTP accept alone: "
+                f"{baseline / statistics.median(e2e[w]):.2f}"
+            )
+        if not postfix:
+            print("Postfix: not measured (needs root, Postfix, and no --no-postfix)")
+        check_recorded(n * args.rounds * len(args.workers))
     finally:
         stop(processes)
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -135,20 +163,30 @@ def main() -> int:
 
 
 def line(what: str, n: int, seconds: float) -> None:
-    print(f"{what:38}{n / seconds:>10.0f}{seconds:>10.1f}")
+    print(f"{what:40}{n / seconds:>10.0f}{seconds:>10.2f}")
 
 
 # ----------------------------------------------------------------------- set-up
 
 
-def queue_deliveries(n: int) -> list[tuple[str, str, bytes]]:
-    """N queued deliveries through the real outbox; (return token, email, original)."""
+def make_agent():
+    from buzon.tickets.models import Role, User
+
+    return User.objects.create_user("agent@helpdesk.test", "Agent", role=Role.AGENT)
+
+
+def queue_deliveries(n: int, agent) -> list[tuple[str, str, bytes]]:
+    """N new queued deliveries through the real outbox, to ten people new to this set
+    (a bounce suppresses its address); (return token, email, original)."""
     from buzon.deliveries.models import Delivery
-    from buzon.tickets.models import Role, User, Via
+    from buzon.tickets.models import User, Via
     from buzon.tickets.services import CommentInput, create_ticket
 
-    agent = User.objects.create_user("agent@helpdesk.test", "Agent", role=Role.AGENT)
-    people = [User.objects.create_user(f"user{i}@example.org", f"User {i}") for i in range(10)]
+    tag = secrets.token_hex(3)
+    people = [
+        User.objects.create_user(f"user{i}-{tag}@example.org", f"User {i}") for i in range(10)
+    ]
+    newest = Delivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
     for i in range(n // 10):
         create_ticket(
             actor=agent,
@@ -160,7 +198,7 @@ def queue_deliveries(n: int) -> list[tuple[str, str, bytes]]:
             },
             comment=CommentInput(body=f"Hola, this is ticket {i}."),
         )
-    rows = Delivery.objects.select_related("email_notification").order_by("id")
+    rows = Delivery.objects.filter(id__gt=newest).select_related("email_notification")
     return [(d.return_token, d.email, d.email_notification.raw_message.encode()) for d in rows]
 
 
@@ -196,6 +234,23 @@ def send_all(port: int, messages: list[tuple[str, bytes]]) -> int:
     for t in threads:
         t.join()
     return sum(done)
+
+
+def failed_count() -> int:
+    from django.db import connection
+
+    from buzon.deliveries.models import Delivery
+
+    count = Delivery.objects.filter(state="failed").count()
+    connection.close()
+    return count
+
+
+def drop_unprocessed() -> None:
+    """The accept-alone copies are not for the next round's workers."""
+    from buzon.mail.inbound.models import InboundMessage
+
+    InboundMessage.objects.filter(state="received").delete()
 
 
 def wait_for_failures(n: int, timeout: float = 1800) -> None:

@@ -31,8 +31,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from buzon.deliveries.models import (
@@ -41,13 +41,22 @@ from buzon.deliveries.models import (
     DeliveryState,
     EventKind,
     FailureSource,
+    Suppression,
 )
 from buzon.deliveries.suppression import suppress
+from buzon.rules.active import version_sql
 from buzon.rules.standard import FAILURE_TAG
 from buzon.smtpcodes import ZendeskStatus, zendesk_status
 from buzon.smtpcodes.zendesk import zendesk_status_of
-from buzon.tickets.models import DeliverableState, EventType, Notification, User, UserIdentity
-from buzon.tickets.services import EventInput, system_user, update_ticket
+from buzon.tickets.models import (
+    DeliverableState,
+    EventType,
+    Notification,
+    TicketTag,
+    User,
+    UserIdentity,
+)
+from buzon.tickets.services import EventInput, system_user, system_user_pk_sql, update_ticket
 from buzon_bounces import classify
 from buzon_bounces.blame import ADDRESS, MAILBOX, TRANSIENT, UNKNOWN, blame_for
 
@@ -144,11 +153,7 @@ def record_failure(
     """
     at = failure.occurred_at or timezone.now()
     with transaction.atomic():
-        d = (
-            Delivery.objects.select_for_update(of=("self",))
-            .select_related("email_notification")
-            .get(pk=delivery.pk)
-        )
+        d = _locked_for_failure(delivery.pk, at, audit=audit)
         if d.state == DeliveryState.FAILED:
             return False
         if failure.dedupe_key and d.events.filter(dedupe_key=failure.dedupe_key).exists():
@@ -177,7 +182,7 @@ def record_failure(
             d.attempts += 1
             d.first_attempt_at = d.first_attempt_at or at
             d.last_attempt_at = at
-        d.save()
+        d.save(update_fields=FAILED_FIELDS)
         DeliveryEvent.objects.create(
             delivery=d,
             at=at,
@@ -202,6 +207,49 @@ def record_failure(
         d.reason,
     )
     return True
+
+
+FAILED_FIELDS = [
+    "state", "failed_at", "failure_source", "reply_code", "enhanced_status", "diagnostic",
+    "remote_mta", "reason", "hard", "blame", "zendesk_status_id", "zendesk_status_name",
+    "zendesk_status_code", "next_attempt_at", "lease_expires_at", "claimed_by", "updated_at",
+    "attempts", "first_attempt_at", "last_attempt_at",
+]  # fmt: skip
+
+
+# Large columns of the joined rows that recording a failure never reads.
+UNREAD_HERE = (
+    "email_notification__raw_message",
+    "email_notification__notification__body",
+    "email_notification__notification__event__data",
+)
+
+
+def _locked_for_failure(pk: int, at: datetime, *, audit: bool) -> Delivery:
+    """The delivery, locked with its ticket (PostgreSQL), in one statement that also
+    reads what recording its failure needs: its email, notification and the audit that
+    sent it (the failure depth), whether the ticket has the failure tag, whether the
+    address is suppressed now, the system user's id and the triggers' version."""
+    rows = (
+        Delivery.objects.select_related("email_notification__notification__event__audit")
+        .defer(*UNREAD_HERE)
+        .annotate(
+            suppressed_now=Exists(
+                Suppression.objects.filter(
+                    address=Lower(OuterRef("email")), lifted_at__isnull=True, expires_at__gt=at
+                )
+            )
+        )
+    )
+    if audit:
+        rows = rows.select_related("ticket").annotate(
+            has_failure_tag=Exists(
+                TicketTag.objects.filter(ticket_id=OuterRef("ticket_id"), name=FAILURE_TAG)
+            ),
+            system_user_pk=system_user_pk_sql(),
+            trigger_version=version_sql(),
+        )
+    return rows.select_for_update(of=("self", "ticket") if audit else ("self",)).get(pk=pk)
 
 
 def _status_for(failure: Failure) -> ZendeskStatus:
@@ -229,15 +277,9 @@ def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
     blame = failure.who
     if blame not in (ADDRESS, MAILBOX):
         return
-    should_suppress = blame == ADDRESS
-    for identity in UserIdentity.objects.select_for_update().filter(value__lower=d.email):
-        identity.undeliverable_count += 1
-        if should_suppress or identity.undeliverable_count >= settings.SOFT_FAILURE_LIMIT:
-            should_suppress = True
-            if identity.deliverable_state == DeliverableState.DELIVERABLE:
-                identity.deliverable_state = DeliverableState.UNDELIVERABLE
-        identity.save(update_fields=["undeliverable_count", "deliverable_state", "updated_at"])
-    if should_suppress:
+    counts = _count_against_identity(d.email, at, suppress_now=blame == ADDRESS)
+    should_suppress = blame == ADDRESS or any(n >= settings.SOFT_FAILURE_LIMIT for n in counts)
+    if should_suppress and not getattr(d, "suppressed_now", False):
         suppress(
             d.email,
             reason=failure.reason,
@@ -248,6 +290,30 @@ def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
             delivery=d,
             now=at,
         )
+
+
+def _count_against_identity(email: str, at: datetime, *, suppress_now: bool) -> list[int]:
+    """One more failure against the address's identity (at most one: identities are
+    unique in any case), made undeliverable when the address is to be suppressed — its
+    own fault, or SOFT_FAILURE_LIMIT in a row. One statement; the new counts."""
+    table = connection.ops.quote_name(UserIdentity._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET undeliverable_count = undeliverable_count + 1, "
+        "deliverable_state = CASE WHEN deliverable_state = %s "
+        "AND (%s OR undeliverable_count + 1 >= %s) THEN %s ELSE deliverable_state END, "
+        "updated_at = %s WHERE LOWER(value) = %s RETURNING undeliverable_count"
+    )
+    params: list[Any] = [
+        DeliverableState.DELIVERABLE,
+        suppress_now,
+        settings.SOFT_FAILURE_LIMIT,
+        DeliverableState.UNDELIVERABLE,
+        timezone.now(),
+        email,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def failure_depth(notification: Notification) -> int:
@@ -261,7 +327,7 @@ def _audit_failure(
     d: Delivery, failure: Failure, status: ZendeskStatus, at: datetime, by: User | None = None
 ) -> None:
     email = d.email_notification
-    notification = Notification.objects.select_related("event__audit").get(pk=email.notification_id)
+    notification = email.notification
     data = {
         "recipient": {"email": d.email, "user_id": d.user_id, "name": d.name, "kind": d.kind},
         "delivery_id": d.pk,
@@ -293,11 +359,13 @@ def _audit_failure(
         data["accepted_by"] = {"id": by.pk, "name": by.name, "email": by.email}
     update_ticket(
         d.ticket,
-        actor=by or system_user(),
+        actor=by or system_user(getattr(d, "system_user_pk", None)),
         via="web" if by is not None else "system",
-        fields={"additional_tags": [FAILURE_TAG]},
+        fields={} if getattr(d, "has_failure_tag", False) else {"additional_tags": [FAILURE_TAG]},
         metadata={"delivery_failure_depth": failure_depth(notification) + 1},
         events=[EventInput(EventType.DELIVERY_FAILURE, data)],
+        ticket_locked=True,
+        trigger_version=getattr(d, "trigger_version", None),
     )
 
 

@@ -41,24 +41,32 @@ def suppress(
     delivery: Delivery | None = None,
     now: datetime | None = None,
 ) -> Suppression:
-    """Create or refresh the suppression of an address (a new failure restarts it)."""
+    """Create or refresh the suppression of an address (a new failure restarts it),
+    in one statement (an insert that updates the address's row if it has one)."""
     now = now or timezone.now()
-    suppression, _ = Suppression.objects.update_or_create(
+    suppression = Suppression(
         address=address.strip().lower(),
-        defaults={
-            "reason": reason,
-            "source": source,
-            "reply_code": reply_code,
-            "enhanced_status": enhanced_status,
-            "diagnostic": diagnostic,
-            "delivery": delivery,
-            "created_at": now,
-            "expires_at": now + timedelta(days=settings.SUPPRESSION_DAYS),
-            "lifted_at": None,
-            "lifted_by": None,
-        },
+        reason=reason,
+        source=source,
+        reply_code=reply_code,
+        enhanced_status=enhanced_status,
+        diagnostic=diagnostic,
+        delivery=delivery,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.SUPPRESSION_DAYS),
+        lifted_at=None,
+        lifted_by=None,
+    )
+    Suppression.objects.bulk_create(
+        [suppression], update_conflicts=True, unique_fields=["address"], update_fields=REFRESHED
     )
     return suppression
+
+
+REFRESHED = [
+    "reason", "source", "reply_code", "enhanced_status", "diagnostic", "delivery",
+    "created_at", "expires_at", "lifted_at", "lifted_by",
+]  # fmt: skip
 
 
 def lift_suppression(address: str, by: User | None) -> bool:

@@ -2,13 +2,10 @@
 
 The contract (docs/outbound.md, "The worker"):
 
-- Claim: in one short transaction, up to BATCH deliveries that are `queued` or
-  `deferred` with `next_attempt_at <= now`, or `sending` with an expired lease, are
-  selected with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL) and marked
-  `sending`, `claimed_by` = this worker, leased until now + LEASE (their
-  `next_attempt_at` is set to the lease's end, so one index serves both cases).
-  Rows another worker is claiming are skipped, never waited for: any number of
-  workers on any number of machines never claim the same delivery.
+- Claim: up to BATCH deliveries that are `queued` or `deferred` and due, or `sending`
+  with an expired lease, become `sending`, claimed by this worker for LEASE seconds —
+  the lease queue's contract (`buzon.mail.leasequeue`): any number of workers on any
+  number of machines never claim the same delivery.
 - Send: the batch goes out over one relay connection, reused across batches while
   there is work. Outcomes are recorded only for deliveries still claimed by this
   worker; a long batch renews its lease.
@@ -36,21 +33,21 @@ import socket
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, connection
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from buzon.deliveries.models import CLAIMABLE_STATES, Delivery, DeliveryState, EmailNotification
-from buzon.deliveries.recording import relax_durability, settle_stale_delays
+from buzon.deliveries.recording import settle_stale_delays
 from buzon.deliveries.suppression import expire_suppressions
 from buzon.domains.schedule import run_daily_if_due
 from buzon.mail.inbound.processor import InboundProcessor
 from buzon.mail.inbound.processor import prune as inbound_prune
+from buzon.mail.leasequeue import LeaseQueue
 from buzon.mail.relay import RelayConfig, RelayUnavailable, SmtpRelay
 from buzon.mail.sending import BatchSender, Transport
 
@@ -60,6 +57,10 @@ HOUSEKEEPING_EVERY = 60.0
 
 
 QUEUES = ("outbound", "inbound")
+
+OUTBOUND_QUEUE = LeaseQueue(
+    Delivery, CLAIMABLE_STATES, DeliveryState.SENDING, relaxed_commit=True
+)  # a forgotten claim is only claimed again
 
 
 class _NoTransport:
@@ -133,52 +134,28 @@ class Worker:
 
     def claim(self) -> list[Delivery]:
         now = timezone.now()
-        lease_end = now + timedelta(seconds=self.lease)
-        with transaction.atomic():
-            relax_durability()  # a forgotten claim is only claimed again
-            ids = list(
-                Delivery.objects.select_for_update(skip_locked=True)
-                .filter(state__in=CLAIMABLE_STATES, next_attempt_at__lte=now)
-                .order_by("next_attempt_at", "id")
-                .values_list("pk", flat=True)[: self.batch_size]
-            )
-            if not ids:
-                return []
-            Delivery.objects.filter(pk__in=ids).update(
-                state=DeliveryState.SENDING,
-                claimed_by=self.id,
-                lease_expires_at=lease_end,
-                next_attempt_at=lease_end,
-                updated_at=now,
-            )
+        ids = OUTBOUND_QUEUE.claim(self.id, self.batch_size, self.lease, now=now, updated_at=now)
+        if not ids:
+            return []
         self._renewed_at = time.monotonic()
-        return list(Delivery.objects.filter(pk__in=ids, claimed_by=self.id).order_by("id"))
+        return list(OUTBOUND_QUEUE.mine(self.id, ids).order_by("id"))
 
     def _renew_if_due(self) -> None:
         if time.monotonic() - self._renewed_at < self.lease / 3:
             return
-        lease_end = timezone.now() + timedelta(seconds=self.lease)
-        Delivery.objects.filter(claimed_by=self.id, state=DeliveryState.SENDING).update(
-            lease_expires_at=lease_end, next_attempt_at=lease_end
-        )
+        OUTBOUND_QUEUE.renew(self.id, self.lease)
         self._renewed_at = time.monotonic()
 
     def release(self, deliveries: list[Delivery]) -> int:
         """Give claimed, unsent deliveries back, due now (for a stopping worker)."""
-        if not deliveries:
-            return 0
-        now = timezone.now()
-        return Delivery.objects.filter(
-            pk__in=[d.pk for d in deliveries], claimed_by=self.id, state=DeliveryState.SENDING
-        ).update(
+        return OUTBOUND_QUEUE.release(
+            self.id,
+            [d.pk for d in deliveries],
             state=Case(
                 When(attempts=0, then=Value(DeliveryState.QUEUED)),
                 default=Value(DeliveryState.DEFERRED),
             ),
-            claimed_by="",
-            lease_expires_at=None,
-            next_attempt_at=now,
-            updated_at=now,
+            updated_at=timezone.now(),
         )
 
     # -------------------------------------------------------------------- loop
@@ -221,11 +198,7 @@ class Worker:
         """Is anything still to be sent (or received mail to process), now or later?"""
         if self.inbound is not None and self.inbound.pending():
             return True
-        return self.outbound and (
-            Delivery.objects.filter(
-                state__in=CLAIMABLE_STATES, next_attempt_at__isnull=False
-            ).exists()
-        )
+        return self.outbound and OUTBOUND_QUEUE.pending()
 
     def run(
         self,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from buzon.rules.actions import Action, NotifyAction, apply_action, parse_actions
+from buzon.rules.active import active_triggers
 from buzon.rules.models import Trigger
 from buzon.rules.placeholders import build_context, render, render_html, render_text
 from buzon.tickets.changes import Update, record_event
@@ -46,9 +47,10 @@ def trigger_source(trigger: Trigger) -> dict[str, Any]:
     }
 
 
-def run_triggers(update: Update) -> list[Trigger]:
-    """Run the trigger cycle for an update; return the triggers that fired, in order."""
-    triggers = list(Trigger.objects.filter(active=True).order_by("position", "id"))
+def run_triggers(update: Update, *, version: str | None = None) -> list[Trigger]:
+    """Run the trigger cycle for an update; return the triggers that fired, in order.
+    `version`: the triggers' version, when the caller read it (`buzon.rules.active`)."""
+    triggers = active_triggers(version)
     fired: list[Trigger] = []
     pending: list[PendingNotification] = []
     fired_ids: set[int] = set()

@@ -239,7 +239,8 @@ def _apply_tags(update: Update, name: str, tags: list[str], data: dict) -> None:
         after = sorted(set(before) - set(tags))
     if after == before and not (update.is_create and after):
         return
-    TicketTag.objects.filter(ticket=ticket).exclude(name__in=after).delete()
+    if set(before) - set(after):
+        TicketTag.objects.filter(ticket=ticket).exclude(name__in=after).delete()
     TicketTag.objects.bulk_create(
         [TicketTag(ticket=ticket, name=t) for t in after if t not in before],
         ignore_conflicts=True,

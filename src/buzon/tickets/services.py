@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from buzon.rules.engine import run_triggers
 from buzon.tickets.changes import (
+    TAG_FIELDS,
     TicketChangeError,
     Update,
     apply_fields,
@@ -111,6 +113,8 @@ def update_ticket(
     metadata: dict[str, Any] | None = None,
     events: list[EventInput] | None = None,
     run_rules: bool = True,
+    ticket_locked: bool = False,
+    trigger_version: str | None = None,
 ) -> Audit | None:
     """Apply a change to a ticket; None when it changes nothing (no audit is written).
 
@@ -118,11 +122,16 @@ def update_ticket(
     `run_rules=False` skips the trigger cycle: for an automatic reply added as an
     internal note, which must never change the ticket or email anyone. The audit's
     metadata says `rules_skipped`.
+
+    `ticket_locked`: the caller already holds `ticket` locked (`select_for_update`) in
+    the current transaction, fresh; it is not read again. `trigger_version`: the
+    triggers' version the caller read (`buzon.rules.active.version_sql`).
     """
     cleaned = clean_fields(fields or {})
     bodies = _comment_bodies(comment) if comment else None
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if not ticket_locked:
+            ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         now = timezone.now()
         if not run_rules:
             metadata = {**(metadata or {}), "rules_skipped": True}
@@ -142,10 +151,11 @@ def update_ticket(
             transaction.set_rollback(True)
             return None
         ticket.updated_at = now
-        ticket.save()
+        if update.comment is not None or set(update.changes) - TAG_FIELDS - {"tags"}:
+            ticket.save()  # what the triggers' notifications may read back
         if run_rules:
-            run_triggers(update)
-            ticket.save()
+            run_triggers(update, version=trigger_version)
+        ticket.save()
         _text_changed(update)
     return audit
 
@@ -153,22 +163,39 @@ def update_ticket(
 SYSTEM_EMAIL = "system@buzon.invalid"
 
 
-def system_user() -> User:
+_system_users: dict[int, User] = {}
+
+
+def system_user(known_pk: int | None = None) -> User:
     """The author of changes Buzón makes by itself (delivery failures, expiries).
 
     An inactive agent-role user with no password: it can never sign in, it is never
     emailed (inactive users are skipped), and triggers see it as an agent.
+
+    `known_pk`: its id as the caller just read it (`system_user_pk_sql`); the user
+    read before under that id is reused, with no query.
     """
+    if known_pk is not None and known_pk in _system_users:
+        return _system_users[known_pk]
     user = User.objects.filter(email=SYSTEM_EMAIL).first()
-    if user is not None:
-        return user
-    try:
-        # Two processes may get here at once: the loser's savepoint rolls back and it
-        # reads the winner's row.
-        with transaction.atomic():
-            return User.objects.create_user(SYSTEM_EMAIL, "Buzón", role=Role.AGENT, is_active=False)
-    except IntegrityError:
-        return User.objects.get(email=SYSTEM_EMAIL)
+    if user is None:
+        try:
+            # Two processes may get here at once: the loser's savepoint rolls back and
+            # it reads the winner's row.
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    SYSTEM_EMAIL, "Buzón", role=Role.AGENT, is_active=False
+                )
+        except IntegrityError:
+            user = User.objects.get(email=SYSTEM_EMAIL)
+    _system_users.clear()
+    _system_users[user.pk] = user
+    return user
+
+
+def system_user_pk_sql() -> Subquery:
+    """The system user's id as an expression, to annotate onto another query."""
+    return Subquery(User.objects.filter(email=SYSTEM_EMAIL).values("pk")[:1])
 
 
 def _text_changed(update: Update) -> None:

@@ -3,19 +3,23 @@
 Run by `buzon worker` (alongside the outbound queue) or `buzon inbound process`.
 The contract (docs/inbound.md, "The queue-worker contract"):
 
-- Claim: in one short transaction, up to BUZON_INBOUND_BATCH rows that are `received`
-  with `next_attempt_at <= now`, or `processing` with an expired lease, with
-  `SELECT … FOR UPDATE SKIP LOCKED`; they become `processing`, `claimed_by` this
-  worker, leased for BUZON_INBOUND_LEASE seconds (`next_attempt_at` = the lease's end,
-  so one index serves both), `attempts + 1`.
-- Process: each row is read and parsed first, outside any transaction (`routing.prepare`:
-  MIME, bounce report, visible text, sanitised HTML — the costly part, never under the
-  database's write lock); then, in its own transaction that re-reads it `FOR UPDATE`
-  and checks it is still `processing` and ours, it is routed (`routing.route`) and its
-  final state saved. Whatever routing did (comment, recorded failure, new ticket, the
-  notifications the triggers queued) commits with the state, or not at all: a worker
-  killed mid-message leaves the row `processing` with nothing of its effects, and the
-  next worker to claim it after the lease processes it — exactly once.
+- Claim: up to BUZON_INBOUND_BATCH rows that are `received` and due, or `processing`
+  with an expired lease, become `processing`, claimed by this worker for
+  BUZON_INBOUND_LEASE seconds, `attempts + 1` — the lease queue's contract
+  (`buzon.mail.leasequeue`).
+- Process: the claimed rows are read and parsed first, outside any transaction
+  (`routing.prepare`: MIME, bounce report, visible text, sanitised HTML — the costly
+  part, never under the database's write lock). Then one transaction re-reads them
+  `FOR UPDATE`, keeps those still `processing` and ours, and routes each
+  (`routing.route`) in its own savepoint, saving its final state there; after
+  COMMIT_AFTER seconds it commits and the next transaction takes the rest. Whatever
+  routing did (comment, recorded failure, new ticket, the notifications the triggers
+  queued) commits with the state, or not at all: a message that raises is rolled back
+  to its savepoint alone and marked `error`; a worker killed mid-batch leaves its rows
+  `processing` with nothing of their effects, and the next worker to claim them after
+  the lease processes them — exactly once. On PostgreSQL that commit does not wait
+  for the WAL flush: a commit lost in a database crash loses the effects with the
+  state, and the rows are routed again after the lease.
 - Errors: hostile or broken input (`parsing.Unreadable`) and any bug go to the `error`
   state with what went wrong; the raw bytes stay. A database error (connection lost,
   lock timeout) puts the row back to `received` with a back-off, up to
@@ -25,6 +29,7 @@ The contract (docs/inbound.md, "The queue-worker contract"):
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
@@ -35,11 +40,19 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from buzon.deliveries.recording import relax_durability
 from buzon.mail.inbound.models import CLAIMABLE, InboundMessage, InboundState
 from buzon.mail.inbound.parsing import Unreadable
-from buzon.mail.inbound.routing import prepare, route
+from buzon.mail.inbound.routing import Outcome, Prepared, prepare, route
+from buzon.mail.leasequeue import LeaseQueue
 
 log = logging.getLogger("buzon.mail.inbound")
+
+# Routing in one transaction stops taking more rows after this long: the lock it
+# holds (a ticket's row; all of SQLite) is never held for long.
+COMMIT_AFTER = 0.25
+
+INBOUND_QUEUE = LeaseQueue(InboundMessage, CLAIMABLE, InboundState.PROCESSING)
 
 SAVED_FIELDS = [
     "state", "kind", "outcome", "detail", "ticket", "comment", "delivery_ids", "error",
@@ -57,42 +70,89 @@ class InboundProcessor:
         self.tally: Counter[str] = Counter()
 
     def claim(self) -> list[int]:
-        now = timezone.now()
-        lease_end = now + timedelta(seconds=self.lease)
-        with transaction.atomic():
-            ids = list(
-                InboundMessage.objects.select_for_update(skip_locked=True)
-                .filter(state__in=CLAIMABLE, next_attempt_at__lte=now)
-                .order_by("next_attempt_at", "id")
-                .values_list("pk", flat=True)[: self.batch_size]
-            )
-            if not ids:
-                return []
-            InboundMessage.objects.filter(pk__in=ids).update(
-                state=InboundState.PROCESSING,
-                claimed_by=self.id,
-                lease_expires_at=lease_end,
-                next_attempt_at=lease_end,
-                attempts=F("attempts") + 1,
-            )
-        return sorted(ids)
+        return INBOUND_QUEUE.claim(self.id, self.batch_size, self.lease, attempts=F("attempts") + 1)
 
     def run_batch(self, should_stop: Callable[[], bool] = lambda: False) -> int:
         """Claim and process one batch; how many rows were claimed."""
         ids = self.claim()
-        for n, pk in enumerate(ids):
+        prepared: list[tuple[InboundMessage, Prepared]] = []
+        for n, row in enumerate(INBOUND_QUEUE.mine(self.id, ids).order_by("id")):
             if should_stop():
                 self.release(ids[n:])
                 break
-            self.process(pk)
+            try:
+                prepared.append((row, prepare(row)))
+            except Unreadable as exc:
+                self._fail(row.pk, f"Unreadable message: {exc}")
+            except Exception as exc:
+                log.exception("inbound message %s could not be read", row.pk)
+                self._fail(row.pk, _describe(exc))
+        while prepared:
+            prepared = prepared[self._route_batch(prepared) :]
         return len(ids)
+
+    def _route_batch(self, prepared: list[tuple[InboundMessage, Prepared]]) -> int:
+        """Route prepared rows in one transaction, each in its own savepoint: a message
+        that raises is rolled back alone and marked `error`; the others commit together.
+        The transaction ends after COMMIT_AFTER seconds of routing (SQLite's one writer,
+        the SMTP server's sessions among others, waits for it). A database error loses
+        the transaction: each row is then tried alone. How many rows were taken."""
+        done: list[InboundMessage] = []
+        failed: list[tuple[int, str]] = []
+        taken = 0
+        deadline = time.monotonic() + COMMIT_AFTER
+        try:
+            with transaction.atomic():
+                # A lost commit only means routing again: its effects are lost with it.
+                relax_durability()
+                ours = set(
+                    INBOUND_QUEUE.mine(self.id, [row.pk for row, _ in prepared])
+                    .select_for_update()
+                    .values_list("pk", flat=True)
+                )
+                for row, ready in prepared:
+                    if taken and time.monotonic() > deadline:
+                        break
+                    taken += 1
+                    if row.pk not in ours:
+                        continue
+                    error = self._route_in_savepoint(row, ready)
+                    if error:
+                        self._mark_error(row.pk, error)
+                        failed.append((row.pk, error))
+                    else:
+                        done.append(row)
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("inbound batch lost (%s): each message again, alone", exc)
+            for row, _ in prepared:
+                self.process(row.pk)
+            return len(prepared)
+        for pk, error in failed:
+            self.tally["error"] += 1
+            log.warning("inbound %s: error: %s", pk, error.splitlines()[0][:300])
+        for row in done:
+            self.tally[f"{row.state}:{row.outcome}"] += 1
+            log.info("inbound %s: %s %s — %s", row.pk, row.state, row.outcome, row.detail[:200])
+        return taken
+
+    def _route_in_savepoint(self, row: InboundMessage, ready: Prepared) -> str:
+        """Route one row and save its outcome; "" or what went wrong (rolled back)."""
+        try:
+            with transaction.atomic():
+                self._save_outcome(row, route(row, ready))
+        except (OperationalError, InterfaceError):
+            raise
+        except Unreadable as exc:
+            return f"Unreadable message: {exc}"
+        except Exception as exc:
+            log.exception("inbound message %s could not be processed", row.pk)
+            return _describe(exc)
+        return ""
 
     def process(self, pk: int) -> str:
         """Route one claimed row; its final state ("" if it was not ours any more)."""
         try:
-            mine = InboundMessage.objects.filter(
-                pk=pk, state=InboundState.PROCESSING, claimed_by=self.id
-            )
+            mine = INBOUND_QUEUE.mine(self.id, [pk])
             row = mine.first()
             if row is None:
                 return ""
@@ -101,17 +161,7 @@ class InboundProcessor:
                 row = mine.select_for_update().defer("raw").first()
                 if row is None:
                     return ""
-                outcome = route(row, prepared)
-                row.state = outcome.state
-                row.kind = outcome.kind
-                row.outcome = outcome.outcome
-                row.detail = outcome.detail[:10_000]
-                row.ticket = outcome.ticket
-                row.comment = outcome.comment
-                row.delivery_ids = outcome.delivery_ids
-                row.error = ""
-                self._finish(row)
-                row.save(update_fields=SAVED_FIELDS)  # never rewrites the raw bytes
+                self._save_outcome(row, route(row, prepared))
         except Unreadable as exc:
             return self._fail(pk, f"Unreadable message: {exc}")
         except (OperationalError, InterfaceError) as exc:
@@ -124,13 +174,23 @@ class InboundProcessor:
         return row.state
 
     @staticmethod
-    def _finish(row: InboundMessage) -> None:
+    def _save_outcome(row: InboundMessage, outcome: Outcome) -> None:
+        row.state = outcome.state
+        row.kind = outcome.kind
+        row.outcome = outcome.outcome
+        row.detail = outcome.detail[:10_000]
+        row.ticket = outcome.ticket
+        row.comment = outcome.comment
+        row.delivery_ids = outcome.delivery_ids
+        row.error = ""
         row.claimed_by = ""
         row.lease_expires_at = None
         row.next_attempt_at = None
         row.processed_at = timezone.now()
+        row.save(update_fields=SAVED_FIELDS)  # never rewrites the raw bytes
 
-    def _fail(self, pk: int, error: str) -> str:
+    def _mark_error(self, pk: int, error: str) -> None:
+        """The `error` state with what went wrong; the raw bytes stay."""
         InboundMessage.objects.filter(pk=pk, claimed_by=self.id).update(
             state=InboundState.ERROR,
             error=error[:10_000],
@@ -139,6 +199,9 @@ class InboundProcessor:
             next_attempt_at=None,
             processed_at=timezone.now(),
         )
+
+    def _fail(self, pk: int, error: str) -> str:
+        self._mark_error(pk, error)
         self.tally["error"] += 1
         log.warning("inbound %s: error: %s", pk, error.splitlines()[0][:300])
         return InboundState.ERROR
@@ -169,22 +232,11 @@ class InboundProcessor:
 
     def release(self, ids: list[int]) -> int:
         """Give claimed, unprocessed rows back, due now (a stopping worker)."""
-        if not ids:
-            return 0
-        return InboundMessage.objects.filter(
-            pk__in=ids, claimed_by=self.id, state=InboundState.PROCESSING
-        ).update(
-            state=InboundState.RECEIVED,
-            claimed_by="",
-            lease_expires_at=None,
-            next_attempt_at=timezone.now(),
-        )
+        return INBOUND_QUEUE.release(self.id, ids, state=InboundState.RECEIVED)
 
     @staticmethod
     def pending() -> bool:
-        return InboundMessage.objects.filter(
-            state__in=CLAIMABLE, next_attempt_at__isnull=False
-        ).exists()
+        return INBOUND_QUEUE.pending()
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,0 +1,126 @@
+"""A table as a work queue: claim, lease, release, dead-worker take-over.
+
+Both of Buzón's queues are tables worked this way: outbound deliveries
+(`buzon.mail.worker`) and stored inbound messages (`buzon.mail.inbound.processor`).
+A queue row carries four columns: `state`, `claimed_by`, `lease_expires_at` and
+`next_attempt_at`.
+
+The contract
+------------
+- Due: a row is claimable when its state is one of `claimable` and its
+  `next_attempt_at <= now`. A claimed row's `next_attempt_at` is its lease's end, so
+  one index on (`state`, `next_attempt_at`) finds both new work and work whose lease
+  ran out.
+- Claim: in one short transaction, up to `limit` due rows, oldest due first, are
+  selected with `SELECT … FOR UPDATE SKIP LOCKED` and set to `claimed_state`,
+  `claimed_by` = the worker, leased until now + `lease`. Rows another worker is
+  claiming at that moment are skipped, never waited for: any number of workers, on any
+  number of machines, never claim the same row while its lease holds. (SQLite has no
+  SKIP LOCKED; its single writer serialises claims, and Buzón runs one worker per
+  SQLite database.)
+- Lease: a claim is a promise for `lease` seconds. A worker whose work takes longer
+  renews it (`renew`). When a lease runs out the row is due again and any worker takes
+  it over — this is what happens to the rows of a worker that was killed (SIGKILL,
+  power loss, a lost connection): nothing is lost, it is only late by the lease.
+- Release: a worker that stops gives its unstarted rows back, due now (`release`).
+
+What a consumer must guarantee
+------------------------------
+- Write a row's outcome only while it is still claimed by you: check `claimed_by` (and
+  the claimed state) in the same statement or transaction that records the outcome
+  (`mine`). A row whose lease ran out belongs to whoever claimed it next.
+- Exactly once needs the outcome and its effects in ONE transaction with a re-check of
+  the claim under a row lock (the inbound processor does this: a worker killed
+  mid-message leaves no effect and no outcome, and the next claim does the work once).
+- Effects outside the database cannot join that transaction: a relay that accepted a
+  message before the worker died will get it again after the lease (at-least-once; the
+  outbound worker resends with the same Message-ID so the recipient sees one).
+- Keep a claim shorter than its lease, or renew it; otherwise a second worker may
+  start the same row while the first still works on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class LeaseQueue:
+    """One table worked as a queue (see the module's contract)."""
+
+    model: type[models.Model]
+    claimable: tuple[str, ...]
+    claimed_state: str
+    # A forgotten claim is only claimed again after its lease: such a claim may commit
+    # without waiting for the WAL flush on PostgreSQL.
+    relaxed_commit: bool = False
+
+    def claim(
+        self,
+        worker_id: str,
+        limit: int,
+        lease: float,
+        *,
+        now: datetime | None = None,
+        **also: Any,
+    ) -> list[int]:
+        """Claim up to `limit` due rows for `worker_id`; their ids, in id order.
+        `also`: more fields set on the claimed rows (e.g. `attempts=F("attempts") + 1`)."""
+        now = now or timezone.now()
+        lease_end = now + timedelta(seconds=lease)
+        manager = self.model._default_manager
+        with transaction.atomic():
+            if self.relaxed_commit and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            ids = list(
+                manager.select_for_update(skip_locked=True)
+                .filter(state__in=self.claimable, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")
+                .values_list("pk", flat=True)[:limit]
+            )
+            if not ids:
+                return []
+            manager.filter(pk__in=ids).update(
+                state=self.claimed_state,
+                claimed_by=worker_id,
+                lease_expires_at=lease_end,
+                next_attempt_at=lease_end,
+                **also,
+            )
+        return sorted(ids)
+
+    def mine(self, worker_id: str, ids: Iterable[int] | None = None) -> models.QuerySet[Any]:
+        """The rows (of `ids`, or all) still claimed by `worker_id`."""
+        rows = self.model._default_manager.filter(state=self.claimed_state, claimed_by=worker_id)
+        return rows if ids is None else rows.filter(pk__in=list(ids))
+
+    def renew(self, worker_id: str, lease: float) -> int:
+        """Extend the lease of every row `worker_id` still holds; how many."""
+        lease_end = timezone.now() + timedelta(seconds=lease)
+        return self.mine(worker_id).update(lease_expires_at=lease_end, next_attempt_at=lease_end)
+
+    def release(self, worker_id: str, ids: Sequence[int], *, state: Any, **also: Any) -> int:
+        """Give rows `worker_id` still holds back to the queue, due now, in `state`
+        (a value or an expression); how many."""
+        if not ids:
+            return 0
+        return self.mine(worker_id, ids).update(
+            state=state,
+            claimed_by="",
+            lease_expires_at=None,
+            next_attempt_at=timezone.now(),
+            **also,
+        )
+
+    def pending(self) -> bool:
+        """Is any row waiting, due now or later (a retry, a lease)?"""
+        return self.model._default_manager.filter(
+            state__in=self.claimable, next_attempt_at__isnull=False
+        ).exists()

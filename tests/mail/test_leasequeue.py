@@ -1,0 +1,125 @@
+"""The lease queue's contract, through real rows of the inbound queue (the outbound
+worker uses the same class): claim, lease, take-over after a dead worker, renew,
+release — and, on PostgreSQL, two open claims that skip each other's rows."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from buzon.mail.inbound.models import InboundMessage, InboundSource, InboundState
+from buzon.mail.leasequeue import LeaseQueue
+
+QUEUE = LeaseQueue(InboundMessage, (InboundState.RECEIVED, InboundState.PROCESSING), "processing")
+
+
+def stored(n: int, **fields) -> list[int]:
+    first = InboundMessage.objects.count()
+    rows = InboundMessage.objects.bulk_create(
+        InboundMessage(
+            source=InboundSource.SMTP,
+            raw=b"Subject: x\r\n\r\nbody\r\n",
+            sha256=f"{i:064x}",
+            dedupe_key=f"lease-{i}",
+            **fields,
+        )
+        for i in range(first, first + n)
+    )
+    if rows[0].pk is None:  # backends that do not return ids from bulk inserts
+        return list(InboundMessage.objects.order_by("id").values_list("pk", flat=True))[-n:]
+    return [r.pk for r in rows]
+
+
+@pytest.mark.django_db
+def test_a_claim_takes_due_rows_only_and_leases_them_to_the_worker():
+    due = stored(5)
+    stored(2, next_attempt_at=timezone.now() + timedelta(hours=1))
+    stored(1, state=InboundState.PROCESSED, next_attempt_at=None)
+
+    ids = QUEUE.claim("w1", 10, 60, attempts=F("attempts") + 1)
+
+    assert ids == sorted(due)
+    rows = InboundMessage.objects.filter(pk__in=ids)
+    assert {(r.state, r.claimed_by, r.attempts) for r in rows} == {("processing", "w1", 1)}
+    assert all(r.next_attempt_at == r.lease_expires_at > timezone.now() for r in rows)
+    assert QUEUE.claim("w2", 10, 60) == []  # nothing else is due
+    assert set(QUEUE.mine("w1").values_list("pk", flat=True)) == set(due)
+
+
+@pytest.mark.django_db
+def test_two_workers_share_the_rows_without_overlap_and_in_due_order():
+    ids = stored(7)
+    first = QUEUE.claim("w1", 4, 60)
+    second = QUEUE.claim("w2", 4, 60)
+    assert first == ids[:4]
+    assert second == ids[4:]
+
+
+@pytest.mark.django_db
+def test_a_dead_workers_rows_are_taken_over_when_its_lease_runs_out():
+    ids = stored(3)
+    assert QUEUE.claim("dead", 10, 30) == ids
+    assert QUEUE.claim("alive", 10, 30) == []
+
+    after_the_lease = timezone.now() + timedelta(seconds=31)
+    assert QUEUE.claim("alive", 10, 30, now=after_the_lease) == ids
+    assert not QUEUE.mine("dead").exists()  # its late outcome would match nothing
+    assert QUEUE.mine("alive").count() == 3
+
+
+@pytest.mark.django_db
+def test_a_renewed_lease_keeps_the_rows_from_being_taken_over():
+    stored(2)
+    QUEUE.claim("slow", 10, 30)
+    assert QUEUE.renew("slow", 300) == 2
+    assert QUEUE.claim("other", 10, 30, now=timezone.now() + timedelta(seconds=60)) == []
+
+
+@pytest.mark.django_db
+def test_released_rows_are_due_at_once_and_a_worker_releases_only_its_own():
+    ids = stored(4)
+    QUEUE.claim("w1", 2, 60)
+    QUEUE.claim("w2", 2, 60)
+
+    assert QUEUE.release("w1", ids, state=InboundState.RECEIVED) == 2
+    assert QUEUE.pending()
+    assert QUEUE.claim("w3", 10, 60) == ids[:2]
+    assert set(QUEUE.mine("w2").values_list("pk", flat=True)) == set(ids[2:])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_claim_skips_rows_another_open_claim_holds():
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs one worker")
+    ids = stored(6)
+    held = threading.Event()
+    done = threading.Event()
+    taken: dict[str, list[int]] = {}
+    finished_before_commit: list[bool] = []
+
+    def slow_worker() -> None:
+        try:
+            with transaction.atomic():  # the claim's row locks stay until this commits
+                taken["slow"] = QUEUE.claim("slow", 3, 60)
+                held.set()
+                done.wait(10)
+                finished_before_commit.append("fast" in taken)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_worker)
+    thread.start()
+    try:
+        assert held.wait(10)
+        taken["fast"] = QUEUE.claim("fast", 10, 60)  # returns without waiting
+    finally:
+        done.set()
+        thread.join()
+    assert taken["slow"] == ids[:3]
+    assert taken["fast"] == ids[3:]
+    assert finished_before_commit == [True]  # skipped the locked rows, did not wait
