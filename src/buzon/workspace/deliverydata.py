@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, F, Max, Value
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Value
 from django.db.models.functions import Lower, StrIndex, Substr, TruncDate
 from django.utils import timezone
 
@@ -21,7 +21,6 @@ from buzon.deliveries import reports, suppression
 from buzon.deliveries.models import Delivery, Suppression, UnverifiedReport
 from buzon.tickets.models import (
     DeliverableState,
-    Notification,
     NotificationRecipient,
     User,
     UserIdentity,
@@ -97,67 +96,56 @@ def _status_from_delivery(
     )
 
 
-def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
-    """Recipients (with delivery state when known) of these notifications.
+def _recipient_rows(recipients: QuerySet[NotificationRecipient], key: str) -> list[Any]:
+    """Recipients with their delivery (a LEFT JOIN: a recipient may have none yet) and
+    whether any unverified report names it, in one query; `key` is the field to group
+    by, annotated as `group_key`."""
+    reported = UnverifiedReport.objects.filter(delivery_id=OuterRef("delivery__id"))
+    return list(
+        recipients.select_related("delivery")
+        .annotate(group_key=F(key), reported=Exists(reported))
+        .order_by(key, "id")
+    )
 
-    Three queries: the notification recipients, their deliveries, and the unverified
-    reports about those deliveries.
-    """
+
+def _grouped(rows: list[Any]) -> dict[int, list[RecipientStatus]]:
+    """RecipientStatus per group key; the unverified reports, when some recipient has
+    any, in one more query."""
+    unverified = _unverified_by_delivery([row.delivery.pk for row in rows if row.reported])
+    result: dict[int, list[RecipientStatus]] = defaultdict(list)
+    for row in rows:
+        try:
+            d = row.delivery
+        except Delivery.DoesNotExist:
+            d = None
+        if d is not None:
+            status = _status_from_delivery(d, row.name, row.kind, unverified.get(d.pk, ()))
+        else:
+            status = RecipientStatus(
+                email=row.email, name=row.name, kind=row.kind, user_id=row.user_id
+            )
+        result[row.group_key].append(status)
+    return dict(result)
+
+
+def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
+    """Recipients (with delivery state when known) of these notifications: one query,
+    two when an unverified report names one of them."""
     ids = list(notification_ids)
     if not ids:
         return {}
-    rows = list(
-        NotificationRecipient.objects.filter(notification_id__in=ids)
-        .order_by("notification_id", "id")
-        .values("notification_id", "user_id", "name", "email", "kind")
-    )
-    deliveries: dict[tuple[int, str], Delivery] = {}
-    extra: dict[int, list[RecipientStatus]] = defaultdict(list)
-    for d in Delivery.objects.filter(email_notification__notification_id__in=ids).annotate(
-        notification_pk=F("email_notification__notification_id")
-    ):
-        deliveries[(d.notification_pk, d.email.lower())] = d
-    unverified = _unverified_by_delivery([d.pk for d in deliveries.values()])
-    result: dict[int, list[RecipientStatus]] = defaultdict(list)
-    seen: set[tuple[int, str]] = set()
-    for row in rows:
-        key = (row["notification_id"], row["email"].lower())
-        seen.add(key)
-        d = deliveries.get(key)
-        if d is not None:
-            result[key[0]].append(
-                _status_from_delivery(d, row["name"], row["kind"], unverified.get(d.pk, ()))
-            )
-        else:
-            result[key[0]].append(
-                RecipientStatus(
-                    email=row["email"], name=row["name"], kind=row["kind"], user_id=row["user_id"]
-                )
-            )
-    # A delivery with no recipient row (should not happen) is still shown.
-    for key, d in deliveries.items():
-        if key not in seen:
-            extra[key[0]].append(_status_from_delivery(d, unverified=unverified.get(d.pk, ())))
-    for notification_id, items in extra.items():
-        result[notification_id].extend(items)
-    return dict(result)
+    recipients = NotificationRecipient.objects.filter(notification_id__in=ids)
+    return _grouped(_recipient_rows(recipients, "notification_id"))
 
 
 def recipients_by_comment(comment_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
-    """All recipients of the notifications sent for each comment."""
+    """All recipients of the notifications sent for each comment: one query, two when
+    an unverified report names one of them."""
     ids = list(comment_ids)
     if not ids:
         return {}
-    comment_of = dict(
-        Notification.objects.filter(comment_id__in=ids).values_list("id", "comment_id")
-    )
-    if not comment_of:
-        return {}
-    by_notification = recipients_by_notification(comment_of)
-    result: dict[int, list[RecipientStatus]] = defaultdict(list)
-    for notification_id, recipients in by_notification.items():
-        result[comment_of[notification_id]].extend(recipients)
-    return dict(result)
+    recipients = NotificationRecipient.objects.filter(notification__comment_id__in=ids)
+    return _grouped(_recipient_rows(recipients, "notification__comment_id"))
 
 
 def accept_unverified_report(ticket_id: int, report_id: int, by: User) -> str | None:
