@@ -47,9 +47,9 @@ def main() -> int:
     import django
 
     django.setup()
+    import generate
     from django.core.management import call_command
 
-    import generate
     from buzon.tickets.models import Ticket
 
     call_command("migrate", verbosity=0)
@@ -82,7 +82,9 @@ def pages() -> dict[str, Callable[[], str]]:
     low = Ticket.objects.order_by("id").values_list("id", flat=True).first()
     high = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
     failures = View.objects.get(title="Tickets with email delivery failures")
-    tagged = list(TicketTag.objects.filter(name=FAILURE_TAG).values_list("ticket_id", flat=True)[:500])
+    tagged = list(
+        TicketTag.objects.filter(name=FAILURE_TAG).values_list("ticket_id", flat=True)[:500]
+    )
     failing_users = list(
         Delivery.objects.filter(state="failed", user_id__isnull=False)
         .values("user_id")
@@ -120,7 +122,7 @@ def run(rounds: int, requests: int) -> None:
     p50s: dict[str, list[float]] = {name: [] for name in urls}
     p95s: dict[str, list[float]] = {name: [] for name in urls}
     queries: dict[str, int] = dict.fromkeys(urls, 0)
-    for name, url in urls.items():  # warm caches and connections
+    for url in urls.values():  # warm caches and connections
         for _ in range(3):
             client.get(url())
     for _ in range(rounds):

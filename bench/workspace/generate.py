@@ -127,7 +127,9 @@ def filled(template: str) -> str:
             sql.append("r.email")
         elif part == "d":
             sql.append(
-                "split_part(r.email, '@', 2)" if pg() else "substr(r.email, instr(r.email, '@') + 1)"
+                "split_part(r.email, '@', 2)"
+                if pg()
+                else "substr(r.email, instr(r.email, '@') + 1)"
             )
         elif part:
             sql.append(quote(part))
@@ -149,7 +151,9 @@ def generate(scale: float) -> dict[str, int]:
         now += "+00:00"
     started = time.monotonic()
     with transaction.atomic():
-        agent = User.objects.create_user("bench-agent@helpdesk.test", "Bench Agent", role=Role.AGENT)
+        agent = User.objects.create_user(
+            "bench-agent@helpdesk.test", "Bench Agent", role=Role.AGENT
+        )
         system = system_user()
         first = _customers(customers)
         with connection.cursor() as c:
@@ -330,7 +334,7 @@ def _deliveries(run, comments: int, zendesk_status) -> None:
     # After a hard failure that is the address's fault, later copies are not sent.
     run(
         "suppressed failures",
-        f"""UPDATE deliveries_delivery SET failure_source = 'suppressed', remote_mta = '',
+        """UPDATE deliveries_delivery SET failure_source = 'suppressed', remote_mta = '',
             attempts = 0, first_attempt_at = NULL, last_attempt_at = NULL
         WHERE state = 'failed' AND hard AND blame IN ('address', 'mailbox', 'recipient_policy')
         AND id NOT IN (SELECT min(id) FROM deliveries_delivery WHERE state = 'failed' AND hard

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.apps import apps
 from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Value
-from django.db.models.functions import Lower, StrIndex, Substr, TruncDate
+from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
-from buzon.deliveries import reports, suppression
-from buzon.deliveries.models import Delivery, Suppression, UnverifiedReport
+from buzon.deliveries import counts, reports, suppression
+from buzon.deliveries.models import Delivery, DeliveryState, Suppression, UnverifiedReport
 from buzon.tickets.models import (
     DeliverableState,
     NotificationRecipient,
@@ -28,6 +28,7 @@ from buzon.tickets.models import (
 from buzon.workspace.delivery_summary import RecipientStatus, UnverifiedReportView
 from buzon_bounces.blame import OURS
 
+ACTIVE_STATES = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.DEFERRED)
 UNVERIFIED_SHOWN = 5  # per delivery, newest first (at most reports.MAX_UNVERIFIED exist)
 
 
@@ -181,7 +182,8 @@ def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
 def failures_for_addresses(addresses: Iterable[str], limit: int = 50) -> list[Delivery]:
     """Failed deliveries to these addresses, newest first (for the profile page)."""
     return list(
-        Delivery.objects.filter(email__in=list(addresses), state="failed")
+        Delivery.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
         .select_related("ticket")
         .order_by("-failed_at", "-id")[:limit]
     )
@@ -189,7 +191,8 @@ def failures_for_addresses(addresses: Iterable[str], limit: int = 50) -> list[De
 
 def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
     rows = (
-        Delivery.objects.filter(email__in=list(addresses), state="failed")
+        Delivery.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
         .values("email")
         .annotate(last=Max("failed_at"))
     )
@@ -200,24 +203,40 @@ def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
 
 
 def failures_by_day_and_reason(since: datetime) -> list[dict[str, Any]]:
-    return list(
-        Delivery.objects.filter(state="failed", failed_at__gte=since)
-        .annotate(day=TruncDate("failed_at", tzinfo=timezone.get_current_timezone()))
-        .values("day", "reason")
-        .annotate(n=Count("id"))
-        .order_by("day", "reason")
-    )
+    """Failures per local day and reason since `since`, from the hourly counts (the
+    window's rows only: the page does not grow with history)."""
+    counts.fold()
+    tz = timezone.get_current_timezone()
+    totals: dict[tuple[Any, str], int] = defaultdict(int)
+    for c in counts.counts("reason", counts.bucket_of(since, counts.HOUR)):
+        hour = datetime.fromtimestamp(c.bucket * counts.HOUR, tz=UTC)
+        totals[(timezone.localdate(hour, tz), c.key)] += c.n
+    return [
+        {"day": day, "reason": reason, "n": n} for (day, reason), n in sorted(totals.items()) if n
+    ]
 
 
 def top_failing_domains(since: datetime, limit: int = 10) -> list[dict[str, Any]]:
-    domain = Lower(Substr("email", StrIndex("email", Value("@")) + 1))
-    return list(
-        Delivery.objects.filter(state="failed", failed_at__gte=since)
-        .annotate(domain=domain)
-        .values("domain")
-        .annotate(n=Count("id"), addresses=Count("email", distinct=True), last=Max("failed_at"))
-        .order_by("-n", "domain")[:limit]
-    )
+    """The domains with the most failures in the UTC days since `since`, each with its
+    distinct failing addresses and its latest failure, from the daily counts."""
+    first_day = counts.bucket_of(since, counts.DAY)
+    domains: dict[str, dict[str, Any]] = {}
+    for c in counts.counts("domain", first_day):
+        d = domains.setdefault(c.key, {"domain": c.key, "n": 0, "addresses": 0, "last": None})
+        d["n"] += c.n
+        if c.last_at and (d["last"] is None or c.last_at > d["last"]):
+            d["last"] = c.last_at
+    top = sorted((d for d in domains.values() if d["n"] > 0), key=lambda d: (-d["n"], d["domain"]))
+    top = top[:limit]
+    wanted = {d["domain"]: d for d in top}
+    addresses: dict[str, set[str]] = defaultdict(set)
+    for c in counts.counts("address", first_day):
+        domain = c.key.partition("@")[2]
+        if domain in wanted and c.n > 0:
+            addresses[domain].add(c.key)
+    for domain, d in wanted.items():
+        d["addresses"] = len(addresses[domain])
+    return top
 
 
 def failures_of_ours(since: datetime, groups: int = 200) -> list[dict[str, Any]]:
@@ -249,8 +268,17 @@ def deferred_queue(limit: int = 50) -> tuple[int, list[Delivery]]:
 
 
 def queue_counts() -> dict[str, int]:
-    rows = Delivery.objects.values("state").annotate(n=Count("id"))
-    return {r["state"]: r["n"] for r in rows}
+    """Deliveries per state: the active ones counted on the claim index (only the
+    queue), the final ones from the maintained counts."""
+    active = (
+        Delivery.objects.filter(state__in=ACTIVE_STATES)
+        .values("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    found = {r["state"]: r["n"] for r in active}
+    found.update((c.key, c.n) for c in counts.counts("state") if c.n)
+    return {state: found[state] for state in DeliveryState.values if found.get(state)}
 
 
 def unmatched_bounce_model() -> Any | None:
