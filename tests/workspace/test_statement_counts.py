@@ -12,7 +12,7 @@ from buzon.tickets.services import CommentInput, update_ticket
 
 TICKET_PAGE = 9  # session, user, ticket, tags, CCs, comments, recipients, identities, suppressions
 FAILURES_VIEW = 5
-HEALTH_PAGE = 17  # of which up to 5 fold the count deltas
+HEALTH_PAGE = 18  # of which up to 5 fold the count deltas
 
 
 def add_history(ticket, agent, replies: int) -> None:
