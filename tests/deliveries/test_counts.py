@@ -4,6 +4,7 @@ whatever writes them: recording, plain updates, deletes (triggers, both database
 from collections import Counter
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 
 from buzon.deliveries import counts
@@ -78,3 +79,17 @@ def test_counts_follow_failures_hand_offs_updates_and_deletes(ticket):
     ticket.delete()
     assert_exact()
     assert maintained() == {}
+
+
+def test_the_deliveries_already_there_are_counted_when_the_counts_are_built(ticket):
+    first, second, _ = Delivery.objects.filter(ticket=ticket).order_by("id")
+    record_failure(first, unknown_user())
+    record_handoff(second, Reply(250, "2.0.0", "Ok"))
+    counts.DeliveryCount.objects.all().delete()
+    counts.DeliveryCountDelta.objects.all().delete()
+    assert maintained() == {}
+    with connection.cursor() as c:
+        for sql in counts.backfill_sql(connection.vendor):
+            c.execute(sql)
+    assert_exact()
+    assert maintained()[("state", "handed_off", 0)] == 1

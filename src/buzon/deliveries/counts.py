@@ -161,22 +161,27 @@ def _domain(vendor: str, email: str) -> str:
     return f"lower(substr({email}, instr({email}, '@') + 1))"
 
 
-def delta_inserts(vendor: str, row: str, sign: int) -> list[str]:
-    """The statements that add `sign` to every count `row` (OLD or NEW) is in."""
-    at = f"{row}.failed_at" if sign > 0 else "NULL"
+def _dimensions(vendor: str, row: str) -> dict[str, tuple[str, str, str]]:
+    """Per dimension, SQL for the key, the bucket and whether `row` is counted."""
     failed = f"{row}.state = 'failed' AND {row}.failed_at IS NOT NULL"
     epoch = _epoch(vendor, f"{row}.failed_at")
-    per_failure = {
-        "reason": (f"{row}.reason", f"{epoch} / {HOUR}"),
-        "blame": (f"{row}.blame", f"{epoch} / {DAY}"),
-        "domain": (_domain(vendor, f"{row}.email"), f"{epoch} / {DAY}"),
-        "address": (f"lower({row}.email)", f"{epoch} / {DAY}"),
+    return {
+        "state": (f"{row}.state", "0", f"{row}.state IN {FINAL}"),
+        "reason": (f"{row}.reason", f"{epoch} / {HOUR}", failed),
+        "blame": (f"{row}.blame", f"{epoch} / {DAY}", failed),
+        "domain": (_domain(vendor, f"{row}.email"), f"{epoch} / {DAY}", failed),
+        "address": (f"lower({row}.email)", f"{epoch} / {DAY}", failed),
     }
+
+
+def delta_inserts(vendor: str, row: str, sign: int) -> list[str]:
+    """The statements that add `sign` to every count `row` (OLD or NEW) is in."""
     insert = "INSERT INTO deliveries_deliverycountdelta (dimension, key, bucket, n, at) SELECT"
-    statements = [f"{insert} 'state', {row}.state, 0, {sign}, NULL WHERE {row}.state IN {FINAL}"]
-    for dimension, (key, bucket) in per_failure.items():
-        statements.append(f"{insert} '{dimension}', {key}, {bucket}, {sign}, {at} WHERE {failed}")
-    return statements
+    return [
+        f"{insert} '{dimension}', {key}, {bucket}, {sign}, "
+        f"{f'{row}.failed_at' if sign > 0 and dimension != 'state' else 'NULL'} WHERE {counted}"
+        for dimension, (key, bucket, counted) in _dimensions(vendor, row).items()
+    ]
 
 
 def _update_condition() -> str:
@@ -249,8 +254,11 @@ def uninstall_sql(vendor: str) -> list[str]:
 
 
 def backfill_sql(vendor: str) -> list[str]:
-    """Count the deliveries already there (as deltas, then folded by the first reader)."""
+    """Count the deliveries already there, straight into the folded counts."""
     return [
-        s.replace("WHERE NEW.", "FROM deliveries_delivery NEW WHERE NEW.")
-        for s in delta_inserts(vendor, "NEW", 1)
+        "INSERT INTO deliveries_deliverycount (dimension, key, bucket, n, last_at) "
+        f"SELECT '{dimension}', {key}, {bucket}, count(*), "
+        f"{'NULL' if dimension == 'state' else 'max(d.failed_at)'} "
+        f"FROM deliveries_delivery d WHERE {counted} GROUP BY 2, 3"
+        for dimension, (key, bucket, counted) in _dimensions(vendor, "d").items()
     ]
