@@ -208,7 +208,7 @@ def failures_by_day_and_reason(since: datetime) -> list[dict[str, Any]]:
     counts.fold()
     tz = timezone.get_current_timezone()
     totals: dict[tuple[Any, str], int] = defaultdict(int)
-    for c in counts.counts("reason", counts.bucket_of(since, counts.HOUR)):
+    for c in counts.counts("reason", counts.bucket_of(since, counts.HOUR), with_last=False):
         hour = datetime.fromtimestamp(c.bucket * counts.HOUR, tz=UTC)
         totals[(timezone.localdate(hour, tz), c.key)] += c.n
     return [
@@ -230,7 +230,7 @@ def top_failing_domains(since: datetime, limit: int = 10) -> list[dict[str, Any]
     top = top[:limit]
     wanted = {d["domain"]: d for d in top}
     addresses: dict[str, set[str]] = defaultdict(set)
-    for c in counts.counts("address", first_day):
+    for c in counts.counts("address", first_day, with_last=False):
         domain = c.key.partition("@")[2]
         if domain in wanted and c.n > 0:
             addresses[domain].add(c.key)
