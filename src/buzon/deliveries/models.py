@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -204,6 +205,8 @@ class Delivery(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="delivery_claim_idx"),
             # The delivery-health page: failures that are ours to fix, by time.
             models.Index(fields=["blame", "failed_at"], name="delivery_blame_idx"),
+            # A person's profile: the deliveries to their addresses, in any case.
+            models.Index(Lower("email"), name="delivery_email_lower_idx"),
         ]
 
     def __str__(self) -> str:
@@ -335,3 +338,6 @@ class Suppression(models.Model):
     @property
     def active(self) -> bool:
         return self.lifted_at is None and self.expires_at > timezone.now()
+
+
+from buzon.deliveries.counts import DeliveryCount, DeliveryCountDelta  # noqa: E402, F401

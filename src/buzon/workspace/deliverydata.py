@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, F, Max, Value
-from django.db.models.functions import Lower, StrIndex, Substr, TruncDate
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Value
+from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
-from buzon.deliveries import reports, suppression
-from buzon.deliveries.models import Delivery, Suppression, UnverifiedReport
+from buzon.deliveries import counts, reports, suppression
+from buzon.deliveries.models import Delivery, DeliveryState, Suppression, UnverifiedReport
 from buzon.tickets.models import (
     DeliverableState,
-    Notification,
     NotificationRecipient,
     User,
     UserIdentity,
@@ -29,6 +28,7 @@ from buzon.tickets.models import (
 from buzon.workspace.delivery_summary import RecipientStatus, UnverifiedReportView
 from buzon_bounces.blame import OURS
 
+ACTIVE_STATES = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.DEFERRED)
 UNVERIFIED_SHOWN = 5  # per delivery, newest first (at most reports.MAX_UNVERIFIED exist)
 
 
@@ -97,67 +97,56 @@ def _status_from_delivery(
     )
 
 
-def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
-    """Recipients (with delivery state when known) of these notifications.
+def _recipient_rows(recipients: QuerySet[NotificationRecipient], key: str) -> list[Any]:
+    """Recipients with their delivery (a LEFT JOIN: a recipient may have none yet) and
+    whether any unverified report names it, in one query; `key` is the field to group
+    by, annotated as `group_key`."""
+    reported = UnverifiedReport.objects.filter(delivery_id=OuterRef("delivery__id"))
+    return list(
+        recipients.select_related("delivery")
+        .annotate(group_key=F(key), reported=Exists(reported))
+        .order_by(key, "id")
+    )
 
-    Three queries: the notification recipients, their deliveries, and the unverified
-    reports about those deliveries.
-    """
+
+def _grouped(rows: list[Any]) -> dict[int, list[RecipientStatus]]:
+    """RecipientStatus per group key; the unverified reports, when some recipient has
+    any, in one more query."""
+    unverified = _unverified_by_delivery([row.delivery.pk for row in rows if row.reported])
+    result: dict[int, list[RecipientStatus]] = defaultdict(list)
+    for row in rows:
+        try:
+            d = row.delivery
+        except Delivery.DoesNotExist:
+            d = None
+        if d is not None:
+            status = _status_from_delivery(d, row.name, row.kind, unverified.get(d.pk, ()))
+        else:
+            status = RecipientStatus(
+                email=row.email, name=row.name, kind=row.kind, user_id=row.user_id
+            )
+        result[row.group_key].append(status)
+    return dict(result)
+
+
+def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
+    """Recipients (with delivery state when known) of these notifications: one query,
+    two when an unverified report names one of them."""
     ids = list(notification_ids)
     if not ids:
         return {}
-    rows = list(
-        NotificationRecipient.objects.filter(notification_id__in=ids)
-        .order_by("notification_id", "id")
-        .values("notification_id", "user_id", "name", "email", "kind")
-    )
-    deliveries: dict[tuple[int, str], Delivery] = {}
-    extra: dict[int, list[RecipientStatus]] = defaultdict(list)
-    for found in Delivery.objects.filter(email_notification__notification_id__in=ids).annotate(
-        notification_pk=F("email_notification__notification_id")
-    ):
-        deliveries[(found.notification_pk, found.email.lower())] = found
-    unverified = _unverified_by_delivery([d.pk for d in deliveries.values()])
-    result: dict[int, list[RecipientStatus]] = defaultdict(list)
-    seen: set[tuple[int, str]] = set()
-    for row in rows:
-        key = (row["notification_id"], row["email"].lower())
-        seen.add(key)
-        d = deliveries.get(key)
-        if d is not None:
-            result[key[0]].append(
-                _status_from_delivery(d, row["name"], row["kind"], unverified.get(d.pk, ()))
-            )
-        else:
-            result[key[0]].append(
-                RecipientStatus(
-                    email=row["email"], name=row["name"], kind=row["kind"], user_id=row["user_id"]
-                )
-            )
-    # A delivery with no recipient row (should not happen) is still shown.
-    for key, d in deliveries.items():
-        if key not in seen:
-            extra[key[0]].append(_status_from_delivery(d, unverified=unverified.get(d.pk, ())))
-    for notification_id, items in extra.items():
-        result[notification_id].extend(items)
-    return dict(result)
+    recipients = NotificationRecipient.objects.filter(notification_id__in=ids)
+    return _grouped(_recipient_rows(recipients, "notification_id"))
 
 
 def recipients_by_comment(comment_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
-    """All recipients of the notifications sent for each comment."""
+    """All recipients of the notifications sent for each comment: one query, two when
+    an unverified report names one of them."""
     ids = list(comment_ids)
     if not ids:
         return {}
-    comment_of = dict(
-        Notification.objects.filter(comment_id__in=ids).values_list("id", "comment_id")
-    )
-    if not comment_of:
-        return {}
-    by_notification = recipients_by_notification(comment_of)
-    result: dict[int, list[RecipientStatus]] = defaultdict(list)
-    for notification_id, recipients in by_notification.items():
-        result[comment_of[notification_id]].extend(recipients)
-    return dict(result)
+    recipients = NotificationRecipient.objects.filter(notification__comment_id__in=ids)
+    return _grouped(_recipient_rows(recipients, "notification__comment_id"))
 
 
 def accept_unverified_report(ticket_id: int, report_id: int, by: User) -> str | None:
@@ -200,7 +189,8 @@ def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
 def failures_for_addresses(addresses: Iterable[str], limit: int = 50) -> list[Delivery]:
     """Failed deliveries to these addresses, newest first (for the profile page)."""
     return list(
-        Delivery.objects.filter(email__in=list(addresses), state="failed")
+        Delivery.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
         .select_related("ticket")
         .order_by("-failed_at", "-id")[:limit]
     )
@@ -208,7 +198,8 @@ def failures_for_addresses(addresses: Iterable[str], limit: int = 50) -> list[De
 
 def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
     rows = (
-        Delivery.objects.filter(email__in=list(addresses), state="failed")
+        Delivery.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
         .values("email")
         .annotate(last=Max("failed_at"))
     )
@@ -219,24 +210,40 @@ def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
 
 
 def failures_by_day_and_reason(since: datetime) -> list[dict[str, Any]]:
-    return list(
-        Delivery.objects.filter(state="failed", failed_at__gte=since)
-        .annotate(day=TruncDate("failed_at", tzinfo=timezone.get_current_timezone()))
-        .values("day", "reason")
-        .annotate(n=Count("id"))
-        .order_by("day", "reason")
-    )
+    """Failures per local day and reason since `since`, from the hourly counts (the
+    window's rows only: the page does not grow with history)."""
+    counts.fold()
+    tz = timezone.get_current_timezone()
+    totals: dict[tuple[Any, str], int] = defaultdict(int)
+    for c in counts.counts("reason", counts.bucket_of(since, counts.HOUR), with_last=False):
+        hour = datetime.fromtimestamp(c.bucket * counts.HOUR, tz=UTC)
+        totals[(timezone.localdate(hour, tz), c.key)] += c.n
+    return [
+        {"day": day, "reason": reason, "n": n} for (day, reason), n in sorted(totals.items()) if n
+    ]
 
 
 def top_failing_domains(since: datetime, limit: int = 10) -> list[dict[str, Any]]:
-    domain = Lower(Substr("email", StrIndex("email", Value("@")) + 1))
-    return list(
-        Delivery.objects.filter(state="failed", failed_at__gte=since)
-        .annotate(domain=domain)
-        .values("domain")
-        .annotate(n=Count("id"), addresses=Count("email", distinct=True), last=Max("failed_at"))
-        .order_by("-n", "domain")[:limit]
-    )
+    """The domains with the most failures in the UTC days since `since`, each with its
+    distinct failing addresses and its latest failure, from the daily counts."""
+    first_day = counts.bucket_of(since, counts.DAY)
+    domains: dict[str, dict[str, Any]] = {}
+    for c in counts.counts("domain", first_day):
+        d = domains.setdefault(c.key, {"domain": c.key, "n": 0, "addresses": 0, "last": None})
+        d["n"] += c.n
+        if c.last_at and (d["last"] is None or c.last_at > d["last"]):
+            d["last"] = c.last_at
+    top = sorted((d for d in domains.values() if d["n"] > 0), key=lambda d: (-d["n"], d["domain"]))
+    top = top[:limit]
+    wanted = {d["domain"]: d for d in top}
+    addresses: dict[str, set[str]] = defaultdict(set)
+    for c in counts.counts("address", first_day, with_last=False):
+        domain = c.key.partition("@")[2]
+        if domain in wanted and c.n > 0:
+            addresses[domain].add(c.key)
+    for domain, d in wanted.items():
+        d["addresses"] = len(addresses[domain])
+    return top
 
 
 def failures_of_ours(since: datetime, groups: int = 200) -> list[dict[str, Any]]:
@@ -268,8 +275,17 @@ def deferred_queue(limit: int = 50) -> tuple[int, list[Delivery]]:
 
 
 def queue_counts() -> dict[str, int]:
-    rows = Delivery.objects.values("state").annotate(n=Count("id"))
-    return {r["state"]: r["n"] for r in rows}
+    """Deliveries per state: the active ones counted on the claim index (only the
+    queue), the final ones from the maintained counts."""
+    active = (
+        Delivery.objects.filter(state__in=ACTIVE_STATES)
+        .values("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    found = {r["state"]: r["n"] for r in active}
+    found.update((c.key, c.n) for c in counts.counts("state") if c.n)
+    return {state: found[state] for state in DeliveryState.values if found.get(state)}
 
 
 def unmatched_bounce_model() -> Any | None:

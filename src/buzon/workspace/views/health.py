@@ -42,6 +42,7 @@ class Bar:
     total: int
     x: float
     segments: list[Segment]
+    cells: list[int]  # the counts in the legend's order, for the table
 
 
 def failure_chart(rows: list[dict[str, Any]], today: date, days: int = DAYS) -> dict[str, Any]:
@@ -70,7 +71,8 @@ def failure_chart(rows: list[dict[str, Any]], today: date, days: int = DAYS) -> 
             h = height * n / peak
             y -= h
             segments.append(Segment(reason, reason_label(reason), n, colors[reason], y, h))
-        bars.append(Bar(day, sum(counts.values()), i * 24.0 + 3, segments))
+        cells = [counts.get(reason, 0) for reason in reasons]
+        bars.append(Bar(day, sum(counts.values()), i * 24.0 + 3, segments, cells))
     return {
         "bars": bars,
         "legend": [(r, reason_label(r), colors[r]) for r in reasons],

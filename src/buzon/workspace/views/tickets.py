@@ -63,13 +63,16 @@ def load_ticket(ticket_id: int) -> Ticket:
 
 
 def conversation(ticket: Ticket) -> tuple[list[CommentEntry], int]:
-    """Comments in order, each with the delivery summary of its notifications."""
-    total = Comment.objects.filter(ticket=ticket).count()
+    """Comments in order, each with the delivery summary of its notifications, and how
+    many comments the ticket has (counted only when it has more than shown)."""
     newest = list(
         Comment.objects.filter(ticket=ticket)
         .select_related("author")
         .order_by("-created_at", "-id")[:COMMENT_LIMIT]
     )
+    total = len(newest)
+    if total == COMMENT_LIMIT:
+        total = Comment.objects.filter(ticket=ticket).count()
     newest.reverse()
     recipients = deliverydata.recipients_by_comment(c.pk for c in newest)
     entries = [CommentEntry(c, summarize(recipients.get(c.pk, []))) for c in newest]

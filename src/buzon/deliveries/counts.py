@@ -1,0 +1,266 @@
+"""Delivery counts that the delivery-health page reads instead of counting history.
+
+Database triggers on `deliveries_delivery` (migration 0003, PostgreSQL and SQLite)
+append a signed row to `DeliveryCountDelta` for every change that moves a count:
+
+- `state`: deliveries per final state (handed_off, delivered, failed), bucket 0.
+  The active states (queued, sending, deferred) are not counted here: they are
+  counted live on the claim index, which holds only the queue, not the history.
+- `reason` per hour, `blame`, `domain` and `address` per day: the failed
+  deliveries by their `failed_at`.
+
+The triggers only insert (no shared row is updated while a worker's transaction is
+open), so they add no lock waits and no deadlocks between workers, and they fire
+only when a delivery enters or leaves a final state or a failure's fields change:
+never on a claim or a retry. `fold` moves the deltas into `DeliveryCount` (one
+statement, one folder at a time); readers fold, then read both tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+FINAL_STATES = ("handed_off", "delivered", "failed")
+HOUR = 3600
+DAY = 86400
+FOLD_LOCK = 7_140_001  # pg advisory lock key of the fold
+
+
+class DeliveryCount(models.Model):
+    """A folded count: how many deliveries are in `key` of `dimension` in `bucket`
+    (hours or days since the epoch, 0 for states)."""
+
+    dimension = models.CharField(max_length=16)
+    key = models.CharField(max_length=320)
+    bucket = models.BigIntegerField()
+    n = models.BigIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True, help_text="The latest failed_at.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "bucket", "key"], name="one_delivery_count_per_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.key} @{self.bucket}: {self.n}"
+
+
+class DeliveryCountDelta(models.Model):
+    """+1 or -1 on a count, written by the triggers, folded away by `fold`."""
+
+    id = models.BigAutoField(primary_key=True)
+    dimension = models.CharField(max_length=16)
+    key = models.CharField(max_length=320)
+    bucket = models.BigIntegerField()
+    n = models.IntegerField()
+    at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.key} @{self.bucket}: {self.n:+d}"
+
+
+FOLD_PG = """
+WITH moved AS (DELETE FROM deliveries_deliverycountdelta RETURNING dimension, key, bucket, n, at)
+INSERT INTO deliveries_deliverycount (dimension, key, bucket, n, last_at)
+SELECT dimension, key, bucket, sum(n), max(at) FROM moved
+GROUP BY dimension, key, bucket ORDER BY dimension, bucket, key
+ON CONFLICT (dimension, bucket, key) DO UPDATE
+SET n = deliveries_deliverycount.n + EXCLUDED.n,
+    last_at = GREATEST(deliveries_deliverycount.last_at, EXCLUDED.last_at)
+"""
+FOLD_SQLITE = """
+INSERT INTO deliveries_deliverycount (dimension, key, bucket, n, last_at)
+SELECT dimension, key, bucket, sum(n), max(at) FROM deliveries_deliverycountdelta
+WHERE id <= %s GROUP BY dimension, key, bucket
+ON CONFLICT (dimension, bucket, key) DO UPDATE
+SET n = deliveries_deliverycount.n + excluded.n,
+    last_at = max(coalesce(deliveries_deliverycount.last_at, ''), coalesce(excluded.last_at, ''))
+"""
+
+
+def fold() -> None:
+    """Move the deltas into the counts. On PostgreSQL one process folds at a time
+    (the others skip: they read the deltas too)."""
+    with transaction.atomic(), connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            c.execute("SELECT pg_try_advisory_xact_lock(%s)", [FOLD_LOCK])
+            if c.fetchone()[0]:
+                c.execute(FOLD_PG)
+            return
+        c.execute("SELECT max(id) FROM deliveries_deliverycountdelta")
+        last = c.fetchone()[0]
+        if last is not None:
+            c.execute(FOLD_SQLITE, [last])
+            c.execute("DELETE FROM deliveries_deliverycountdelta WHERE id <= %s", [last])
+            c.execute("UPDATE deliveries_deliverycount SET last_at = NULL WHERE last_at = ''")
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    bucket: int
+    n: int
+    last_at: datetime | None
+
+
+def counts(dimension: str, since_bucket: int = 0, *, with_last: bool = True) -> list[Count]:
+    """The counts of a dimension from `since_bucket` on, deltas not yet folded
+    included: one query over the window's rows (history before it is not read).
+    `with_last=False` leaves `last_at` out (None), which saves reading timestamps."""
+    last = "max(last_at)" if with_last else "NULL"
+    with connection.cursor() as c:
+        c.execute(
+            f"""SELECT key, bucket, sum(n), {last} FROM (
+                SELECT key, bucket, n, last_at FROM deliveries_deliverycount
+                WHERE dimension = %s AND bucket >= %s
+                UNION ALL
+                SELECT key, bucket, n, at FROM deliveries_deliverycountdelta
+                WHERE dimension = %s AND bucket >= %s) AS c
+            GROUP BY key, bucket HAVING sum(n) <> 0""",
+            [dimension, since_bucket, dimension, since_bucket],
+        )
+        rows = c.fetchall()
+    return [Count(key, int(bucket), int(n), _moment(last)) for key, bucket, n, last in rows]
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A timestamp as read from either database (SQLite gives its stored text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value)
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    return parsed
+
+
+def bucket_of(moment: datetime, size: int) -> int:
+    return int(moment.timestamp()) // size
+
+
+# --- The triggers (installed by migration 0003) -------------------------------
+
+FINAL = "('handed_off', 'delivered', 'failed')"
+# Columns whose change moves a count (the UPDATE trigger fires on nothing else).
+COUNTED_COLUMNS = ("state", "failed_at", "reason", "blame", "email")
+
+
+def _epoch(vendor: str, column: str) -> str:
+    if vendor == "postgresql":
+        return f"floor(extract(epoch FROM {column}))::bigint"
+    return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
+def _domain(vendor: str, email: str) -> str:
+    if vendor == "postgresql":
+        return f"lower(split_part({email}, '@', 2))"
+    return f"lower(substr({email}, instr({email}, '@') + 1))"
+
+
+def _dimensions(vendor: str, row: str) -> dict[str, tuple[str, str, str]]:
+    """Per dimension, SQL for the key, the bucket and whether `row` is counted."""
+    failed = f"{row}.state = 'failed' AND {row}.failed_at IS NOT NULL"
+    epoch = _epoch(vendor, f"{row}.failed_at")
+    return {
+        "state": (f"{row}.state", "0", f"{row}.state IN {FINAL}"),
+        "reason": (f"{row}.reason", f"{epoch} / {HOUR}", failed),
+        "blame": (f"{row}.blame", f"{epoch} / {DAY}", failed),
+        "domain": (_domain(vendor, f"{row}.email"), f"{epoch} / {DAY}", failed),
+        "address": (f"lower({row}.email)", f"{epoch} / {DAY}", failed),
+    }
+
+
+def delta_inserts(vendor: str, row: str, sign: int) -> list[str]:
+    """The statements that add `sign` to every count `row` (OLD or NEW) is in."""
+    insert = "INSERT INTO deliveries_deliverycountdelta (dimension, key, bucket, n, at) SELECT"
+    return [
+        f"{insert} '{dimension}', {key}, {bucket}, {sign}, "
+        f"{f'{row}.failed_at' if sign > 0 and dimension != 'state' else 'NULL'} WHERE {counted}"
+        for dimension, (key, bucket, counted) in _dimensions(vendor, row).items()
+    ]
+
+
+def _update_condition() -> str:
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in COUNTED_COLUMNS)
+    state_changed = "OLD.state IS DISTINCT FROM NEW.state"
+    return (
+        f"({state_changed} AND (OLD.state IN {FINAL} OR NEW.state IN {FINAL})) "
+        f"OR ((OLD.state = 'failed' OR NEW.state = 'failed') AND ({changed}))"
+    )
+
+
+def install_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        body = "\n".join(
+            [
+                "IF TG_OP <> 'INSERT' THEN",
+                *(s + ";" for s in delta_inserts(vendor, "OLD", -1)),
+                "END IF;",
+                "IF TG_OP <> 'DELETE' THEN",
+                *(s + ";" for s in delta_inserts(vendor, "NEW", 1)),
+                "END IF;",
+            ]
+        )
+        return [
+            "CREATE FUNCTION deliveries_count_delta() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}\nRETURN NULL;\nEND $$",
+            "CREATE TRIGGER deliveries_count_insert AFTER INSERT ON deliveries_delivery "
+            f"FOR EACH ROW WHEN (NEW.state IN {FINAL}) EXECUTE FUNCTION deliveries_count_delta()",
+            "CREATE TRIGGER deliveries_count_update AFTER UPDATE ON deliveries_delivery "
+            f"FOR EACH ROW WHEN ({_update_condition()}) "
+            "EXECUTE FUNCTION deliveries_count_delta()",
+            "CREATE TRIGGER deliveries_count_delete AFTER DELETE ON deliveries_delivery "
+            f"FOR EACH ROW WHEN (OLD.state IN {FINAL}) EXECUTE FUNCTION deliveries_count_delta()",
+        ]
+
+    def trigger(name: str, event: str, when: str, statements: list[str]) -> str:
+        body = "".join(s + ";\n" for s in statements)
+        return (
+            f"CREATE TRIGGER {name} AFTER {event} ON deliveries_delivery FOR EACH ROW "
+            f"WHEN {when}\nBEGIN\n{body}END"
+        )
+
+    return [
+        trigger(
+            "deliveries_count_insert", "INSERT", f"NEW.state IN {FINAL}",
+            delta_inserts(vendor, "NEW", 1),
+        ),
+        trigger(
+            "deliveries_count_update", f"UPDATE OF {', '.join(COUNTED_COLUMNS)}",
+            _update_condition(),
+            delta_inserts(vendor, "OLD", -1) + delta_inserts(vendor, "NEW", 1),
+        ),
+        trigger(
+            "deliveries_count_delete", "DELETE", f"OLD.state IN {FINAL}",
+            delta_inserts(vendor, "OLD", -1),
+        ),
+    ]  # fmt: skip
+
+
+def uninstall_sql(vendor: str) -> list[str]:
+    drops = [
+        f"DROP TRIGGER IF EXISTS deliveries_count_{op} ON deliveries_delivery"
+        if vendor == "postgresql"
+        else f"DROP TRIGGER IF EXISTS deliveries_count_{op}"
+        for op in ("insert", "update", "delete")
+    ]
+    if vendor == "postgresql":
+        drops.append("DROP FUNCTION IF EXISTS deliveries_count_delta()")
+    return drops
+
+
+def backfill_sql(vendor: str) -> list[str]:
+    """Count the deliveries already there, straight into the folded counts."""
+    return [
+        "INSERT INTO deliveries_deliverycount (dimension, key, bucket, n, last_at) "
+        f"SELECT '{dimension}', {key}, {bucket}, count(*), "
+        f"{'NULL' if dimension == 'state' else 'max(d.failed_at)'} "
+        f"FROM deliveries_delivery d WHERE {counted} GROUP BY 2, 3"
+        for dimension, (key, bucket, counted) in _dimensions(vendor, "d").items()
+    ]

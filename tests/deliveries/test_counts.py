@@ -1,0 +1,95 @@
+"""The delivery counts the health page reads stay equal to counting the deliveries,
+whatever writes them: recording, plain updates, deletes (triggers, both databases)."""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from buzon.deliveries import counts
+from buzon.deliveries.models import Delivery
+from buzon.deliveries.recording import Failure, Reply, record_failure, record_handoff
+
+DIMENSIONS = ("state", "reason", "blame", "domain", "address")
+
+
+def counted_now() -> dict[tuple[str, str, int], int]:
+    """What counting every delivery gives, per dimension, key and bucket."""
+    found: Counter[tuple[str, str, int]] = Counter()
+    for d in Delivery.objects.all():
+        if d.state in counts.FINAL_STATES:
+            found[("state", d.state, 0)] += 1
+        if d.state == "failed" and d.failed_at is not None:
+            hour = counts.bucket_of(d.failed_at, counts.HOUR)
+            day = counts.bucket_of(d.failed_at, counts.DAY)
+            found[("reason", d.reason, hour)] += 1
+            found[("blame", d.blame, day)] += 1
+            found[("domain", d.email.partition("@")[2].lower(), day)] += 1
+            found[("address", d.email.lower(), day)] += 1
+    return dict(found)
+
+
+def maintained() -> dict[tuple[str, str, int], int]:
+    return {(dim, c.key, c.bucket): c.n for dim in DIMENSIONS for c in counts.counts(dim)}
+
+
+def assert_exact() -> None:
+    """Equal before folding the deltas and after."""
+    assert maintained() == counted_now()
+    counts.fold()
+    assert maintained() == counted_now()
+
+
+def unknown_user() -> Failure:
+    return Failure(
+        source="smtp",
+        reply_code=550,
+        enhanced_status="5.1.1",
+        diagnostic="User unknown",
+        remote_mta="mx.example.com",
+        reason="userunknown",
+        hard=True,
+    )
+
+
+def test_counts_follow_failures_hand_offs_updates_and_deletes(ticket):
+    first, second, third = Delivery.objects.filter(ticket=ticket).order_by("id")
+    assert_exact()  # queued deliveries are not counted: they are the live queue
+    record_failure(first, unknown_user())
+    record_handoff(second, Reply(250, "2.0.0", "Ok"))
+    assert_exact()
+    assert maintained()[("state", "failed", 0)] == 1
+
+    # A plain update moving a failure to another day and reason, and a hand-off
+    # that turns into a failure (a late bounce).
+    earlier = timezone.now() - timedelta(days=3)
+    Delivery.objects.filter(pk=first.pk).update(failed_at=earlier, reason="mailboxfull")
+    Delivery.objects.filter(pk=second.pk).update(
+        state="failed", failed_at=timezone.now(), reason="blocked", blame="reputation"
+    )
+    Delivery.objects.filter(pk=third.pk).update(state="sending")  # not counted: no delta
+    assert_exact()
+    assert maintained()[("state", "failed", 0)] == 2
+    assert ("state", "handed_off", 0) not in maintained()
+
+    # The address corrected, then the ticket deleted with its deliveries.
+    Delivery.objects.filter(pk=first.pk).update(email="Fixed@Example.org")
+    assert_exact()
+    ticket.delete()
+    assert_exact()
+    assert maintained() == {}
+
+
+def test_the_deliveries_already_there_are_counted_when_the_counts_are_built(ticket):
+    first, second, _ = Delivery.objects.filter(ticket=ticket).order_by("id")
+    record_failure(first, unknown_user())
+    record_handoff(second, Reply(250, "2.0.0", "Ok"))
+    counts.DeliveryCount.objects.all().delete()
+    counts.DeliveryCountDelta.objects.all().delete()
+    assert maintained() == {}
+    with connection.cursor() as c:
+        for sql in counts.backfill_sql(connection.vendor):
+            c.execute(sql)
+    assert_exact()
+    assert maintained()[("state", "handed_off", 0)] == 1
