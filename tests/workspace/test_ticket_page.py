@@ -212,9 +212,10 @@ def test_the_page_makes_a_bounded_number_of_queries(
         update_ticket(
             ticket, actor=agent, via=Via.WEB, comment=CommentInput(body=f"c{i}", public=i % 2 == 0)
         )
-    with django_assert_max_num_queries(20):
+    # 21: the live check's version of the page is one query (workspace.live).
+    with django_assert_max_num_queries(21):
         assert agent_client.get(f"/tickets/{ticket.pk}/").status_code == 200
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         assert agent_client.get(f"/tickets/{ticket.pk}/?log=events").status_code == 200
 
 

@@ -203,6 +203,9 @@ class Delivery(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="delivery_claim_idx"),
             # The delivery-health page: failures that are ours to fix, by time.
             models.Index(fields=["blame", "failed_at"], name="delivery_blame_idx"),
+            # An open ticket page's live check reads (id, updated_at) of the ticket's
+            # deliveries from this index alone (buzon.workspace.live).
+            models.Index(fields=["ticket", "updated_at", "id"], name="delivery_live_idx"),
         ]
 
     def __str__(self) -> str:

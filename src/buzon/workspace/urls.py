@@ -5,6 +5,7 @@ from buzon.workspace.views import (
     codes,
     deliverability,
     health,
+    live,
     mailboxes,
     people,
     search,
@@ -29,6 +30,7 @@ urlpatterns = [
         tickets.ticket_conversation,
         name="ticket_conversation",
     ),
+    path("tickets/<int:ticket_id>/live/", live.ticket_live, name="ticket_live"),
     path("tickets/<int:ticket_id>/reply/", tickets.ticket_reply, name="ticket_reply"),
     path(
         "tickets/<int:ticket_id>/reports/<int:report_id>/accept/",

@@ -55,6 +55,13 @@
     });
   });
 
+  // The ticket page's live check says which log is shown, so that a change re-renders it.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "ticket-live") return;
+    var log = document.getElementById("log");
+    if (log && log.classList.contains("events-log")) event.detail.parameters.log = "events";
+  });
+
   // Keyboard shortcuts.
   var pendingG = false, pendingTimer = null;
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("table.tickets tbody tr")); }
