@@ -7,6 +7,7 @@ from buzon.workspace.views import (
     health,
     live,
     mailboxes,
+    new_ticket,
     people,
     search,
     ticket_lists,
@@ -23,6 +24,8 @@ urlpatterns = [
     path("preferences/language/", auth.set_language, name="set_language"),
     path("views/<int:view_id>/", ticket_lists.view_tickets, name="view"),
     path("views/counts/", ticket_lists.view_counts, name="view_counts"),
+    path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
+    path("people/lookup/", new_ticket.people_lookup, name="people_lookup"),
     path("tickets/<int:ticket_id>/", tickets.ticket_page, name="ticket"),
     path("tickets/<int:ticket_id>/events/", tickets.ticket_events, name="ticket_events"),
     path(

@@ -51,6 +51,7 @@
       box.appendChild(hint);
     }
     if (answer.can_receive === false && answer.message) box.appendChild(flag(answer.message));
+    if (answer.undeliverable_message) box.appendChild(flag(answer.undeliverable_message));
   }
 
   function checkInput(input) {

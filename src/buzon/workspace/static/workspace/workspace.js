@@ -87,6 +87,7 @@
     else if (key === "g") { pendingG = true; pendingTimer = setTimeout(function () { pendingG = false; }, 1200); }
     else if (key === "j") { event.preventDefault(); move(1); }
     else if (key === "k") { event.preventDefault(); move(-1); }
+    else if (key === "n") { var create = document.querySelector('[data-shortcut="n"]'); if (create) { event.preventDefault(); create.click(); } }
     else if (key === "r") { var body = document.getElementById("id_body"); if (body) { event.preventDefault(); body.focus(); } }
     else if (key === "e") { var toggle = document.querySelector('.log-toggle [aria-pressed="false"]'); if (toggle) { event.preventDefault(); toggle.click(); } }
     else if (key === "?") { var help = document.getElementById("shortcuts"); if (help && help.showModal) { event.preventDefault(); help.showModal(); } }
