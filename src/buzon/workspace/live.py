@@ -20,6 +20,10 @@ from django.utils import timezone
 from buzon.deliveries.models import Delivery
 from buzon.tickets.models import Ticket
 
+# An open view recounts at most this often, however busy the help desk (a recount of
+# every view costs tens of milliseconds on a large database: docs/workspace.md).
+RECOUNT_EVERY = 2.0  # seconds
+
 # A transaction that stamps `updated_at` and commits later than this is not seen by
 # the sidebar's check until the next minute's recount.
 RECENT = timedelta(seconds=30)
@@ -77,3 +81,21 @@ def counts_version() -> str:
     conditions, such as "updated more than an hour ago", move with the clock)."""
     minute = timezone.now().strftime("%Y%m%d%H%M")
     return version_of(recent_ticket_rows(), salt=minute)
+
+
+def counts_token(version: str) -> str:
+    """What the sidebar carries: its version and when it was counted (ms)."""
+    return f"{version}.{int(timezone.now().timestamp() * 1000)}"
+
+
+def counts_unchanged(token: str) -> bool:
+    """True when the sidebar that sent `token` need not be counted again now: nothing
+    changed, or it was counted less than RECOUNT_EVERY ago (the next check will)."""
+    version, _, counted_at = token.rpartition(".")
+    try:
+        age = timezone.now().timestamp() - int(counted_at) / 1000
+    except ValueError:
+        return False
+    if age < RECOUNT_EVERY:
+        return True
+    return counts_version() == version

@@ -152,10 +152,11 @@ def view_tickets(request: HttpRequest, view_id: int) -> HttpResponse:
 @agent_required
 def view_counts(request: HttpRequest) -> HttpResponse:
     """The sidebar alone. htmx asks every second with the version it shows: 204 (one
-    query) until a ticket changes or the minute turns, then the counts again."""
+    query, none within RECOUNT_EVERY of the last count) until a ticket changes or the
+    minute turns, then the counts again."""
     current = request.GET.get("current", "")
-    version = live.counts_version()
-    if version == request.GET.get("v"):
+    token = request.GET.get("v", "")
+    if token and live.counts_unchanged(token):
         return HttpResponse(status=204)
     return render(
         request,
@@ -164,6 +165,6 @@ def view_counts(request: HttpRequest) -> HttpResponse:
             "sidebar": views_with_counts(request.user.pk),
             "current_view_id": current,
             "counted": True,
-            "counts_version": version,
+            "counts_version": live.counts_token(live.counts_version()),
         },
     )
