@@ -258,7 +258,7 @@ def test_the_events_log_shows_tag_and_status_changes(events_html):
 
 def test_the_events_log_is_reachable_without_javascript(agent_client, ticket):
     html = agent_client.get(f"/tickets/{ticket.pk}/?log=events").content.decode()
-    assert "events-log" in html and 'aria-pressed="true" data-shortcut="e"' in html
+    assert "events-log" in html and 'aria-current="true" data-shortcut="e"' in html
 
 
 def test_the_events_log_in_spanish(spanish_agent_client, events_html, ticket):

@@ -55,7 +55,11 @@
   }
 
   function checkInput(input) {
-    var box = document.getElementById(input.getAttribute("aria-describedby") || "");
+    // aria-describedby may name several elements (a help text too): the box is the one
+    // with the class address-check.
+    var box = (input.getAttribute("aria-describedby") || "").split(/\s+/)
+      .map(function (id) { return document.getElementById(id); })
+      .filter(function (el) { return el && el.classList.contains("address-check"); })[0];
     if (!box) return;
     var address = input.value.trim();
     if (!LOOKS_LIKE.test(address)) { box.replaceChildren(); return; }

@@ -40,7 +40,7 @@
     if (form) syncComposer(form);
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest && event.target.closest("form.composer")) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest && event.target.closest("form.composer, form.new-ticket")) {
       event.preventDefault();
       event.target.closest("form").requestSubmit();
     }
@@ -51,7 +51,7 @@
     var chosen = event.target.closest && event.target.closest(".log-toggle [data-log]");
     if (!chosen) return;
     document.querySelectorAll(".log-toggle [data-log]").forEach(function (a) {
-      a.setAttribute("aria-pressed", a === chosen ? "true" : "false");
+      a.setAttribute("aria-current", a === chosen ? "true" : "false");
     });
   });
 
@@ -89,7 +89,7 @@
     else if (key === "k") { event.preventDefault(); move(-1); }
     else if (key === "n") { var create = document.querySelector('[data-shortcut="n"]'); if (create) { event.preventDefault(); create.click(); } }
     else if (key === "r") { var body = document.getElementById("id_body"); if (body) { event.preventDefault(); body.focus(); } }
-    else if (key === "e") { var toggle = document.querySelector('.log-toggle [aria-pressed="false"]'); if (toggle) { event.preventDefault(); toggle.click(); } }
+    else if (key === "e") { var toggle = document.querySelector('.log-toggle [aria-current="false"]'); if (toggle) { event.preventDefault(); toggle.click(); } }
     else if (key === "?") { var help = document.getElementById("shortcuts"); if (help && help.showModal) { event.preventDefault(); help.showModal(); } }
   });
 
