@@ -112,3 +112,29 @@ def test_the_sidebar_check_is_quiet_until_a_ticket_changes(agent, agent_client, 
     changed = agent_client.get(f"/views/counts/?current=1&v={older}")
     assert changed.status_code == 200
     assert "Tickets with email delivery failures" in changed.content.decode()
+
+
+def test_an_unverified_report_reaches_the_open_page(agent_client, ticket):
+    from buzon.deliveries.models import UnverifiedReport
+    from buzon.deliveries.recording import Reply, record_handoffs
+    from buzon.mail.inbound import store
+    from buzon.mail.inbound.processor import InboundProcessor
+    from buzon.mail.sandbox import Rule, build_dsn
+    from buzon.mail.verp import return_path
+
+    record_handoffs([(d, Reply(250)) for d in Delivery.objects.filter(ticket=ticket)])
+    page = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    carla = Delivery.objects.get(ticket=ticket, email="carla@example.com")
+    rule = Rule(("x",), "BOUNCE", 550, "5.1.1", "User unknown", "test")
+    raw = build_dsn(
+        return_path(carla.return_token),
+        carla.email,
+        rule,
+        carla.email_notification.raw_message.encode(),
+    )
+    store.store(raw.replace(b"MAILER-DAEMON@", b"eve@", 1), "", ["support@helpdesk.test"])
+    InboundProcessor("t").run_batch()
+    assert UnverifiedReport.objects.filter(delivery=carla).exists()
+    html = agent_client.get(f"/tickets/{ticket.pk}/live/?v={version_on(page, 'live')}")
+    assert html.status_code == 200
+    assert 'class="unverified"' in html.content.decode()
