@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the browser, real-MTA, IMAP and DNS tests need. Only root can
-# install them; anyone else gets a loud note and those tests skip. nsd is the
+# Debian packages the browser (with npm for its axe-core check), real-MTA, IMAP and
+# DNS tests need. Only root can install them; anyone else gets a loud note and those tests skip. nsd is the
 # authoritative DNS server the deliverability tests run on loopback; libmail-dkim-perl
 # is the independent DKIM verifier (Perl's Mail::DKIM) they check Buzón's signatures with.
 set -uo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(npm)  # fetches axe-core for the accessibility check
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || missing+=(postfix)
 command -v nsd >/dev/null 2>&1 || [ -x /usr/sbin/nsd ] || missing+=(nsd)
 perl -MMail::DKIM::Verifier -e 1 >/dev/null 2>&1 || missing+=(libmail-dkim-perl)

@@ -207,6 +207,9 @@ class Delivery(models.Model):
             models.Index(fields=["blame", "failed_at"], name="delivery_blame_idx"),
             # A person's profile: the deliveries to their addresses, in any case.
             models.Index(Lower("email"), name="delivery_email_lower_idx"),
+            # An open ticket page's live check reads (id, updated_at) of the ticket's
+            # deliveries from this index alone (buzon.workspace.live).
+            models.Index(fields=["ticket", "updated_at", "id"], name="delivery_live_idx"),
         ]
 
     def __str__(self) -> str:

@@ -157,6 +157,8 @@ def keep_unverified(
                 record={k: clean_text(v) if isinstance(v, str) else v for k, v in _fields(record)},
                 dedupe_key=dedupe,
             )
+            # An open ticket page shows the report as it arrives (buzon.workspace.live).
+            Delivery.objects.filter(pk=delivery.pk).update(updated_at=timezone.now())
     except IntegrityError:
         return "unverified report already kept"
     return "kept as an unverified report (nothing changed)"

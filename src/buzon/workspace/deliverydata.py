@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Value
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, QuerySet, Value
 from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from buzon.deliveries.models import Delivery, DeliveryState, Suppression, Unveri
 from buzon.tickets.models import (
     DeliverableState,
     NotificationRecipient,
+    Ticket,
     User,
     UserIdentity,
 )
@@ -294,3 +295,18 @@ def unmatched_bounce_model() -> Any | None:
         if model.__name__.lower() in {"unmatchedbounce", "unmatchedbounces"}:
             return model
     return None
+
+
+def live_rows(ticket_id: int) -> list[tuple[int, datetime]]:
+    """(id, updated_at) of the ticket's deliveries, and of the ticket itself as id 0
+    (its tags, e.g. the failure tag, change with its `updated_at`): an open ticket
+    page's live check (`workspace.live`), in one query of two index lookups."""
+    deliveries = (
+        Delivery.objects.filter(ticket_id=ticket_id).order_by().values_list("id", "updated_at")
+    )
+    ticket = (
+        Ticket.objects.filter(pk=ticket_id)
+        .order_by()
+        .values_list(Value(0, output_field=IntegerField()), "updated_at")
+    )
+    return list(deliveries.union(ticket, all=True))

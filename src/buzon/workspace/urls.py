@@ -5,7 +5,9 @@ from buzon.workspace.views import (
     codes,
     deliverability,
     health,
+    live,
     mailboxes,
+    new_ticket,
     people,
     search,
     ticket_lists,
@@ -22,6 +24,8 @@ urlpatterns = [
     path("preferences/language/", auth.set_language, name="set_language"),
     path("views/<int:view_id>/", ticket_lists.view_tickets, name="view"),
     path("views/counts/", ticket_lists.view_counts, name="view_counts"),
+    path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
+    path("people/lookup/", new_ticket.people_lookup, name="people_lookup"),
     path("tickets/<int:ticket_id>/", tickets.ticket_page, name="ticket"),
     path("tickets/<int:ticket_id>/events/", tickets.ticket_events, name="ticket_events"),
     path(
@@ -29,6 +33,7 @@ urlpatterns = [
         tickets.ticket_conversation,
         name="ticket_conversation",
     ),
+    path("tickets/<int:ticket_id>/live/", live.ticket_live, name="ticket_live"),
     path("tickets/<int:ticket_id>/reply/", tickets.ticket_reply, name="ticket_reply"),
     path(
         "tickets/<int:ticket_id>/reports/<int:report_id>/accept/",

@@ -23,7 +23,9 @@ from buzon.domains.checks import Setup
 from buzon.domains.models import DkimKey, KeyState
 from buzon.domains.recipients import check_address
 from buzon.domains.schedule import latest_run, regressions, results_of, run_and_store
+from buzon.workspace import deliverydata
 from buzon.workspace.access import agent_required
+from buzon.workspace.new_ticket import undeliverable_message
 
 
 @agent_required
@@ -63,4 +65,12 @@ def deliverability(request: HttpRequest) -> HttpResponse:
 @require_GET
 def address_check(request: HttpRequest) -> JsonResponse:
     address = request.GET.get("address", "")
-    return JsonResponse(check_address(address).as_json())
+    answer = check_address(address).as_json()
+    answer.update(undeliverable_answer(address))
+    return JsonResponse(answer)
+
+
+def undeliverable_answer(address: str) -> dict[str, str]:
+    """Whether we would not send to this address now (suppressed or undeliverable)."""
+    reason = deliverydata.undeliverable_reasons([address.strip()]).get(address.strip().lower(), "")
+    return {"undeliverable": reason, "undeliverable_message": undeliverable_message(reason)}

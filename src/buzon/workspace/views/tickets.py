@@ -29,7 +29,7 @@ from buzon.tickets.models import (
     Via,
 )
 from buzon.tickets.services import CommentInput, update_ticket
-from buzon.workspace import deliverydata
+from buzon.workspace import deliverydata, live
 from buzon.workspace.access import AgentRequest, agent_required
 from buzon.workspace.delivery_summary import DeliverySummary, summarize
 from buzon.workspace.forms import ReplyForm
@@ -104,6 +104,7 @@ def ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None
         "reply_recipients": recipients,
         "undeliverable_recipients": [r for r in recipients if r.undeliverable],
         "log": request.GET.get("log", "conversation"),
+        "version": live.version_of(deliverydata.live_rows(ticket.pk)),
     }
 
 

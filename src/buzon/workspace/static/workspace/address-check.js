@@ -51,10 +51,15 @@
       box.appendChild(hint);
     }
     if (answer.can_receive === false && answer.message) box.appendChild(flag(answer.message));
+    if (answer.undeliverable_message) box.appendChild(flag(answer.undeliverable_message));
   }
 
   function checkInput(input) {
-    var box = document.getElementById(input.getAttribute("aria-describedby") || "");
+    // aria-describedby may name several elements (a help text too): the box is the one
+    // with the class address-check.
+    var box = (input.getAttribute("aria-describedby") || "").split(/\s+/)
+      .map(function (id) { return document.getElementById(id); })
+      .filter(function (el) { return el && el.classList.contains("address-check"); })[0];
     if (!box) return;
     var address = input.value.trim();
     if (!LOOKS_LIKE.test(address)) { box.replaceChildren(); return; }

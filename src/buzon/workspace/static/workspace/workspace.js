@@ -40,7 +40,7 @@
     if (form) syncComposer(form);
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest && event.target.closest("form.composer")) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest && event.target.closest("form.composer, form.new-ticket")) {
       event.preventDefault();
       event.target.closest("form").requestSubmit();
     }
@@ -51,8 +51,15 @@
     var chosen = event.target.closest && event.target.closest(".log-toggle [data-log]");
     if (!chosen) return;
     document.querySelectorAll(".log-toggle [data-log]").forEach(function (a) {
-      a.setAttribute("aria-pressed", a === chosen ? "true" : "false");
+      a.setAttribute("aria-current", a === chosen ? "true" : "false");
     });
+  });
+
+  // The ticket page's live check says which log is shown, so that a change re-renders it.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "ticket-live") return;
+    var log = document.getElementById("log");
+    if (log && log.classList.contains("events-log")) event.detail.parameters.log = "events";
   });
 
   // Keyboard shortcuts.
@@ -80,8 +87,9 @@
     else if (key === "g") { pendingG = true; pendingTimer = setTimeout(function () { pendingG = false; }, 1200); }
     else if (key === "j") { event.preventDefault(); move(1); }
     else if (key === "k") { event.preventDefault(); move(-1); }
+    else if (key === "n") { var create = document.querySelector('[data-shortcut="n"]'); if (create) { event.preventDefault(); create.click(); } }
     else if (key === "r") { var body = document.getElementById("id_body"); if (body) { event.preventDefault(); body.focus(); } }
-    else if (key === "e") { var toggle = document.querySelector('.log-toggle [aria-pressed="false"]'); if (toggle) { event.preventDefault(); toggle.click(); } }
+    else if (key === "e") { var toggle = document.querySelector('.log-toggle [aria-current="false"]'); if (toggle) { event.preventDefault(); toggle.click(); } }
     else if (key === "?") { var help = document.getElementById("shortcuts"); if (help && help.showModal) { event.preventDefault(); help.showModal(); } }
   });
 
