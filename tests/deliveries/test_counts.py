@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from buzon.deliveries import counts
 from buzon.deliveries.models import Delivery
-from buzon.deliveries.recording import Failure, Reply, record_failure, record_handoff
+from buzon.deliveries.recording import Failure, Reply, record_failure, record_handoffs
 
 DIMENSIONS = ("state", "reason", "blame", "domain", "address")
 
@@ -57,7 +57,7 @@ def test_counts_follow_failures_hand_offs_updates_and_deletes(ticket):
     first, second, third = Delivery.objects.filter(ticket=ticket).order_by("id")
     assert_exact()  # queued deliveries are not counted: they are the live queue
     record_failure(first, unknown_user())
-    record_handoff(second, Reply(250, "2.0.0", "Ok"))
+    record_handoffs([(second, Reply(250, "2.0.0", "Ok"))])
     assert_exact()
     assert maintained()[("state", "failed", 0)] == 1
 
@@ -84,7 +84,7 @@ def test_counts_follow_failures_hand_offs_updates_and_deletes(ticket):
 def test_the_deliveries_already_there_are_counted_when_the_counts_are_built(ticket):
     first, second, _ = Delivery.objects.filter(ticket=ticket).order_by("id")
     record_failure(first, unknown_user())
-    record_handoff(second, Reply(250, "2.0.0", "Ok"))
+    record_handoffs([(second, Reply(250, "2.0.0", "Ok"))])
     counts.DeliveryCount.objects.all().delete()
     counts.DeliveryCountDelta.objects.all().delete()
     assert maintained() == {}
