@@ -78,6 +78,7 @@ class RelayConfig:
     helo_name: str = ""
     tls_verify: bool = True
     dsn_notify: str = "FAILURE,DELAY"
+    messages_per_connection: int = 0  # 0: no limit
 
     @classmethod
     def from_settings(cls) -> RelayConfig:
@@ -91,6 +92,7 @@ class RelayConfig:
             helo_name=settings.RELAY_HELO_NAME,
             tls_verify=settings.RELAY_TLS_VERIFY,
             dsn_notify=settings.RELAY_DSN_NOTIFY,
+            messages_per_connection=settings.RELAY_MESSAGES_PER_CONNECTION,
         )
 
 
@@ -106,6 +108,10 @@ class SmtpRelay:
         self.smtp: smtplib.SMTP | None = None
         self.remote_name = ""
         self.messages_on_connection = 0
+
+    def clone(self) -> SmtpRelay:
+        """Another client for the same relay (one per parallel connection)."""
+        return SmtpRelay(self.config)
 
     # -------------------------------------------------------------- connection
 
@@ -174,13 +180,16 @@ class SmtpRelay:
 
     def send(self, sender: str, recipient: str, message: bytes, envid: str = "") -> Attempt:
         """One envelope: MAIL FROM:<sender>, RCPT TO:<recipient>, DATA. Opens the
-        connection if needed (RelayUnavailable if it cannot)."""
-        if self.smtp is None:
+        connection if needed (RelayUnavailable if it cannot), and a new one once this
+        one has carried `messages_per_connection` envelopes (the relay's limit)."""
+        limit = self.config.messages_per_connection
+        if self.smtp is None or (limit and self.messages_on_connection >= limit):
             self.open()
         smtp = self.smtp
         assert smtp is not None
         stage = "MAIL"
         dsn = smtp.has_extn("dsn") and self.config.dsn_notify.strip().upper() not in ("", "NONE")
+        self.messages_on_connection += 1  # relays limit transactions, accepted or not
         try:
             options = [f"SIZE={len(message)}"] if smtp.has_extn("size") else []
             if dsn:
@@ -216,7 +225,6 @@ class SmtpRelay:
                 stage,
                 connection_lost=True,
             )
-        self.messages_on_connection += 1
         reply = self._reply(code, text)
         if 200 <= code < 300:
             return Attempt("accepted", reply, "DATA")
