@@ -6,17 +6,19 @@ back to the calling thread, which alone touches the database (Django's connectio
 are per thread) and records every outcome. While one connection waits for the
 relay's answer the others send, so a batch goes out at the speed of the relay rather
 than of one round trip after another; each envelope still carries one recipient.
+The threads are started with the first batch and kept while there is work (`close`,
+which the worker calls when idle, ends them and closes the connections).
 
 A connection the relay will not open (`RelayUnavailable`: down, or over its limit
-of connections) stops its thread and hands its envelope back; the others carry on.
-Envelopes no thread could send are returned to the caller, as are those left when
-`should_stop` says so (each thread finishes the envelope in flight first).
+of connections) hands its envelope back and tries again with its next one; the
+others carry on. Envelopes no connection could send are returned to the caller, as
+are those not yet sent when `should_stop` says so (each thread finishes the envelope
+in flight first).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Callable
 from queue import SimpleQueue
 from typing import Generic, Protocol, TypeVar
@@ -32,7 +34,8 @@ class Cloneable(Protocol):
     def clone(self) -> Cloneable: ...
 
 
-_DONE = object()
+_QUIT = object()  # tells a thread to end
+_SKIPPED = object()  # the outcome of a job not sent because the caller is stopping
 
 
 class ParallelRelay(Generic[Job]):
@@ -40,8 +43,18 @@ class ParallelRelay(Generic[Job]):
         if connections < 1:
             raise ValueError(f"BUZON_RELAY_CONNECTIONS must be at least 1, not {connections}")
         self.transports = [transport] + [transport.clone() for _ in range(connections - 1)]
+        self.jobs: SimpleQueue[object] = SimpleQueue()
+        self.results: SimpleQueue[tuple[Job, object]] = SimpleQueue()
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
 
     def close(self) -> None:
+        """End the threads (between runs) and close every connection."""
+        for _ in self.threads:
+            self.jobs.put(_QUIT)
+        for thread in self.threads:
+            thread.join()
+        self.threads = []
         for transport in self.transports:
             transport.close()
 
@@ -55,60 +68,49 @@ class ParallelRelay(Generic[Job]):
         """Send every job with `send(transport, job)` from the threads, calling
         `handle(job, attempt or exception)` here as each answer arrives. Returns the
         jobs not sent: left when stopping, or handed back by unavailable connections."""
-        waiting: deque[Job] = deque(jobs)
-        results: SimpleQueue[object] = SimpleQueue()
-        stop = threading.Event()
+        if not self.threads:  # started once, kept while there is work
+            self.threads = [
+                threading.Thread(target=self._work, args=(t,), daemon=True, name="relay")
+                for t in self.transports
+            ]
+            for thread in self.threads:
+                thread.start()
+        self.stopping.clear()
+        for job in jobs:
+            self.jobs.put((job, send))
         unsent: list[Job] = []
-        threads = [
-            threading.Thread(
-                target=_work, args=(t, waiting, send, results, stop), daemon=True, name="relay"
-            )
-            for t in self.transports[: min(len(jobs), len(self.transports))]
-        ]
-        for thread in threads:
-            thread.start()
-        running = len(threads)
+        answered = 0
         try:
-            while running:
-                item = results.get()
-                if item is _DONE:
-                    running -= 1
-                    continue
-                job, outcome = item  # type: ignore[misc]
-                if isinstance(outcome, RelayUnavailable):
+            while answered < len(jobs):
+                job, outcome = self.results.get()
+                answered += 1
+                if outcome is _SKIPPED or isinstance(outcome, RelayUnavailable):
                     unsent.append(job)
                 else:
-                    handle(job, outcome)
-                if not stop.is_set() and should_stop():
-                    stop.set()
-        finally:
-            # Also when `handle` raised (the database went away): no thread outlives
-            # the call; what was sent but not recorded is sent again after the lease.
-            stop.set()
-            for thread in threads:
-                thread.join()
-        return unsent + list(waiting)
+                    handle(job, outcome)  # type: ignore[arg-type]
+                if not self.stopping.is_set() and should_stop():
+                    self.stopping.set()
+        except BaseException:
+            # `handle` raised (the database went away): the threads skip the rest,
+            # and this run's answers are drained so that none is taken for the next.
+            # What was sent but not recorded is sent again after the lease.
+            self.stopping.set()
+            for _ in range(len(jobs) - answered):
+                self.results.get()
+            raise
+        return unsent
 
-
-def _work(
-    transport: Cloneable,
-    waiting: deque[Job],
-    send: Callable[[Cloneable, Job], Attempt],
-    results: SimpleQueue[object],
-    stop: threading.Event,
-) -> None:
-    try:
-        while not stop.is_set():
-            try:
-                job = waiting.popleft()
-            except IndexError:
+    def _work(self, transport: Cloneable) -> None:
+        while True:
+            item = self.jobs.get()
+            if item is _QUIT:
                 return
+            job, send = item  # type: ignore[misc]
+            if self.stopping.is_set():
+                self.results.put((job, _SKIPPED))
+                continue
             try:
-                results.put((job, send(transport, job)))
-            except RelayUnavailable as exc:
-                results.put((job, exc))
-                return  # this connection is out; the others carry on
-            except Exception as exc:  # reported, recorded by the caller
-                results.put((job, exc))
-    finally:
-        results.put(_DONE)
+                outcome: object = send(transport, job)
+            except Exception as exc:  # RelayUnavailable or unexpected: the caller decides
+                outcome = exc
+            self.results.put((job, outcome))
