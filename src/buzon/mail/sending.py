@@ -14,12 +14,17 @@ For each delivery, in order:
    dropped connection → deferred with back-off (a drop before any answer is first
    retried once on a fresh connection).
 
+With several connections (BUZON_RELAY_CONNECTIONS, `mail.parallel`), steps 1-4 are
+done for the whole batch first, then the envelopes go out over the connections at
+once and each answer is recorded here, in this thread, as it arrives; the order in
+which recipients are contacted is then not the batch's.
+
 Hand-offs are recorded in small groups (group commit: at most FLUSH_MAX messages or
 FLUSH_SECONDS of sending), so a fast relay is not slowed by one database commit per
-message; a worker killed in between re-sends at most that group after its lease
-expires (at-least-once, with the same Message-ID). Failures and deferrals are
-recorded at once. Nothing about one delivery can stop the others: an unexpected
-error defers that delivery and is logged.
+message; a worker killed in between re-sends at most that group (plus the envelope in
+flight on each connection) after its lease expires (at-least-once, with the same
+Message-ID). Failures and deferrals are recorded at once. Nothing about one delivery
+can stop the others: an unexpected error defers that delivery and is logged.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from buzon_bounces.blame import ADDRESS, SETUP, UNKNOWN, blame_for
 
 log = logging.getLogger("buzon.mail.sending")
 
-FLUSH_MAX = 50
+FLUSH_MAX = 100
 FLUSH_SECONDS = 0.1
 
 
