@@ -271,19 +271,35 @@ def queue_notifications(n: int) -> list[int]:
     return list(Delivery.objects.filter(id__gt=first).order_by("id").values_list("id", flat=True))
 
 
-def snapshot(ids: list[int]) -> list[Any]:
+# What sending a delivery changes on its row (recording.record_handoffs, Worker.claim).
+SENDING_WRITES = (
+    "state", "attempts", "claimed_by", "lease_expires_at", "first_attempt_at",
+    "last_attempt_at", "handed_off_at", "last_error", "provider_message_id",
+    "zendesk_status_id", "zendesk_status_name", "zendesk_status_code",
+)  # fmt: skip
+
+
+def snapshot(ids: list[int]) -> dict[str, Any]:
+    """The queued deliveries' values of SENDING_WRITES (the same for all of them)."""
     from buzon.deliveries.models import Delivery
 
-    return list(Delivery.objects.filter(id__in=ids))
+    values = set(Delivery.objects.filter(id__in=ids).values_list(*SENDING_WRITES))
+    if len(values) != 1:
+        raise SystemExit(f"queued deliveries differ in {SENDING_WRITES}: {values}")
+    return {"ids": ids, **dict(zip(SENDING_WRITES, values.pop(), strict=True))}
 
 
-def restore(rows: list[Any]) -> None:
-    """Put the deliveries back as they were when queued (their events stay: the
-    history grows as in a real queue)."""
+def restore(queued: dict[str, Any]) -> None:
+    """Put the deliveries back as they were when queued, due now (their events stay:
+    the history grows as in a real queue)."""
+    from django.utils import timezone
+
     from buzon.deliveries.models import Delivery
 
-    fields = [f.name for f in Delivery._meta.concrete_fields if not f.primary_key]
-    Delivery.objects.bulk_update(rows, fields, batch_size=500)
+    fields = {k: v for k, v in queued.items() if k != "ids"}
+    Delivery.objects.filter(id__in=queued["ids"]).update(
+        **fields, next_attempt_at=timezone.now(), updated_at=timezone.now()
+    )
 
 
 def load_envelopes(ids: list[int]) -> list[tuple[str, str, bytes]]:
