@@ -139,6 +139,11 @@ RELAY_HELO_NAME = env("BUZON_RELAY_HELO_NAME", "")
 # What the relay should report back (RFC 3461 NOTIFY), when it offers DSN:
 # "FAILURE,DELAY" (default), add SUCCESS for positive reports, or "NEVER".
 RELAY_DSN_NOTIFY = env("BUZON_RELAY_DSN_NOTIFY", "FAILURE,DELAY")
+# How many connections a worker sends over in parallel, and how many envelopes one
+# connection carries before it is closed and another opened (0: no limit); lower
+# them to what the relay allows.
+RELAY_CONNECTIONS = env_int("BUZON_RELAY_CONNECTIONS", 4)
+RELAY_MESSAGES_PER_CONNECTION = env_int("BUZON_RELAY_MESSAGES_PER_CONNECTION", 100)
 
 SUPPORT_ADDRESS = env("BUZON_SUPPORT_ADDRESS", "support@helpdesk.test")
 BOUNCE_DOMAIN = env("BUZON_BOUNCE_DOMAIN", "helpdesk.test")

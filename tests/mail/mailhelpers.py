@@ -28,7 +28,10 @@ def relay_for(server: Sandbox, **options) -> SmtpRelay:
 def run_worker(server: Sandbox, **options) -> Worker:
     """Run a worker in this process until nothing is due; return it (see .tally)."""
     worker = Worker(
-        transport=relay_for(server), poll=0.05, batch_size=options.pop("batch_size", 50)
+        transport=relay_for(server),
+        poll=0.05,
+        batch_size=options.pop("batch_size", 50),
+        connections=options.pop("connections", None),
     )
     worker.run(until_idle=True, **options)
     return worker

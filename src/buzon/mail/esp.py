@@ -46,6 +46,10 @@ class EspRelay:
         self.connection: BaseEmailBackend | None = None
         self.esp_name = backend
 
+    def clone(self) -> EspRelay:
+        """Another client for the same ESP (one per parallel connection)."""
+        return EspRelay(self.backend)
+
     def open(self) -> None:
         try:
             self.connection = get_connection(self.backend, fail_silently=False)

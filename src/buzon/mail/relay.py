@@ -22,6 +22,7 @@ ORCPT, which the bounce processor can use to match reports that lost the return 
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import socket
 import ssl
@@ -78,6 +79,7 @@ class RelayConfig:
     helo_name: str = ""
     tls_verify: bool = True
     dsn_notify: str = "FAILURE,DELAY"
+    messages_per_connection: int = 0  # 0: no limit
 
     @classmethod
     def from_settings(cls) -> RelayConfig:
@@ -91,6 +93,7 @@ class RelayConfig:
             helo_name=settings.RELAY_HELO_NAME,
             tls_verify=settings.RELAY_TLS_VERIFY,
             dsn_notify=settings.RELAY_DSN_NOTIFY,
+            messages_per_connection=settings.RELAY_MESSAGES_PER_CONNECTION,
         )
 
 
@@ -106,6 +109,11 @@ class SmtpRelay:
         self.smtp: smtplib.SMTP | None = None
         self.remote_name = ""
         self.messages_on_connection = 0
+        self.stage = "MAIL"  # the command whose answer is awaited
+
+    def clone(self) -> SmtpRelay:
+        """Another client for the same relay (one per parallel connection)."""
+        return SmtpRelay(self.config)
 
     # -------------------------------------------------------------- connection
 
@@ -174,35 +182,36 @@ class SmtpRelay:
 
     def send(self, sender: str, recipient: str, message: bytes, envid: str = "") -> Attempt:
         """One envelope: MAIL FROM:<sender>, RCPT TO:<recipient>, DATA. Opens the
-        connection if needed (RelayUnavailable if it cannot)."""
-        if self.smtp is None:
+        connection if needed (RelayUnavailable if it cannot), and a new one once this
+        one has carried `messages_per_connection` envelopes (the relay's limit)."""
+        limit = self.config.messages_per_connection
+        if self.smtp is None or (limit and self.messages_on_connection >= limit):
             self.open()
         smtp = self.smtp
         assert smtp is not None
-        stage = "MAIL"
         dsn = smtp.has_extn("dsn") and self.config.dsn_notify.strip().upper() not in ("", "NONE")
+        mail_options = [f"SIZE={len(message)}"] if smtp.has_extn("size") else []
+        rcpt_options = []
+        if dsn:
+            mail_options += ["RET=HDRS", f"ENVID={envelope_id(envid)}"] if envid else ["RET=HDRS"]
+            rcpt_options = [
+                f"NOTIFY={self.config.dsn_notify.strip().upper()}",
+                f"ORCPT=rfc822;{_xtext(recipient)}",
+            ]
+        self.messages_on_connection += 1  # relays limit transactions, accepted or not
+        self.stage = "MAIL"
         try:
-            options = [f"SIZE={len(message)}"] if smtp.has_extn("size") else []
-            if dsn:
-                options += ["RET=HDRS", f"ENVID={envelope_id(envid)}"] if envid else ["RET=HDRS"]
-            code, text = smtp.mail(sender, options)
-            if code != 250:
-                return self._refused("MAIL", code, text)
-            stage = "RCPT"
-            options = []
-            if dsn:
-                options = [
-                    f"NOTIFY={self.config.dsn_notify.strip().upper()}",
-                    f"ORCPT=rfc822;{_xtext(recipient)}",
-                ]
-            code, text = smtp.rcpt(recipient, options)
-            if code not in (250, 251):
-                return self._refused("RCPT", code, text)
-            stage = "DATA"
-            try:
-                code, text = smtp.data(message)
-            except smtplib.SMTPDataError as exc:  # DATA itself was refused (no 354)
-                return self._refused("DATA", exc.smtp_code, exc.smtp_error)
+            if smtp.has_extn("pipelining"):
+                answer = self._converse_pipelined(
+                    smtp, sender, recipient, message, mail_options, rcpt_options
+                )
+            else:
+                answer = self._converse(
+                    smtp, sender, recipient, message, mail_options, rcpt_options
+                )
+            if isinstance(answer, Attempt):
+                return answer
+            code, text = answer
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             return Attempt(
@@ -210,19 +219,72 @@ class SmtpRelay:
                 Reply(
                     None,
                     "",
-                    f"connection to the relay lost at {stage}: {exc or type(exc).__name__}",
+                    f"connection to the relay lost at {self.stage}: {exc or type(exc).__name__}",
                     self.remote_name,
                 ),
-                stage,
+                self.stage,
                 connection_lost=True,
             )
-        self.messages_on_connection += 1
         reply = self._reply(code, text)
         if 200 <= code < 300:
             return Attempt("accepted", reply, "DATA")
         if code == 421:
             self._drop()
         return Attempt(_outcome(code), reply, "DATA", connection_lost=code == 421)
+
+    def _converse(
+        self,
+        smtp: smtplib.SMTP,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        mail_options: list[str],
+        rcpt_options: list[str],
+    ) -> Attempt | tuple[int, bytes]:
+        """MAIL, RCPT and DATA one after the other: a refusal, or the answer to DATA."""
+        code, text = smtp.mail(sender, mail_options)
+        if code != 250:
+            return self._refused("MAIL", code, text)
+        self.stage = "RCPT"
+        code, text = smtp.rcpt(recipient, rcpt_options)
+        if code not in (250, 251):
+            return self._refused("RCPT", code, text)
+        self.stage = "DATA"
+        try:
+            return smtp.data(message)
+        except smtplib.SMTPDataError as exc:  # DATA itself was refused (no 354)
+            return self._refused("DATA", exc.smtp_code, exc.smtp_error)
+
+    def _converse_pipelined(
+        self,
+        smtp: smtplib.SMTP,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        mail_options: list[str],
+        rcpt_options: list[str],
+    ) -> Attempt | tuple[int, bytes]:
+        """RFC 2920: MAIL, RCPT and DATA in one write, their three answers read
+        after; then the message. Two round trips per message instead of four."""
+        mail = " ".join([f"MAIL FROM:<{sender}>", *mail_options])
+        rcpt = " ".join([f"RCPT TO:<{recipient}>", *rcpt_options])
+        smtp.send(f"{mail}\r\n{rcpt}\r\nDATA\r\n".encode("ascii"))
+        answers = []
+        for stage in ("MAIL", "RCPT", "DATA"):
+            self.stage = stage
+            answers.append(smtp.getreply())
+        (mail_code, mail_text), (rcpt_code, rcpt_text), (data_code, data_text) = answers
+        if data_code == 354 and (mail_code != 250 or rcpt_code not in (250, 251)):
+            smtp.send(b".\r\n")  # DATA went ahead with no recipient: end it empty
+            smtp.getreply()
+        if mail_code != 250:
+            return self._refused("MAIL", mail_code, mail_text)
+        if rcpt_code not in (250, 251):
+            return self._refused("RCPT", rcpt_code, rcpt_text)
+        if data_code != 354:
+            return self._refused("DATA", data_code, data_text)
+        smtp.send(_DOT_AT_LINE_START.sub(b"..", message) + _end_of_data(message))
+        return smtp.getreply()
 
     def _refused(self, stage: str, code: int, text: bytes | str) -> Attempt:
         reply = self._reply(code, text)
@@ -255,6 +317,13 @@ class SmtpRelay:
         if self.smtp is not None:
             smtp, self.smtp = self.smtp, None
             _quietly_close(smtp)
+
+
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
+
+
+def _end_of_data(message: bytes) -> bytes:
+    return b".\r\n" if message.endswith(b"\r\n") else b"\r\n.\r\n"
 
 
 def _outcome(code: int | None) -> Outcome:

@@ -14,12 +14,17 @@ For each delivery, in order:
    dropped connection → deferred with back-off (a drop before any answer is first
    retried once on a fresh connection).
 
+With several connections (BUZON_RELAY_CONNECTIONS, `mail.parallel`), steps 1-4 are
+done for the whole batch first, then the envelopes go out over the connections at
+once and each answer is recorded here, in this thread, as it arrives; the order in
+which recipients are contacted is then not the batch's.
+
 Hand-offs are recorded in small groups (group commit: at most FLUSH_MAX messages or
 FLUSH_SECONDS of sending), so a fast relay is not slowed by one database commit per
-message; a worker killed in between re-sends at most that group after its lease
-expires (at-least-once, with the same Message-ID). Failures and deferrals are
-recorded at once. Nothing about one delivery can stop the others: an unexpected
-error defers that delivery and is logged.
+message; a worker killed in between re-sends at most that group (plus the envelope in
+flight on each connection) after its lease expires (at-least-once, with the same
+Message-ID). Failures and deferrals are recorded at once. Nothing about one delivery
+can stop the others: an unexpected error defers that delivery and is logged.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from django.utils import timezone
@@ -44,6 +49,7 @@ from buzon.deliveries.recording import (
 )
 from buzon.deliveries.suppression import active_suppressions
 from buzon.mail.addresses import InvalidAddress, check_address
+from buzon.mail.parallel import ParallelRelay
 from buzon.mail.relay import Attempt, RelayUnavailable
 from buzon.mail.verp import COPY_HEADER, copy_id, return_path
 from buzon_bounces import classify
@@ -51,7 +57,7 @@ from buzon_bounces.blame import ADDRESS, SETUP, UNKNOWN, blame_for
 
 log = logging.getLogger("buzon.mail.sending")
 
-FLUSH_MAX = 50
+FLUSH_MAX = 100
 FLUSH_SECONDS = 0.1
 
 
@@ -70,6 +76,16 @@ def copy_header(d: Delivery) -> bytes:
     return f"{COPY_HEADER}: {copy_id(d.return_token, d.email)}\r\n".encode("ascii")
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """One delivery ready to go: its signed return path, its address, its copy."""
+
+    delivery: Delivery
+    sender: str
+    recipient: str
+    message: bytes
+
+
 class BatchSender:
     def __init__(
         self,
@@ -77,6 +93,7 @@ class BatchSender:
         worker_id: str,
         *,
         on_flush: Callable[[], None] | None = None,
+        connections: int = 1,
     ) -> None:
         self.transport = transport
         self.worker_id = worker_id
@@ -84,6 +101,17 @@ class BatchSender:
         self.pending: list[tuple[Delivery, Reply]] = []
         self.pending_since = 0.0
         self.tally: Counter[str] = Counter()
+        # Several connections need a transport that can make more of itself.
+        self.parallel: ParallelRelay[Envelope] | None = None
+        if connections > 1 and hasattr(transport, "clone"):
+            self.parallel = ParallelRelay(transport, connections)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Close every relay connection (an idle worker holds none)."""
+        if self.parallel is not None:
+            self.parallel.close()
+        else:
+            self.transport.close()
 
     def send_batch(
         self,
@@ -97,47 +125,100 @@ class BatchSender:
         suppressed = active_suppressions([d.email for d in deliveries])
         raw: dict[int, bytes] = {}
         try:
-            for i, delivery in enumerate(deliveries):
-                if should_stop():
-                    return deliveries[i:]
-                email = emails.get(delivery.email_notification_id)
-                try:
-                    self._one(delivery, email, suppressed, raw)
-                except RelayUnavailable as exc:
-                    log.error(
-                        "relay unavailable, deferring %d deliveries: %s", len(deliveries) - i, exc
-                    )
-                    for rest in deliveries[i:]:
-                        self._defer(rest, exc.reply)
-                    return []
-                except Exception as exc:  # never let one delivery stop the batch
-                    log.exception("delivery %s: unexpected error; deferring it", delivery.pk)
-                    self._defer(
-                        delivery, Reply(None, "", f"internal error: {type(exc).__name__}: {exc}")
-                    )
-                self._maybe_flush()
+            if self.parallel is None:
+                return self._send_in_turn(deliveries, emails, suppressed, raw, should_stop)
+            return self._send_in_parallel(deliveries, emails, suppressed, raw, should_stop)
         finally:
             self.flush()
+
+    def _send_in_turn(
+        self,
+        deliveries: list[Delivery],
+        emails: dict[int, EmailNotification],
+        suppressed: dict[str, Suppression],
+        raw: dict[int, bytes],
+        should_stop: Callable[[], bool],
+    ) -> list[Delivery]:
+        for i, delivery in enumerate(deliveries):
+            if should_stop():
+                return deliveries[i:]
+            try:
+                envelope = self._prepare(delivery, emails, suppressed, raw)
+                if envelope is not None:
+                    self._record(envelope, self._send(self.transport, envelope))
+            except RelayUnavailable as exc:
+                log.error(
+                    "relay unavailable, deferring %d deliveries: %s", len(deliveries) - i, exc
+                )
+                for rest in deliveries[i:]:
+                    self._defer(rest, exc.reply)
+                return []
+            except Exception as exc:  # never let one delivery stop the batch
+                self._unexpected(delivery, exc)
+            self._maybe_flush()
         return []
+
+    def _send_in_parallel(
+        self,
+        deliveries: list[Delivery],
+        emails: dict[int, EmailNotification],
+        suppressed: dict[str, Suppression],
+        raw: dict[int, bytes],
+        should_stop: Callable[[], bool],
+    ) -> list[Delivery]:
+        assert self.parallel is not None
+        if should_stop():
+            return deliveries
+        envelopes = []
+        for delivery in deliveries:
+            try:
+                envelope = self._prepare(delivery, emails, suppressed, raw)
+            except Exception as exc:
+                self._unexpected(delivery, exc)
+                continue
+            if envelope is not None:
+                envelopes.append(envelope)
+        unsent = self.parallel.run(envelopes, self._send, self._on_answer, should_stop)
+        left = [e.delivery for e in unsent]
+        if not left or should_stop():
+            return left
+        # No connection could be opened for these: once more on one, deferred if not.
+        return self._send_in_turn(left, emails, suppressed, raw, should_stop)
+
+    def _on_answer(self, envelope: Envelope, answer: Attempt | BaseException) -> None:
+        if isinstance(answer, Attempt):
+            try:
+                self._record(envelope, answer)
+            except Exception as exc:
+                self._unexpected(envelope.delivery, exc)
+        else:
+            self._unexpected(envelope.delivery, answer)
+        self._maybe_flush()
+
+    def _unexpected(self, delivery: Delivery, exc: BaseException) -> None:
+        log.error("delivery %s: unexpected error; deferring it", delivery.pk, exc_info=exc)
+        self._defer(delivery, Reply(None, "", f"internal error: {type(exc).__name__}: {exc}"))
 
     # ------------------------------------------------------------ one delivery
 
-    def _one(
+    def _prepare(
         self,
         d: Delivery,
-        email: EmailNotification | None,
+        emails: dict[int, EmailNotification],
         suppressed: dict[str, Suppression],
         raw: dict[int, bytes],
-    ) -> None:
-        now = timezone.now()
-        if now >= d.expires_at:
+    ) -> Envelope | None:
+        """The envelope to send, or None once a delivery that must not be sent is
+        recorded (expired, unbuildable, invalid or suppressed address)."""
+        email = emails.get(d.email_notification_id)
+        if timezone.now() >= d.expires_at:
             self._count("expired", record_expired(d))
-            return
+            return None
         if email is None or email.build_error or not email.raw_message:
             why = email.build_error if email is not None else "the email notification is missing"
             text = f"Not sent: the email could not be built ({why})."
             self._fail(d, FailureSource.INVALID, text, blame=SETUP)  # ours to fix
-            return
+            return None
         try:
             address = check_address(d.email)
         except InvalidAddress as exc:
@@ -151,7 +232,7 @@ class BatchSender:
                 hard=True,
                 blame=ADDRESS,
             )
-            return
+            return None
         suppression = suppressed.get(d.email.strip().lower())
         if suppression is not None:
             codes = [str(c) for c in (suppression.reply_code, suppression.enhanced_status) if c]
@@ -169,16 +250,33 @@ class BatchSender:
                 # Who must act is who caused the suppression (a complaint: the recipient).
                 blame=blame_for(suppression.reason, suppression.enhanced_status) or UNKNOWN,
             )
-            return
+            return None
         if email.pk not in raw:
             raw[email.pk] = email.raw_message.encode("ascii")
-        message = copy_header(d) + raw[email.pk]
-        attempt = self._send(return_path(d.return_token), address, message, d.return_token)
-        reply = attempt.reply
+        return Envelope(d, return_path(d.return_token), address, copy_header(d) + raw[email.pk])
+
+    @staticmethod
+    def _send(transport: Transport, envelope: Envelope) -> Attempt:
+        d = envelope.delivery
+        attempt = transport.send(
+            envelope.sender, envelope.recipient, envelope.message, d.return_token
+        )
+        if attempt.connection_lost and attempt.outcome == "temporary":
+            # Dropped (or 421) before the message was accepted: once more on a fresh
+            # connection. RelayUnavailable if the relay is gone.
+            log.warning("relay connection lost (%s); reconnecting", attempt.reply)
+            transport.open()
+            attempt = transport.send(
+                envelope.sender, envelope.recipient, envelope.message, d.return_token
+            )
+        return attempt
+
+    def _record(self, envelope: Envelope, attempt: Attempt) -> None:
+        d, reply = envelope.delivery, attempt.reply
         if attempt.outcome == "accepted":
             if not self.pending:
                 self.pending_since = time.monotonic()
-            self.pending.append((d, replace(reply, at=now)))
+            self.pending.append((d, replace(reply, at=timezone.now())))
         elif attempt.outcome == "permanent":
             reason, hard, blame = classify(
                 reply.enhanced_status, reply.code, reply.text, reply.remote_mta, attempt.stage
@@ -196,16 +294,6 @@ class BatchSender:
             )
         else:
             self._defer(d, reply)
-
-    def _send(self, sender: str, recipient: str, message: bytes, envid: str) -> Attempt:
-        attempt = self.transport.send(sender, recipient, message, envid)
-        if attempt.connection_lost and attempt.outcome == "temporary":
-            # Dropped (or 421) before the message was accepted: once more on a fresh
-            # connection. RelayUnavailable if the relay is gone.
-            log.warning("relay connection lost (%s); reconnecting", attempt.reply)
-            self.transport.open()
-            attempt = self.transport.send(sender, recipient, message, envid)
-        return attempt
 
     # ----------------------------------------------------------------- records
 

@@ -104,6 +104,7 @@ class Worker:
         relay_wait: float | None = None,
         inbound_lease: float | None = None,
         queues: tuple[str, ...] = QUEUES,
+        connections: int | None = None,
     ) -> None:
         unknown = set(queues) - set(QUEUES)
         if unknown or not queues:
@@ -116,7 +117,12 @@ class Worker:
         self.transport = transport or (make_transport() if self.outbound else _NoTransport())
         self.relay_wait = settings.WORKER_RELAY_WAIT if relay_wait is None else relay_wait
         self.id = worker_id or f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.sender = BatchSender(self.transport, self.id, on_flush=self._renew_if_due)
+        self.sender = BatchSender(
+            self.transport,
+            self.id,
+            on_flush=self._renew_if_due,
+            connections=connections or settings.RELAY_CONNECTIONS,
+        )
         self.stopping = False
         self._wake = threading.Event()
         self._renewed_at = 0.0
@@ -229,7 +235,7 @@ class Worker:
                 except Exception:
                     failures += 1
                     log.exception("worker loop error (%d in a row); retrying", failures)
-                    self.transport.close()
+                    self.sender.close()
                     self._refresh_db_connection(force=True)
                     self._sleep(min(self.poll * 2**failures, 30.0))
                     continue
@@ -237,13 +243,13 @@ class Worker:
                     break
                 if claimed:
                     continue
-                self.transport.close()  # idle: do not hold the relay's connection
+                self.sender.close()  # idle: do not hold the relay's connection
                 if until_idle or (until_done and not self.pending()):
                     break
                 self._refresh_db_connection()
                 self._sleep(self.poll)
         finally:
-            self.transport.close()
+            self.sender.close()
             self._release_single_worker_lock()
         return self.tally
 
