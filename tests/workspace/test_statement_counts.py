@@ -10,7 +10,8 @@ from buzon.rules.models import View
 from buzon.tickets.models import Via
 from buzon.tickets.services import CommentInput, update_ticket
 
-TICKET_PAGE = 9  # session, user, ticket, tags, CCs, comments, recipients, identities, suppressions
+TICKET_PAGE = 10  # session, user, ticket, live version, tags, CCs, comments, recipients,
+# identities, suppressions
 FAILURES_VIEW = 5
 HEALTH_PAGE = 18  # of which up to 5 fold the count deltas
 
