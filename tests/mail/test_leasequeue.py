@@ -92,7 +92,8 @@ def test_released_rows_are_due_at_once_and_a_worker_releases_only_its_own():
     assert set(QUEUE.mine("w2").values_list("pk", flat=True)) == set(ids[2:])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as every live test: keeps
+# the migrated rows (content types, standard triggers) for the tests after it
 def test_on_postgresql_a_claim_skips_rows_another_open_claim_holds():
     if connection.vendor != "postgresql":
         pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs one worker")
