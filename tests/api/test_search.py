@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from buzon.api.views import search as search_view
 from buzon.rules.standard import FAILURE_TAG
@@ -105,3 +107,10 @@ def test_only_the_first_results_can_be_paged_through(api, agent, requester, monk
     beyond = api.get("search?query=type:ticket envío&per_page=2&page=3")
     assert beyond.status_code == 400
     assert "first 4 results" in beyond.json()["description"]
+
+
+def test_a_last_page_is_counted_without_a_count_query(api, failed_ticket):
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(f"search.json?query=type:ticket tags:{FAILURE_TAG}").json()
+    assert body["count"] == 1 and len(body["results"]) == 1
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from buzon.search import compile_tickets, fulltext
 from buzon.search.fulltext import VectorMatch
@@ -108,3 +110,24 @@ def test_how_common_a_word_is_comes_from_the_statistics(ticket, agent):
     assert not stats.common(Text("unheard"))
     assert stats.documents_with(Text("factur", prefix=True)) == pytest.approx(150_000)
     assert stats.documents_with(Text("de factura", phrase=True)) == pytest.approx(100_000)
+
+
+def test_a_word_the_statistics_know_as_frequent_is_not_looked_up_first(ticket, agent, monkeypatch):
+    # In 10,000 documents by the statistics: more than can be listed, fewer than
+    # make it common (100 × √100,000,000 tickets).
+    stats = fulltext.DocumentStatistics(
+        lexemes=["factura"],
+        shares=[0.01],
+        documents=1_000_000,
+        tickets=100_000_000,
+        read_at=time.monotonic(),
+    )
+    monkeypatch.setattr(fulltext, "_statistics", stats)
+    with CaptureQueriesContext(connection) as compiling:
+        tickets = compile_tickets("factura", user=agent)
+    assert len(compiling) == 0
+    assert list(tickets) == [ticket]
+    with CaptureQueriesContext(connection) as compiling:
+        tickets = compile_tickets('"factura"', user=agent)
+    assert len(compiling) == 1  # a phrase's figure is only an upper bound
+    assert list(tickets) == [ticket]

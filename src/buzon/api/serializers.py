@@ -74,8 +74,11 @@ def ticket_extras(ids: list[int]) -> TicketExtras:
         rows = through.objects.filter(ticket_id__in=ids).order_by("user_id")
         for ticket_id, user_id in rows.values_list("ticket_id", "user_id"):
             target.setdefault(ticket_id, []).append(user_id)
-    public = Comment.objects.filter(ticket_id__in=ids, public=True).order_by()
-    extras.public = set(public.values_list("ticket_id", flat=True).distinct())
+    # One public comment is enough: EXISTS stops at the first (the description,
+    # usually) instead of reading every comment of the page's tickets.
+    public = Comment.objects.filter(ticket=OuterRef("pk"), public=True)
+    with_public = Ticket.objects.filter(pk__in=ids).filter(Exists(public)).order_by()
+    extras.public = set(with_public.values_list("pk", flat=True))
     return extras
 
 

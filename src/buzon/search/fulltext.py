@@ -118,11 +118,17 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
         documents = documents.filter(comment__isnull=True)
     elif public_only:
         documents = documents.filter(public=True)
-    if document_statistics().common(text):
+    statistics = document_statistics()
+    if statistics.common(text):
         # Walking the tickets in the requested order and checking each one's
         # documents finds a page (or the first 1,001) of matches sooner than
         # reading every matching document.
         return Q(Exists(documents.filter(ticket=OuterRef("pk"))))
+    if not text.phrase and statistics.documents_with(text) > LISTED_DOCUMENTS:
+        # The statistics already say there are too many to list: looking them up
+        # would read LISTED_DOCUMENTS documents only to learn that. (A phrase's
+        # figure is its least common word's, an upper bound, so it is looked up.)
+        return _read_in_subquery(documents)
     # Looked up now, while compiling. PostgreSQL cannot tell a word in fifty
     # comments from one in five thousand when neither is among the most common
     # words it keeps statistics for (it assumes half as many as the rarest of those),
@@ -132,6 +138,11 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
     first = list(documents.order_by().values_list("ticket_id", flat=True)[: LISTED_DOCUMENTS + 1])
     if len(first) <= LISTED_DOCUMENTS:
         return Q(AnyOf("pk", sorted(set(first))))
+    return _read_in_subquery(documents)
+
+
+def _read_in_subquery(documents: Any) -> Q:
+    """Tickets with one of `documents`, read from the index in a fenced subquery."""
     sql, params = documents.order_by().values("ticket_id").query.sql_with_params()
     return Q(pk__in=RawSQL(f"{sql} OFFSET 0", params))
 

@@ -67,7 +67,11 @@ def page_and_count(
     if end > COUNT_LIMIT + 1 or connections[queryset.db].vendor != "postgresql":
         # SQLite counts every match anyway (it cannot estimate), so reading the first
         # 1,001 in order would only add work: the page and the count apart.
-        return list((rows or _same)(queryset)[start:end]), bounded_count(queryset)
+        page = list((rows or _same)(queryset)[start:end])
+        if 0 < len(page) < end - start or (start == 0 and not page):
+            # The page is the last one: the count is known without counting.
+            return page, Count(start + len(page), exact=True)
+        return page, bounded_count(queryset)
     ids = list(queryset.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
     wanted = ids[start:end]
     plain = queryset.model._default_manager.filter(pk__in=wanted)
