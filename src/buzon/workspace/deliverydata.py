@@ -66,12 +66,26 @@ def _unverified_by_delivery(delivery_ids: list[int]) -> dict[int, tuple[Unverifi
     return {pk: tuple(items) for pk, items in found.items()}
 
 
+def _suppressed_since(deliveries: Iterable[Delivery]) -> dict[str, datetime]:
+    """When the suppression that stopped these deliveries began, by address: one query,
+    and none unless one of them was not sent because of a suppression."""
+    stopped = [d for d in deliveries if d.failure_source == "suppressed"]
+    if not stopped:
+        return {}
+    rows = Suppression.objects.filter(address__in={d.email.lower() for d in stopped})
+    return {s.address: s.created_at for s in rows.only("address", "created_at")}
+
+
 def _status_from_delivery(
     d: Delivery,
     name: str = "",
     kind: str = "",
     unverified: tuple[UnverifiedReportView, ...] = (),
+    suppressed_since: dict[str, datetime] | None = None,
 ) -> RecipientStatus:
+    since = (suppressed_since or {}).get(d.email.lower())
+    if since is not None and d.failed_at is not None and since > d.failed_at:
+        since = None  # refreshed by a later failure: not the one that stopped this copy
     return RecipientStatus(
         email=d.email,
         name=d.name or name,
@@ -93,8 +107,14 @@ def _status_from_delivery(
         handed_off_at=d.handed_off_at,
         next_attempt_at=d.next_attempt_at,
         expires_at=d.expires_at,
+        suppressed_since=since,
         unverified=unverified,
     )
+
+
+def status_of(d: Delivery) -> RecipientStatus:
+    """One Delivery row as a recipient status (the profile's list of failures)."""
+    return _status_from_delivery(d, suppressed_since=_suppressed_since([d]))
 
 
 def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, list[RecipientStatus]]:
@@ -118,6 +138,7 @@ def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, lis
     ):
         deliveries[(d.notification_pk, d.email.lower())] = d
     unverified = _unverified_by_delivery([d.pk for d in deliveries.values()])
+    since = _suppressed_since(deliveries.values())
     result: dict[int, list[RecipientStatus]] = defaultdict(list)
     seen: set[tuple[int, str]] = set()
     for row in rows:
@@ -126,7 +147,7 @@ def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, lis
         d = deliveries.get(key)
         if d is not None:
             result[key[0]].append(
-                _status_from_delivery(d, row["name"], row["kind"], unverified.get(d.pk, ()))
+                _status_from_delivery(d, row["name"], row["kind"], unverified.get(d.pk, ()), since)
             )
         else:
             result[key[0]].append(
@@ -137,7 +158,11 @@ def recipients_by_notification(notification_ids: Iterable[int]) -> dict[int, lis
     # A delivery with no recipient row (should not happen) is still shown.
     for key, d in deliveries.items():
         if key not in seen:
-            extra[key[0]].append(_status_from_delivery(d, unverified=unverified.get(d.pk, ())))
+            extra[key[0]].append(
+                _status_from_delivery(
+                    d, unverified=unverified.get(d.pk, ()), suppressed_since=since
+                )
+            )
     for notification_id, items in extra.items():
         result[notification_id].extend(items)
     return dict(result)
