@@ -138,6 +138,11 @@ def headline(r: RecipientStatus) -> str:
     name = r.display_name
     state = state_of(r)
     reason = reason_text(r)
+    if state == SUPPRESSED and r.reason == "mailloop":
+        return _(
+            "Not sent to %(name)s: this email answered an earlier failure notice "
+            "(protection against mail loops)"
+        ) % {"name": name}
     if state == SUPPRESSED:
         since = _day(r.suppressed_since)
         if since:

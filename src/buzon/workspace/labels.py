@@ -36,6 +36,12 @@ ROLE_LABELS = {
     "admin": _("Admin"),
 }
 
+# A user's language, named in the reader's language (the pickers use each one's own name).
+LANGUAGE_LABELS = {
+    "en": _("English"),
+    "es": _("Spanish"),
+}
+
 VIA_LABELS = {
     "web": _("Web"),
     "email": _("Email"),

@@ -36,6 +36,20 @@ def role_label(value: str) -> str:
 
 
 @register.filter
+def language_label(value: str) -> str:
+    return str(labels.LANGUAGE_LABELS.get(value, value))
+
+
+@register.filter
+def in_account_language(text: str) -> str:
+    """A trigger's text as its emails are written: an unedited standard text in the
+    account's language, an edited one as written."""
+    from buzon.rules.engine import in_account_language as translated
+
+    return translated(text or "")
+
+
+@register.filter
 def via_label(value: str) -> str:
     return str(labels.VIA_LABELS.get(value, value))
 
