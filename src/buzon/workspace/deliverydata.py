@@ -7,6 +7,7 @@ queries whatever the number of comments or recipients.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -76,6 +77,18 @@ def _suppressed_since(deliveries: Iterable[Delivery]) -> dict[str, datetime]:
     return {s.address: s.created_at for s in rows.only("address", "created_at")}
 
 
+_LEADING_CODES = re.compile(r"^([45]\d\d)(?:[ -]([45]\.\d{1,3}\.\d{1,3}))?\b")
+
+
+def _codes_while_deferred(d: Delivery) -> tuple[str, str]:
+    """A deferred copy keeps its codes only in its last error ("452 4.2.2 ..."): those
+    of the last answer, or none after a network error."""
+    if d.reply_code or d.state != "deferred":
+        return str(d.reply_code or ""), d.enhanced_status or ""
+    match = _LEADING_CODES.match(d.last_error or "")
+    return (match.group(1), match.group(2) or "") if match else ("", "")
+
+
 def _status_from_delivery(
     d: Delivery,
     name: str = "",
@@ -83,6 +96,7 @@ def _status_from_delivery(
     unverified: tuple[UnverifiedReportView, ...] = (),
     suppressed_since: dict[str, datetime] | None = None,
 ) -> RecipientStatus:
+    reply_code, enhanced_status = _codes_while_deferred(d)
     since = (suppressed_since or {}).get(d.email.lower())
     if since is not None and d.failed_at is not None and since > d.failed_at:
         since = None  # refreshed by a later failure: not the one that stopped this copy
@@ -94,8 +108,8 @@ def _status_from_delivery(
         user_id=d.user_id,
         delivery_id=d.pk,
         attempts=d.attempts or 0,
-        reply_code=str(d.reply_code or ""),
-        enhanced_status=d.enhanced_status or "",
+        reply_code=reply_code,
+        enhanced_status=enhanced_status,
         reason=d.reason or "",
         diagnostic=d.diagnostic or "",
         remote_mta=d.remote_mta or "",
