@@ -127,3 +127,24 @@ def test_the_events_log_keeps_our_words_out_of_the_servers_box(language):
     assert "userunknown" not in html
     if language == "es":
         assert "Not sent" not in html and "suppressed since" not in html
+
+
+def test_words_of_ours_stored_before_the_glossary_are_left_out_of_the_servers_box():
+    old = (
+        "Not sent: a@x.example is suppressed since 2026-03-01 (userunknown, 550, 5.1.1): "
+        "550 5.1.1 User unknown"
+    )
+    assert glossary.server_words(old) == "550 5.1.1 User unknown"
+    expired = "Gave up after 3 attempt(s) over 5 days. Last error: 452 4.2.2 Mailbox full"
+    assert glossary.server_words(expired) == "452 4.2.2 Mailbox full"
+    assert glossary.server_words("550 Not sent: spam") == "550 Not sent: spam"
+
+
+def test_a_copy_cut_to_stop_a_mail_loop_says_so():
+    cut = RecipientStatus(email="a@x.example", name="A", state="failed",
+                          failure_source="suppressed", reason="mailloop")  # fmt: skip
+    with translation.override("en"):
+        assert glossary.headline(cut) == (
+            "Not sent to A: this email answered an earlier failure notice "
+            "(protection against mail loops)"
+        )

@@ -15,6 +15,7 @@ shown apart, in their own box, by the templates.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -232,6 +233,18 @@ def server_lines(r: RecipientStatus) -> list[ServerLine]:
 
 def shows_server_words(r: RecipientStatus) -> bool:
     return bool(r.diagnostic) and r.failure_source not in NOT_SERVER_WORDS_SOURCES
+
+
+# Copies recorded before the glossary kept our English around the server's words.
+_OUR_OLD_WORDS = re.compile(
+    r"^(?:Not sent: \S+ is suppressed since \d{4}-\d{2}-\d{2} \([^)]*\): "
+    r"|Gave up after \d+ attempt\(s\) over [^.]*\. Last error: )"
+)
+
+
+def server_words(diagnostic: str) -> str:
+    """A stored diagnostic as the server said it, without words of ours."""
+    return _OUR_OLD_WORDS.sub("", diagnostic or "", count=1)
 
 
 def server_words_label(r: RecipientStatus) -> str:

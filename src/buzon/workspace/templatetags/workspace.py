@@ -129,6 +129,11 @@ def shows_server_words(recipient: RecipientStatus) -> bool:
 
 
 @register.filter
+def server_words(diagnostic: str) -> str:
+    return glossary.server_words(diagnostic)
+
+
+@register.filter
 def server_words_label(recipient: RecipientStatus) -> str:
     return glossary.server_words_label(recipient)
 
