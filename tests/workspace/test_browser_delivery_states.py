@@ -124,3 +124,31 @@ def test_each_state_is_distinct_and_worded_from_the_glossary(page, browser_serve
     finally:
         if language == "es":
             page.get_by_role("button", name="EN", exact=True).click()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_profile_and_the_api_tokens_page_in_the_workspace(page, browser_server, language):
+    sign_in(page, "lucia@helpdesk.test")
+    if language == "es":
+        page.get_by_role("button", name="ES", exact=True).click()
+    try:
+        with translation.override(language):
+            suppressed_since = translation.gettext("Suppressed since %(since)s") % {"since": ""}
+            tokens = translation.gettext("API tokens")
+        page.goto(f"{page.base}/tickets/{browser_server.ids['states_ticket']}/")
+        page.locator("aside a, .properties a", has_text=NAME["suppressed"]).first.click()
+        identity = page.locator("tr[data-address='suprimida@example.com'] .suppression")
+        expect(identity).to_contain_text(suppressed_since.strip())
+        expect(identity.locator("svg.icon-blocked")).to_have_count(1)
+        screenshot(page, f"profile-{language}", full_page=True)
+        page.get_by_role("link", name=tokens, exact=True).click()
+        expect(page.locator("header.topbar")).to_be_visible()
+        expect(page.get_by_role("link", name=tokens, exact=True)).to_have_attribute(
+            "aria-current", "page"
+        )
+        expect(page.locator("h1")).to_have_text(tokens)
+        expect(page).to_have_title(f"{tokens} · Buzón")
+        screenshot(page, f"api-tokens-{language}")
+    finally:
+        if language == "es":
+            page.get_by_role("button", name="EN", exact=True).click()
