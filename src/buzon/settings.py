@@ -358,7 +358,9 @@ AXES_LOCKOUT_CALLABLE = "buzon.workspace.views.auth.locked_out"
 AXES_HANDLER = "buzon.core.signin.DatabaseHandler"
 AXES_VERBOSE = False
 
-LANGUAGE_CODE = "en"
+# The account's language: the workspace's for users with no preference, and the one
+# the standard triggers' unedited emails are written in.
+LANGUAGE_CODE = env("BUZON_LANGUAGE", "en")
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"

@@ -80,11 +80,26 @@ def seed() -> dict[str, int]:
     ids["xss"] = xss.pk
     ids.update(hostile_bounce(agent, proactive, person))
     ids.update(unverified_report(proactive, person))
+    ids.update(delivery_states(agent))
     ids["pedro"] = pedro.pk
     ids["tom"] = tom.pk
     ids["agent"] = agent.pk
     ids["admin"] = admin.pk
     return ids
+
+
+def delivery_states(agent) -> dict[str, int]:
+    """A ticket with a recipient in each delivery state (test_browser_delivery_states);
+    its failure tag is taken off so that it stays out of the failure counts above."""
+    from buzon.rules.standard import FAILURE_TAG
+    from buzon.tickets.models import Ticket, Via
+    from buzon.tickets.services import update_ticket
+    from workspace.delivery_states import seed_delivery_states
+
+    ids = seed_delivery_states(agent)
+    ticket = Ticket.objects.get(pk=ids["ticket"])
+    update_ticket(ticket, actor=agent, via=Via.WEB, fields={"remove_tags": [FAILURE_TAG]})
+    return {f"states_{key}": value for key, value in ids.items()}
 
 
 HOSTILE_DIAGNOSTIC = (

@@ -73,7 +73,7 @@ def test_the_popover_by_keyboard(page, browser_server):
     popover = page.locator(".failure-popover:popover-open")
     expect(popover).to_be_visible()
     expect(button).to_have_attribute("aria-expanded", "true")
-    expect(popover).to_contain_text("Not delivered to Nadie Existe")
+    expect(popover).to_contain_text("Failed to deliver to Nadie Existe")
     expect(popover).to_contain_text("550")
     expect(popover).to_contain_text("5.1.1")
     expect(popover.locator("pre.diagnostic")).not_to_be_empty()

@@ -107,16 +107,16 @@ def test_the_profile_lists_requested_tickets(agent_client, ticket, requester):
 def test_the_failure_history_renders_escaped(agent, rf, requester):
     """The failures table, rendered from rows in the deliveries app's shape."""
     from datetime import UTC, datetime
-    from types import SimpleNamespace
 
     from django.template.loader import render_to_string
 
+    from buzon.deliveries.models import Delivery
     from buzon.workspace.views.people import profile_context
 
     context = profile_context(requester)
     context["failures"] = [
-        SimpleNamespace(
-            failed_at=datetime(2026, 3, 11, tzinfo=UTC), email="ana@example.com",
+        Delivery(
+            failed_at=datetime(2026, 3, 11, tzinfo=UTC), email="ana@example.com", state="failed",
             reason="mailboxfull", diagnostic="<script>alert(1)</script>", reply_code=552,
             enhanced_status="5.2.2", failure_source="dsn", ticket_id=9,
         )
@@ -126,4 +126,4 @@ def test_the_failure_history_renders_escaped(agent, rf, requester):
     html = render_to_string("workspace/profile.html", context, request=request)
     assert "The mailbox is full" in html and 'href="/codes/5.2.2/"' in html
     assert "&lt;script&gt;" in html and "<script>alert" not in html
-    assert "Bounce" in html and 'href="/tickets/9/"' in html
+    assert "Bounce report" in html and 'href="/tickets/9/"' in html

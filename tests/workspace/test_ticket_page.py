@@ -62,7 +62,8 @@ def test_some_recipients_failed_says_so_and_only_they_get_an_icon():
     html = render_delivery([ok("ana@example.com"), failed("b@x.example", **NADIE)])
     assert '<strong class="headline">Failed to deliver to some recipients</strong>' in html
     assert html.count('class="warn"') == 1
-    assert 'aria-label="Delivery to B failed. Show the reason"' in html
+    assert 'aria-label="Failed to deliver to B. Show the reason"' in html
+    assert "Failed to deliver to B: The address does not exist" in html
 
 
 def test_the_spanish_wording_is_the_seeds():
@@ -77,7 +78,7 @@ def test_the_spanish_wording_is_the_seeds():
 def test_no_failure_means_no_message_and_no_icon():
     html = render_delivery([ok("ana@example.com"), ok("carla@example.com", "cc")])
     assert "failure-summary" not in html and 'class="warn"' not in html
-    assert "Delivered (accepted by the receiving server)" in html
+    assert "Handed off to our mail relay" in html
 
 
 def test_a_deferred_recipient_shows_retrying_until():
@@ -87,21 +88,25 @@ def test_a_deferred_recipient_shows_retrying_until():
         email="slow@x.example",
         state="deferred",
         expires_at=datetime(2030, 1, 2, 3, 4, tzinfo=UTC),
+        next_attempt_at=datetime(2030, 1, 1, 0, 30, tzinfo=UTC),
         reply_code="451",
         enhanced_status="4.7.1",
     )
     html = render_delivery([late])
-    assert "delayed, retrying until 2 Jan 2030 03:04" in html
+    assert "Delayed for slow@x.example, retrying. Last attempt: " in html
+    assert "<code>451 4.7.1</code>" in html
+    assert "next try 1 Jan 2030 00:30 · gives up 2 Jan 2030 03:04" in html
     assert 'class="warn"' not in html
 
 
 def test_the_popover_explains_the_failure():
     html = render_delivery([failed("nadie@invalid.example", user_id=3, attempts=2, **NADIE)])
     assert "popover" in html and 'popovertarget="dp-7-1"' in html and 'id="dp-7-1"' in html
-    assert "Not delivered to Nadie" in html
+    assert "Failed to deliver to Nadie" in html
     assert "User unknown" in html
-    assert "mx.invalid.example" in html
-    assert "SMTP: the receiving server refused the message" in html
+    # An SMTP refusal came from our relay: named so, and the receiving server unknown.
+    assert 'Our mail relay</dt><dd class="server"><code>mx.invalid.example</code>' in html
+    assert "not known: only our relay answered" in html
     assert "Check the address for typos" in html
     assert "Contact the user another way" in html
     assert 'href="/codes/5.1.1/"' in html
@@ -132,14 +137,25 @@ def test_the_popover_for_a_too_big_message_says_to_shrink_it():
 
 
 def test_a_suppressed_recipient_says_why():
-    html = render_delivery([failed("a@x.example", failure_source="suppressed")])
-    assert "Not sent: the address is suppressed after earlier failures" in html
+    from datetime import UTC, datetime
+
+    since = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    html = render_delivery([failed("a@x.example", **{**NADIE, "failure_source": "suppressed"},
+                                   suppressed_since=since)])  # fmt: skip
+    assert (
+        "Not sent to A: the address is suppressed since 1 Mar 2026, after an earlier failure "
+        "(The address does not exist)"
+    ) in html
+    assert "icon-blocked" in html and "icon-warning" not in html
+    assert 'aria-label="Not sent to A. Show why"' in html
     assert "mark it as deliverable" in html
 
 
 def test_a_hostile_diagnostic_is_shown_as_text():
     evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-    html = render_delivery([failed("a@x.example", diagnostic=evil, reply_code="550")])
+    html = render_delivery(
+        [failed("a@x.example", diagnostic=evil, reply_code="550", failure_source="dsn")]
+    )
     assert "<script>alert(1)</script>" not in html
     assert "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html

@@ -34,7 +34,12 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             token = visible.filter(pk=int(token_id)).first() if token_id.isdigit() else None
             if token is not None:
                 token.revoke()
-    context = {"tokens": list(visible[:500]), "new_token": new_token, "show_all": show_all}
+    context = {
+        "tokens": list(visible[:500]),
+        "new_token": new_token,
+        "show_all": show_all,
+        "nav": "api-tokens",
+    }
     response = render(request, "api/tokens.html", context)
     response["Cache-Control"] = "no-store"
     return response

@@ -1,5 +1,6 @@
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -11,3 +12,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception as exc:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, asked for by browsers and feed readers that ignore the link tag."""
+    return HttpResponsePermanentRedirect(static("workspace/favicon.svg"))

@@ -97,6 +97,7 @@ class Failure:
     dedupe_key: str | None = None
     occurred_at: datetime | None = None
     blame: str = ""  # who must act (buzon_bounces.blame); "" → derived from the reason
+    suppressed_since: datetime | None = None  # source "suppressed": since when
 
     @property
     def who(self) -> str:
@@ -355,6 +356,8 @@ def _audit_failure(
         },
         "occurred_at": at.isoformat(),
     }
+    if failure.suppressed_since is not None:
+        data["suppressed_since"] = failure.suppressed_since.isoformat()
     if by is not None:
         data["accepted_by"] = {"id": by.pk, "name": by.name, "email": by.email}
     update_ticket(
@@ -652,26 +655,22 @@ def record_expired(delivery: Delivery) -> bool:
     error = Reply(
         code=last.reply_code if last else None,
         enhanced_status=last.enhanced_status if last else "",
-        text=(last.text if last else delivery.last_error) or "never attempted",
+        text=(last.text if last else delivery.last_error) or "",
         remote_mta="",
     )
     return _record_expiry(delivery, error, timezone.now())
 
 
 def _record_expiry(d: Delivery, error: Reply, now: datetime) -> bool:
-    lifetime = d.expires_at - d.created_at
-    hours = lifetime.total_seconds() / 3600
-    span = f"{hours / 24:g} days" if hours >= 48 else f"{hours:.3g} hours"
     return record_failure(
         d,
         Failure(
             source=FailureSource.EXPIRED,
             reply_code=error.code,
             enhanced_status=error.enhanced_status,
-            diagnostic=clean_text(
-                f"Gave up after {d.attempts} attempt(s) over {span}. "
-                f"Last error: {error.text if error.code is None else error}"
-            ),
+            # The last answer as the server gave it; the attempts and the period
+            # are the delivery's own fields, worded by the workspace.
+            diagnostic=clean_text(error.text),
             remote_mta=error.remote_mta,
             reason="expired",
             hard=False,

@@ -160,6 +160,9 @@ def from_name(author: User | None) -> str:
     return account
 
 
+MAIL_LOOP = "mailloop"  # the reason of a copy not sent to cut a mail loop
+
+
 def _cut_loop(deliveries: list[Delivery], now: Any) -> None:
     for delivery in deliveries:
         record_failure(
@@ -168,10 +171,9 @@ def _cut_loop(deliveries: list[Delivery], now: Any) -> None:
                 source=FailureSource.SUPPRESSED,
                 reply_code=None,
                 enhanced_status="",
-                diagnostic="Not sent: this notification was fired by the failure of an "
-                "earlier failure notice (mail loop protection).",
+                diagnostic="",  # no server said anything: the workspace words it
                 remote_mta="",
-                reason="undefined",
+                reason=MAIL_LOOP,
                 hard=False,
                 occurred_at=now,
             ),

@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Protocol
 
 from django.utils import timezone
@@ -235,20 +236,18 @@ class BatchSender:
             return None
         suppression = suppressed.get(d.email.strip().lower())
         if suppression is not None:
-            codes = [str(c) for c in (suppression.reply_code, suppression.enhanced_status) if c]
-            text = (
-                f"Not sent: {d.email} is suppressed since {suppression.created_at:%Y-%m-%d} "
-                f"({', '.join([suppression.reason, *codes])}): {suppression.diagnostic}"
-            )
+            # The diagnostic stays the server's words of the failure that caused the
+            # suppression; "since when" travels apart, for the workspace to word.
             self._fail(
                 d,
                 FailureSource.SUPPRESSED,
-                text,
+                suppression.diagnostic,
                 code=suppression.reply_code,
                 status=suppression.enhanced_status,
                 reason=suppression.reason,
                 # Who must act is who caused the suppression (a complaint: the recipient).
                 blame=blame_for(suppression.reason, suppression.enhanced_status) or UNKNOWN,
+                suppressed_since=suppression.created_at,
             )
             return None
         if email.pk not in raw:
@@ -309,8 +308,19 @@ class BatchSender:
         hard: bool = False,
         remote_mta: str = "",
         blame: str = "",
+        suppressed_since: datetime | None = None,
     ) -> None:
-        failure = Failure(source, code, status, diagnostic, remote_mta, reason, hard, blame=blame)
+        failure = Failure(
+            source,
+            code,
+            status,
+            diagnostic,
+            remote_mta,
+            reason,
+            hard,
+            blame=blame,
+            suppressed_since=suppressed_since,
+        )
         kind = source if source in ("suppressed", "invalid") else "failed"
         self._count(kind, record_failure(d, failure))
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 from buzon.rules.actions import Action, NotifyAction, apply_action, parse_actions
 from buzon.rules.active import active_triggers
 from buzon.rules.models import Trigger
@@ -73,17 +76,29 @@ def run_triggers(update: Update, *, version: str | None = None) -> list[Trigger]
     return fired
 
 
+def in_account_language(text: str) -> str:
+    """A standard trigger's text as shipped (its English catalogue entry) in the
+    account's language (BUZON_LANGUAGE); an edited text is not in the catalogue and
+    stays as written."""
+    if not text.strip():
+        return text
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext(text)
+
+
 def send_notification(update: Update, item: PendingNotification) -> Notification | None:
     """Render one notification and record it with its recipients (nothing is mailed here)."""
     recipients = resolve_recipients(update, item.action)
     if not recipients:
         return None
     context = build_context(update.ticket, update.actor)
-    subject = " ".join(render(item.action.subject, context).split())[:998]
+    subject_source = in_account_language(item.action.subject)
+    body_source = in_account_language(item.action.body)
+    subject = " ".join(render(subject_source, context).split())[:998]
     # The plain-text body (HTML placeholders as text) and, for the email's HTML
     # part, the same body as sanitised HTML, both from the ticket as it is now.
-    body = render_text(item.action.body, context)
-    html_body = render_html(item.action.body, context)
+    body = render_text(body_source, context)
+    html_body = render_html(body_source, context)
     source = trigger_source(item.trigger)
     event = record_event(
         update.audit,

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-FAILURE_TAG = "system_email_notification_failure"
 
-_FOOTER = "\n\n{{ticket.comments_formatted}}\n\n{{ticket.url}}"
+def _(text: str) -> str:
+    """Marks a text for the catalogue (makemessages); it is stored in English. An
+    unedited text is translated into the account's language when used (rules.engine)."""
+    return text
+
+
+FAILURE_TAG = "system_email_notification_failure"
 
 STANDARD_TRIGGERS: list[dict[str, Any]] = [
     {
-        "title": "Notify requester and CCs of received request",
-        "description": "Tells the requester (and CCs) that their request was received.",
+        "title": _("Notify requester and CCs of received request"),
+        "description": _("Tells the requester (and CCs) that their request was received."),
         "conditions": {
             "all": [
                 {"field": "update_type", "operator": "is", "value": "Create"},
@@ -27,17 +32,19 @@ STANDARD_TRIGGERS: list[dict[str, Any]] = [
                 "field": "notification_user",
                 "value": [
                     "requester_and_ccs",
-                    "[{{ticket.account}}] Re: {{ticket.title}}",
-                    "Your request ({{ticket.id}}) has been received and is being reviewed "
-                    "by our support staff.\n\nTo add additional comments, reply to this email."
-                    + _FOOTER,
+                    _("[{{ticket.account}}] Re: {{ticket.title}}"),
+                    _(
+                        "Your request ({{ticket.id}}) has been received and is being reviewed "
+                        "by our support staff.\n\nTo add additional comments, reply to this email."
+                        "\n\n{{ticket.comments_formatted}}\n\n{{ticket.url}}"
+                    ),
                 ],
             }
         ],
     },
     {
-        "title": "Notify requester of new proactive ticket",
-        "description": "Emails the requester when an agent opens a ticket on their behalf.",
+        "title": _("Notify requester of new proactive ticket"),
+        "description": _("Emails the requester when an agent opens a ticket on their behalf."),
         "conditions": {
             "all": [
                 {"field": "update_type", "operator": "is", "value": "Create"},
@@ -52,16 +59,18 @@ STANDARD_TRIGGERS: list[dict[str, Any]] = [
                 "value": [
                     "requester_and_ccs",
                     "{{ticket.title}}",
-                    "This ticket was created on your behalf.\n\n"
-                    "{{ticket.latest_public_comment}}\n\n"
-                    "To add additional comments, reply to this email.\n\n{{ticket.url}}",
+                    _(
+                        "This ticket was created on your behalf.\n\n"
+                        "{{ticket.latest_public_comment}}\n\n"
+                        "To add additional comments, reply to this email.\n\n{{ticket.url}}"
+                    ),
                 ],
             }
         ],
     },
     {
-        "title": "Notify requester and CCs of comment update",
-        "description": "Emails the requester and CCs every public comment.",
+        "title": _("Notify requester and CCs of comment update"),
+        "description": _("Emails the requester and CCs every public comment."),
         "conditions": {
             "all": [
                 {"field": "update_type", "operator": "is", "value": "Change"},
@@ -73,16 +82,19 @@ STANDARD_TRIGGERS: list[dict[str, Any]] = [
                 "field": "notification_user",
                 "value": [
                     "requester_and_ccs",
-                    "[{{ticket.account}}] Re: {{ticket.title}}",
-                    "Your request ({{ticket.id}}) has been updated. To add additional "
-                    "comments, reply to this email." + _FOOTER,
+                    _("[{{ticket.account}}] Re: {{ticket.title}}"),
+                    _(
+                        "Your request ({{ticket.id}}) has been updated. To add additional "
+                        "comments, reply to this email."
+                        "\n\n{{ticket.comments_formatted}}\n\n{{ticket.url}}"
+                    ),
                 ],
             }
         ],
     },
     {
-        "title": "Notify assignee of comment update",
-        "description": "Emails the assignee when someone else comments.",
+        "title": _("Notify assignee of comment update"),
+        "description": _("Emails the assignee when someone else comments."),
         "conditions": {
             "all": [
                 {"field": "update_type", "operator": "is", "value": "Change"},
@@ -96,16 +108,18 @@ STANDARD_TRIGGERS: list[dict[str, Any]] = [
                 "field": "notification_user",
                 "value": [
                     "assignee_id",
-                    "[{{ticket.account}}] Re: {{ticket.title}}",
-                    "This ticket (#{{ticket.id}}) has been updated.\n\n"
-                    "{{ticket.latest_comment}}\n\n{{ticket.url}}",
+                    _("[{{ticket.account}}] Re: {{ticket.title}}"),
+                    _(
+                        "This ticket (#{{ticket.id}}) has been updated.\n\n"
+                        "{{ticket.latest_comment}}\n\n{{ticket.url}}"
+                    ),
                 ],
             }
         ],
     },
     {
-        "title": "Notify assignee of assignment",
-        "description": "Emails an agent when a ticket is assigned to them by someone else.",
+        "title": _("Notify assignee of assignment"),
+        "description": _("Emails an agent when a ticket is assigned to them by someone else."),
         "conditions": {
             "all": [
                 {"field": "assignee_id", "operator": "changed"},
@@ -118,16 +132,18 @@ STANDARD_TRIGGERS: list[dict[str, Any]] = [
                 "field": "notification_user",
                 "value": [
                     "assignee_id",
-                    "[{{ticket.account}}] Assignment: {{ticket.title}}",
-                    "You have been assigned to this ticket (#{{ticket.id}}).\n\n"
-                    "{{ticket.comments_formatted}}\n\n{{ticket.url}}",
+                    _("[{{ticket.account}}] Assignment: {{ticket.title}}"),
+                    _(
+                        "You have been assigned to this ticket (#{{ticket.id}}).\n\n"
+                        "{{ticket.comments_formatted}}\n\n{{ticket.url}}"
+                    ),
                 ],
             }
         ],
     },
     {
-        "title": "Notify all agents of received request",
-        "description": "Emails every agent when an end user opens a ticket.",
+        "title": _("Notify all agents of received request"),
+        "description": _("Emails every agent when an end user opens a ticket."),
         "conditions": {
             "all": [
                 {"field": "update_type", "operator": "is", "value": "Create"},
@@ -139,9 +155,11 @@ STANDARD_TRIGGERS: list[dict[str, Any]] = [
                 "field": "notification_user",
                 "value": [
                     "all_agents",
-                    "[{{ticket.account}}] {{ticket.title}}",
-                    "A ticket (#{{ticket.id}}) by {{ticket.requester.name}} has been "
-                    "received. It is unassigned.\n\n{{ticket.latest_comment}}\n\n{{ticket.url}}",
+                    _("[{{ticket.account}}] {{ticket.title}}"),
+                    _(
+                        "A ticket (#{{ticket.id}}) by {{ticket.requester.name}} has been "
+                        "received. It is unassigned.\n\n{{ticket.latest_comment}}\n\n{{ticket.url}}"
+                    ),
                 ],
             }
         ],
@@ -150,7 +168,7 @@ STANDARD_TRIGGERS: list[dict[str, Any]] = [
 
 STANDARD_VIEWS: list[dict[str, Any]] = [
     {
-        "title": "Your unsolved tickets",
+        "title": _("Your unsolved tickets"),
         "conditions": {
             "all": [
                 {"field": "status", "operator": "less_than", "value": "solved"},
@@ -159,7 +177,7 @@ STANDARD_VIEWS: list[dict[str, Any]] = [
         },
     },
     {
-        "title": "Unassigned tickets",
+        "title": _("Unassigned tickets"),
         "conditions": {
             "all": [
                 {"field": "status", "operator": "less_than", "value": "solved"},
@@ -168,11 +186,11 @@ STANDARD_VIEWS: list[dict[str, Any]] = [
         },
     },
     {
-        "title": "All unsolved tickets",
+        "title": _("All unsolved tickets"),
         "conditions": {"all": [{"field": "status", "operator": "less_than", "value": "solved"}]},
     },
     {
-        "title": "Tickets with email delivery failures",
+        "title": _("Tickets with email delivery failures"),
         "conditions": {
             "all": [
                 {"field": "current_tags", "operator": "includes", "value": FAILURE_TAG},
@@ -182,7 +200,7 @@ STANDARD_VIEWS: list[dict[str, Any]] = [
         "columns": ["id", "subject", "requester", "status", "tags", "updated_at"],
     },
     {
-        "title": "Recently solved tickets",
+        "title": _("Recently solved tickets"),
         "conditions": {"all": [{"field": "status", "operator": "is", "value": "solved"}]},
     },
 ]

@@ -86,6 +86,7 @@ class RecipientStatus:
     handed_off_at: datetime | None = None
     next_attempt_at: datetime | None = None
     expires_at: datetime | None = None
+    suppressed_since: datetime | None = None  # a "suppressed" failure: since when
     unverified: tuple[UnverifiedReportView, ...] = ()
 
     @property

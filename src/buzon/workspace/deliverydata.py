@@ -7,6 +7,7 @@ queries whatever the number of comments or recipients.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from buzon.deliveries import counts, reports, suppression
 from buzon.deliveries.models import Delivery, DeliveryState, Suppression, UnverifiedReport
+from buzon.smtpcodes.parsing import STATUS_CODE
 from buzon.tickets.models import (
     DeliverableState,
     NotificationRecipient,
@@ -67,12 +69,40 @@ def _unverified_by_delivery(delivery_ids: list[int]) -> dict[int, tuple[Unverifi
     return {pk: tuple(items) for pk, items in found.items()}
 
 
+def _suppressed_since(deliveries: Iterable[Delivery]) -> dict[str, datetime]:
+    """When the suppression that stopped these deliveries began, by address: one query,
+    and none unless one of them was not sent because of a suppression."""
+    stopped = [d for d in deliveries if d.failure_source == "suppressed"]
+    if not stopped:
+        return {}
+    rows = Suppression.objects.filter(address__in={d.email.lower() for d in stopped})
+    return {s.address: s.created_at for s in rows.only("address", "created_at")}
+
+
+# The reply code, then the enhanced status as smtpcodes reads it (its one pattern).
+_LEADING_CODES = re.compile(rf"^([45]\d\d)(?:[ -]({STATUS_CODE}))?\b", re.ASCII)
+
+
+def _codes_while_deferred(d: Delivery) -> tuple[str, str]:
+    """A deferred copy keeps its codes only in its last error ("452 4.2.2 ..."): those
+    of the last answer, or none after a network error."""
+    if d.reply_code or d.state != "deferred":
+        return str(d.reply_code or ""), d.enhanced_status or ""
+    match = _LEADING_CODES.match(d.last_error or "")
+    return (match.group(1), match.group(2) or "") if match else ("", "")
+
+
 def _status_from_delivery(
     d: Delivery,
     name: str = "",
     kind: str = "",
     unverified: tuple[UnverifiedReportView, ...] = (),
+    suppressed_since: dict[str, datetime] | None = None,
 ) -> RecipientStatus:
+    reply_code, enhanced_status = _codes_while_deferred(d)
+    since = (suppressed_since or {}).get(d.email.lower())
+    if since is not None and d.failed_at is not None and since > d.failed_at:
+        since = None  # refreshed by a later failure: not the one that stopped this copy
     return RecipientStatus(
         email=d.email,
         name=d.name or name,
@@ -81,8 +111,8 @@ def _status_from_delivery(
         user_id=d.user_id,
         delivery_id=d.pk,
         attempts=d.attempts or 0,
-        reply_code=str(d.reply_code or ""),
-        enhanced_status=d.enhanced_status or "",
+        reply_code=reply_code,
+        enhanced_status=enhanced_status,
         reason=d.reason or "",
         diagnostic=d.diagnostic or "",
         remote_mta=d.remote_mta or "",
@@ -94,8 +124,14 @@ def _status_from_delivery(
         handed_off_at=d.handed_off_at,
         next_attempt_at=d.next_attempt_at,
         expires_at=d.expires_at,
+        suppressed_since=since,
         unverified=unverified,
     )
+
+
+def status_of(d: Delivery) -> RecipientStatus:
+    """One Delivery row as a recipient status (the profile's list of failures)."""
+    return _status_from_delivery(d, suppressed_since=_suppressed_since([d]))
 
 
 def _recipient_rows(recipients: QuerySet[NotificationRecipient], key: str) -> list[Any]:
@@ -110,18 +146,23 @@ def _recipient_rows(recipients: QuerySet[NotificationRecipient], key: str) -> li
     )
 
 
+def _has_delivery(row: Any) -> bool:
+    try:
+        return row.delivery is not None
+    except Delivery.DoesNotExist:
+        return False
+
+
 def _grouped(rows: list[Any]) -> dict[int, list[RecipientStatus]]:
     """RecipientStatus per group key; the unverified reports, when some recipient has
     any, in one more query."""
     unverified = _unverified_by_delivery([row.delivery.pk for row in rows if row.reported])
+    since = _suppressed_since(row.delivery for row in rows if _has_delivery(row))
     result: dict[int, list[RecipientStatus]] = defaultdict(list)
     for row in rows:
-        try:
-            d = row.delivery
-        except Delivery.DoesNotExist:
-            d = None
+        d = row.delivery if _has_delivery(row) else None
         if d is not None:
-            status = _status_from_delivery(d, row.name, row.kind, unverified.get(d.pk, ()))
+            status = _status_from_delivery(d, row.name, row.kind, unverified.get(d.pk, ()), since)
         else:
             status = RecipientStatus(
                 email=row.email, name=row.name, kind=row.kind, user_id=row.user_id

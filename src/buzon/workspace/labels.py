@@ -36,6 +36,12 @@ ROLE_LABELS = {
     "admin": _("Admin"),
 }
 
+# A user's language, named in the reader's language (the pickers use each one's own name).
+LANGUAGE_LABELS = {
+    "en": _("English"),
+    "es": _("Spanish"),
+}
+
 VIA_LABELS = {
     "web": _("Web"),
     "email": _("Email"),
@@ -71,35 +77,7 @@ FIELD_LABELS = {
     "follower_ids": _("Followers"),
 }
 
-# Delivery states. "handed_off" is what Zendesk calls "delivered": the next mail
-# server accepted the message; we say both so nobody reads it as "read by the user".
-DELIVERY_STATE_LABELS = {
-    "": _("Not tracked"),
-    "queued": _("Queued"),
-    "sending": _("Sending"),
-    "deferred": _("Delayed, retrying"),
-    "handed_off": _("Delivered (accepted by the receiving server)"),
-    "delivered": _("Delivered"),
-    "failed": _("Not delivered"),
-}
-
-FAILURE_SOURCE_LABELS = {
-    "smtp": _("SMTP: the receiving server refused the message while we sent it"),
-    "dsn": _("Bounce: a delivery status notification returned to us"),
-    "webhook": _("Email provider: reported by the sending provider"),
-    "suppressed": _("Not sent: the address is suppressed after earlier failures"),
-    "expired": _("Gave up: temporary failures went on until the retry period ended"),
-    "invalid": _("Not sent: the address is not a valid email address"),
-}
-
-FAILURE_SOURCE_SHORT = {
-    "smtp": _("SMTP"),
-    "dsn": _("Bounce"),
-    "webhook": _("Provider"),
-    "suppressed": _("Suppressed"),
-    "expired": _("Expired"),
-    "invalid": _("Invalid"),
-}
+# Delivery states and sources: see buzon.workspace.glossary (one wording).
 
 # Reason classes (Sisimai's vocabulary, see shared reference/bounce-reasons.tsv).
 REASON_LABELS = {
@@ -130,7 +108,7 @@ REASON_LABELS = {
     "systemerror": _("The receiving server had an internal error"),
     "systemfull": _("The receiving server is out of space"),
     "networkerror": _("The receiving server could not be reached"),
-    "expired": _("Delivery kept failing until we gave up"),
+    "expired": _("Gave up retrying"),
     "mailererror": _("The receiving mail program failed"),
     "contenterror": _("The message content was rejected"),
     "onhold": _("Held by the receiving server"),

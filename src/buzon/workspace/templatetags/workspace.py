@@ -6,12 +6,11 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils.translation import get_language
 
 from buzon.domains.typos import suggest_address, suggest_domain
-from buzon.smtpcodes import explain
-from buzon.workspace import labels
+from buzon.workspace import glossary, labels
 from buzon.workspace.delivery_summary import RecipientStatus, advice_for, shows_warning_icon
+from buzon.workspace.glossary import explanation_for
 
 register = template.Library()
 
@@ -37,6 +36,20 @@ def role_label(value: str) -> str:
 
 
 @register.filter
+def language_label(value: str) -> str:
+    return str(labels.LANGUAGE_LABELS.get(value, value))
+
+
+@register.filter
+def in_account_language(text: str) -> str:
+    """A trigger's text as its emails are written: an unedited standard text in the
+    account's language, an edited one as written."""
+    from buzon.rules.engine import in_account_language as translated
+
+    return translated(text or "")
+
+
+@register.filter
 def via_label(value: str) -> str:
     return str(labels.VIA_LABELS.get(value, value))
 
@@ -53,17 +66,90 @@ def field_label(value: str) -> str:
 
 @register.filter
 def delivery_state_label(value: str) -> str:
-    return str(labels.DELIVERY_STATE_LABELS.get(value or "", value))
+    """A stored delivery state (or a display state) in the glossary's words."""
+    return glossary.state_label(value)
 
 
 @register.filter
 def failure_source_label(value: str) -> str:
-    return str(labels.FAILURE_SOURCE_LABELS.get(value or "", value))
+    return glossary.source_label(value)
+
+
+# The glossary's wording of one recipient's delivery (see buzon.workspace.glossary).
 
 
 @register.filter
-def failure_source_short(value: str) -> str:
-    return str(labels.FAILURE_SOURCE_SHORT.get(value or "", value))
+def display_state(recipient: RecipientStatus) -> str:
+    return glossary.state_of(recipient)
+
+
+@register.filter
+def not_sent(recipient: RecipientStatus) -> bool:
+    return glossary.state_of(recipient) in glossary.NOT_SENT
+
+
+@register.filter
+def headline(recipient: RecipientStatus) -> str:
+    return glossary.headline(recipient)
+
+
+@register.filter
+def reason_text(recipient: RecipientStatus) -> str:
+    return glossary.reason_text(recipient)
+
+
+@register.filter
+def icon_label(recipient: RecipientStatus) -> str:
+    return glossary.icon_label(recipient)
+
+
+@register.filter
+def popover_title(recipient: RecipientStatus) -> str:
+    return glossary.popover_title(recipient)
+
+
+@register.filter
+def retry_note(recipient: RecipientStatus) -> str:
+    return glossary.retry_note(recipient)
+
+
+@register.filter
+def attempts_note(recipient: RecipientStatus) -> str:
+    return glossary.attempts_note(recipient)
+
+
+@register.filter
+def server_lines(recipient: RecipientStatus) -> list[glossary.ServerLine]:
+    return glossary.server_lines(recipient)
+
+
+@register.filter
+def shows_server_words(recipient: RecipientStatus) -> bool:
+    return glossary.shows_server_words(recipient)
+
+
+@register.filter
+def server_words(diagnostic: str) -> str:
+    return glossary.server_words(diagnostic)
+
+
+@register.filter
+def server_words_label(recipient: RecipientStatus) -> str:
+    return glossary.server_words_label(recipient)
+
+
+@register.filter
+def event_recipient(data: dict[str, Any]) -> RecipientStatus:
+    """A DeliveryFailure event's data, to word it like the comment's summary."""
+    return glossary.recipient_from_event(data or {})
+
+
+@register.filter
+def delivery_status(delivery: Any) -> RecipientStatus:
+    """A Delivery row (profile, health) as the recipient status the glossary words."""
+    from buzon.workspace.deliverydata import status_of
+
+    return status_of(delivery)
 
 
 @register.filter
@@ -113,35 +199,10 @@ def reference_code(recipient: RecipientStatus) -> str:
     return recipient.enhanced_status or str(recipient.reply_code or "")
 
 
-def explanation_for(recipient: RecipientStatus) -> Any:
-    """The code reference's explanation of a failure's codes, or None."""
-    if not (recipient.reply_code or recipient.enhanced_status):
-        return None
-    try:
-        reply = int(recipient.reply_code) if str(recipient.reply_code).isdigit() else None
-        return explain(reply, recipient.enhanced_status or None, current_lang())
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def current_lang() -> str:
-    return (get_language() or "en")[:2]
-
-
 @register.simple_tag
 def failure_message(recipient: RecipientStatus) -> str:
-    """The short reason for a failure: our reason class, else the code reference's words."""
-    if recipient.reason or recipient.failure_source in ("suppressed", "expired", "invalid"):
-        reason = recipient.reason or {"suppressed": "suppressed", "expired": "expired"}.get(
-            recipient.failure_source, "undefined"
-        )
-        return labels.reason_label(reason)
-    explanation = explanation_for(recipient)
-    if explanation is not None and explanation.status is not None:
-        return str(explanation.status.title)
-    if explanation is not None and explanation.reply is not None:
-        return str(explanation.reply.title)
-    return labels.reason_label("undefined")
+    """The short reason for a failure, in the glossary's words."""
+    return glossary.reason_text(recipient)
 
 
 @register.simple_tag
