@@ -91,10 +91,9 @@ def _put_in_state(d: Delivery, state: str, tomorrow) -> None:
         record_failure(d, Failure("expired", 452, "4.2.2", FULL_TEXT, "", "expired", False,
                                   dedupe_key="expired", blame="mailbox"))  # fmt: skip
     elif state == "suppressed":
-        from buzon.deliveries.suppression import active_suppression
+        from buzon.deliveries.suppression import active_suppressions
 
-        s = active_suppression(d.email)
-        assert s is not None
+        s = active_suppressions([d.email])[d.email.lower()]
         record_failure(d, Failure("suppressed", s.reply_code, s.enhanced_status, s.diagnostic,
                                   "", s.reason, False, blame="address",
                                   suppressed_since=s.created_at))  # fmt: skip
