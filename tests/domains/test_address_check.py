@@ -106,6 +106,8 @@ def test_the_endpoint_answers_for_any_page(customers, agent_client):
         "status": "null_mx",
         "can_receive": False,
         "message": "nomail.customers.example accepts no email (it publishes a null MX).",
+        "undeliverable": "",  # never failed nor suppressed here
+        "undeliverable_message": "",
     }
 
 
