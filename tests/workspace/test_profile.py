@@ -111,16 +111,17 @@ def test_the_failure_history_renders_escaped(agent, rf, requester):
     from django.template.loader import render_to_string
 
     from buzon.deliveries.models import Delivery
+    from buzon.workspace.deliverydata import with_statuses
     from buzon.workspace.views.people import profile_context
 
     context = profile_context(requester)
-    context["failures"] = [
+    context["failures"] = with_statuses([
         Delivery(
             failed_at=datetime(2026, 3, 11, tzinfo=UTC), email="ana@example.com", state="failed",
             reason="mailboxfull", diagnostic="<script>alert(1)</script>", reply_code=552,
             enhanced_status="5.2.2", failure_source="dsn", ticket_id=9,
         )
-    ]  # fmt: skip
+    ])  # fmt: skip
     request = rf.get("/")
     request.user = agent
     html = render_to_string("workspace/profile.html", context, request=request)

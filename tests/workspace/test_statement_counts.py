@@ -7,13 +7,16 @@ from django.test.utils import CaptureQueriesContext
 from buzon.deliveries.models import Delivery
 from buzon.deliveries.recording import Failure, record_failure
 from buzon.rules.models import View
-from buzon.tickets.models import Via
+from buzon.tickets.models import User, Via
 from buzon.tickets.services import CommentInput, update_ticket
 
-TICKET_PAGE = 10  # session, user, ticket, live version, tags, CCs, comments, recipients,
-# identities, suppressions
+TICKET_PAGE = 11  # session, user, ticket, live version, tags, CCs, comments, recipients,
+# when the suppressions that stopped copies began (only with such a copy), identities,
+# suppressions
 FAILURES_VIEW = 5
 HEALTH_PAGE = 18  # of which up to 5 fold the count deltas
+PROFILE = 12  # session, user, person, identities, suppressions, failures and when their
+# suppressions began, tickets, …
 
 
 def add_history(ticket, agent, replies: int) -> None:
@@ -24,7 +27,7 @@ def add_history(ticket, agent, replies: int) -> None:
         record_failure(
             delivery,
             Failure(
-                source="smtp",
+                source="suppressed" if i % 2 else "smtp",
                 reply_code=550,
                 enhanced_status="5.1.1",
                 diagnostic="User unknown",
@@ -50,6 +53,8 @@ def test_statements_do_not_grow_with_history(agent, agent_client, ticket):
         "health": "/health/",
     }
     add_history(ticket, agent, 2)
+    failed = Delivery.objects.filter(ticket=ticket, state="failed").first()
+    urls["profile"] = f"/users/{User.objects.get(email__iexact=failed.email).pk}/"
     before = {name: statements(agent_client, url) for name, url in urls.items()}
     add_history(ticket, agent, 8)
     after = {name: statements(agent_client, url) for name, url in urls.items()}
@@ -57,3 +62,4 @@ def test_statements_do_not_grow_with_history(agent, agent_client, ticket):
     assert after["ticket"] <= TICKET_PAGE
     assert after["failures view"] <= FAILURES_VIEW
     assert after["health"] <= HEALTH_PAGE
+    assert after["profile"] <= PROFILE

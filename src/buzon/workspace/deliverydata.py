@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -129,9 +129,11 @@ def _status_from_delivery(
     )
 
 
-def status_of(d: Delivery) -> RecipientStatus:
-    """One Delivery row as a recipient status (the profile's list of failures)."""
-    return _status_from_delivery(d, suppressed_since=_suppressed_since([d]))
+def with_statuses(deliveries: Sequence[Delivery]) -> list[tuple[Delivery, RecipientStatus]]:
+    """Each Delivery row with its recipient status, as the glossary words it (the
+    profile's failures): one more query at most, for when the suppressions began."""
+    since = _suppressed_since(deliveries)
+    return [(d, _status_from_delivery(d, suppressed_since=since)) for d in deliveries]
 
 
 def _recipient_rows(recipients: QuerySet[NotificationRecipient], key: str) -> list[Any]:
@@ -228,14 +230,18 @@ def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
     return suppression.active_suppressions(list(addresses))
 
 
-def failures_for_addresses(addresses: Iterable[str], limit: int = 50) -> list[Delivery]:
-    """Failed deliveries to these addresses, newest first (for the profile page)."""
-    return list(
+def failures_for_addresses(
+    addresses: Iterable[str], limit: int = 50
+) -> list[tuple[Delivery, RecipientStatus]]:
+    """Failed deliveries to these addresses, newest first, with their statuses (for the
+    profile page): two queries at most."""
+    failures = list(
         Delivery.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
         .select_related("ticket")
         .order_by("-failed_at", "-id")[:limit]
     )
+    return with_statuses(failures)
 
 
 def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:

@@ -145,14 +145,6 @@ def event_recipient(data: dict[str, Any]) -> RecipientStatus:
 
 
 @register.filter
-def delivery_status(delivery: Any) -> RecipientStatus:
-    """A Delivery row (profile, health) as the recipient status the glossary words."""
-    from buzon.workspace.deliverydata import status_of
-
-    return status_of(delivery)
-
-
-@register.filter
 def reason_label(value: str) -> str:
     return labels.reason_label(value)
 
