@@ -159,10 +159,11 @@ def _grouped(rows: list[Any]) -> dict[int, list[RecipientStatus]]:
     """RecipientStatus per group key; the unverified reports, when some recipient has
     any, in one more query."""
     unverified = _unverified_by_delivery([row.delivery.pk for row in rows if row.reported])
-    since = _suppressed_since(row.delivery for row in rows if _has_delivery(row))
+    deliveries = {row.pk: row.delivery for row in rows if _has_delivery(row)}
+    since = _suppressed_since(deliveries.values())
     result: dict[int, list[RecipientStatus]] = defaultdict(list)
     for row in rows:
-        d = row.delivery if _has_delivery(row) else None
+        d = deliveries.get(row.pk)
         if d is not None:
             status = _status_from_delivery(d, row.name, row.kind, unverified.get(d.pk, ()), since)
         else:
