@@ -9,6 +9,7 @@ code, and the diagnostic text matched against the rule tables in a fixed order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from importlib import import_module
 
 from .. import blame
@@ -387,98 +388,153 @@ def _refuses_sender_or_volume(text: str) -> bool:
 
 
 def _probe(name: str, status: str, text: str, command: str) -> bool:
+    """Whether reason `name` explains the failure: its rule table on `text` (lower
+    case), weighed with the status code and the SMTP command."""
     by_status = STATUS_REASON.get(status, "")
-    rule = RULES[name]
-    if name in ("userunknown", "hostunknown", "notaccept", "filtered") and (
-        _refuses_sender_or_volume(text)
-    ):
+    probe = _PROBES.get(name)
+    if probe is None:
+        return by_status == name or RULES[name].matches(text)
+    return probe(status, text, command, by_status)
+
+
+def _probe_userunknown(status: str, text: str, command: str, by_status: str) -> bool:
+    if _refuses_sender_or_volume(text):
         return False  # our envelope sender, or our volume of bad recipients, was refused
-    if name == "spamdetected" and by_status != name:
-        return rule.matches(_BLOCKLIST_NAMES.sub(" ", text))
-    if name in ("userunknown", "hostunknown") and status.startswith("4"):
+    if status.startswith("4"):
         return False  # a temporary failure cannot be a hard bounce
-    if name == "userunknown":
-        if command in _BEFORE_RCPT:
-            return False  # before RCPT TO it is the sender (or the host) that was refused
-        if _names_another_cause(by_status, name):
-            return False
-        if any(marker in text for marker in _USER_UNKNOWN_ANYWHERE) or _NO_ACCOUNT.search(text):
-            return True
-        if _generic_unavailable(status, text, command):
-            return True
-        if not by_status and status.startswith("5.1.") and rule.matches(text):
-            return True
-        if by_status == "userunknown":
-            return not any(
-                RULES[other].matches(text)
-                for other in (
-                    "norelaying",
-                    "blocked",
-                    "mailboxfull",
-                    "hasmoved",
-                    "rejected",
-                    "notaccept",
-                )
-            )
-        return command == "RCPT" and rule.matches(text)
-    if name == "filtered":
-        if by_status == "suspend":
-            return False
-        if by_status == "filtered":
-            return rule.matches(text) or RULES["userunknown"].matches(text)
-        if command in ("CONN", "EHLO", "MAIL", "RCPT"):
-            return False
-        return rule.matches(text) or RULES["userunknown"].matches(text)
-    if name == "hostunknown":
-        if command in _BEFORE_RCPT or _HELO_REFUSED in text:
-            return False  # our HELO name or our sender's domain, not the recipient's
-        if by_status == "hostunknown":
-            return not RULES["networkerror"].matches(text) or rule.matches(text)
-        return rule.matches(text)
-    if name == "rejected":
-        if by_status == "rejected" or blame.SENDER_REFUSED.search(text):
-            return True
-        if command == "MAIL" and not any(RULES[o].matches(text) for o in _NOT_SENDER):
-            return True
-        return rule.matches(text) and command in ("MAIL", "")
-    if name == "blocked":
-        if by_status == "blocked":
-            return True
-        if command in ("CONN", "EHLO") and rule.matches(text):
-            return True
-        return rule.matches(text)
-    if name == "hasmoved":
-        return by_status == "hasmoved" or rule.matches(text)
-    if name in ("mesgtoobig", "exceedlimit"):
-        other = "exceedlimit" if name == "mesgtoobig" else "mesgtoobig"
-        if by_status == other:
-            return False
-        return by_status == name or rule.matches(text)
-    if name == "authfailure" and by_status != name and _REPEATED_HEADER.search(text):
+    if command in _BEFORE_RCPT:
+        return False  # before RCPT TO it is the sender (or the host) that was refused
+    if _names_another_cause(by_status, "userunknown"):
         return False
-    if name == "notaccept" and status.startswith("4") and by_status != name:
+    if any(marker in text for marker in _USER_UNKNOWN_ANYWHERE) or _NO_ACCOUNT.search(text):
+        return True
+    if _generic_unavailable(status, text, command):
+        return True
+    rule = RULES["userunknown"]
+    if not by_status and status.startswith("5.1.") and rule.matches(text):
+        return True
+    if by_status == "userunknown":
+        return not any(RULES[other].matches(text) for other in _NOT_USER_UNKNOWN)
+    return command == "RCPT" and rule.matches(text)
+
+
+# A table of these matching says more than a status code that names an unknown user.
+_NOT_USER_UNKNOWN = ("norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept")
+
+
+def _probe_hostunknown(status: str, text: str, command: str, by_status: str) -> bool:
+    if _refuses_sender_or_volume(text):
+        return False
+    if status.startswith("4"):
+        return False
+    if command in _BEFORE_RCPT or _HELO_REFUSED in text:
+        return False  # our HELO name or our sender's domain, not the recipient's
+    rule = RULES["hostunknown"]
+    if by_status == "hostunknown":
+        return not RULES["networkerror"].matches(text) or rule.matches(text)
+    return rule.matches(text)
+
+
+def _probe_filtered(status: str, text: str, command: str, by_status: str) -> bool:
+    if _refuses_sender_or_volume(text):
+        return False
+    if by_status == "suspend":
+        return False
+    if by_status != "filtered" and command in ("CONN", "EHLO", "MAIL", "RCPT"):
+        return False
+    return RULES["filtered"].matches(text) or RULES["userunknown"].matches(text)
+
+
+def _probe_notaccept(status: str, text: str, command: str, by_status: str) -> bool:
+    if _refuses_sender_or_volume(text):
+        return False
+    if status.startswith("4") and by_status != "notaccept":
         return False  # "accepts no mail" is never a temporary state (a DNS error is)
-    if (
-        name == "notaccept"
-        and by_status == name
-        and (RULES["toomanyconn"].matches(text) or RULES["speeding"].matches(text))
+    if by_status == "notaccept" and (
+        RULES["toomanyconn"].matches(text) or RULES["speeding"].matches(text)
     ):
         # "System not accepting network messages" (x.3.2) says less than a rate or
         # connection limit named in the text.
         return False
-    if name == "notaccept" and by_status == "hostunknown" and RULES["hostunknown"].matches(text):
+    if by_status == "hostunknown" and RULES["hostunknown"].matches(text):
         # The status and the text both say the host is unknown (sendmail's "Host
         # unknown (Name server: ...)"): that is the reading, not a refusal of all mail.
         return False
-    if name == "norelaying":
-        if command in ("CONN", "EHLO"):
-            return False
-        return rule.matches(text)
-    if name == "speeding" and by_status != name and _CONNECTION_RATE.search(text):
+    return by_status == "notaccept" or RULES["notaccept"].matches(text)
+
+
+def _probe_spamdetected(status: str, text: str, command: str, by_status: str) -> bool:
+    if by_status != "spamdetected":
+        return RULES["spamdetected"].matches(_BLOCKLIST_NAMES.sub(" ", text))
+    return True
+
+
+def _probe_rejected(status: str, text: str, command: str, by_status: str) -> bool:
+    if by_status == "rejected" or blame.SENDER_REFUSED.search(text):
+        return True
+    if command == "MAIL" and not any(RULES[o].matches(text) for o in _NOT_SENDER):
+        return True
+    return RULES["rejected"].matches(text) and command in ("MAIL", "")
+
+
+def _probe_blocked(status: str, text: str, command: str, by_status: str) -> bool:
+    return by_status == "blocked" or RULES["blocked"].matches(text)
+
+
+def _probe_mesgtoobig(status: str, text: str, command: str, by_status: str) -> bool:
+    if by_status == "exceedlimit":
+        return False
+    return by_status == "mesgtoobig" or RULES["mesgtoobig"].matches(text)
+
+
+def _probe_exceedlimit(status: str, text: str, command: str, by_status: str) -> bool:
+    if by_status == "mesgtoobig":
+        return False
+    return by_status == "exceedlimit" or RULES["exceedlimit"].matches(text)
+
+
+def _probe_authfailure(status: str, text: str, command: str, by_status: str) -> bool:
+    if by_status != "authfailure" and _REPEATED_HEADER.search(text):
+        return False
+    return by_status == "authfailure" or RULES["authfailure"].matches(text)
+
+
+def _probe_norelaying(status: str, text: str, command: str, by_status: str) -> bool:
+    if command in ("CONN", "EHLO"):
+        return False
+    return RULES["norelaying"].matches(text)
+
+
+def _probe_speeding(status: str, text: str, command: str, by_status: str) -> bool:
+    if by_status != "speeding" and _CONNECTION_RATE.search(text):
         return False  # a limit on connections, not on messages: toomanyconn
-    if name in ("speeding", "toomanyconn"):
-        return by_status == name or (rule.matches(text) and not status.startswith("5.1"))
-    return by_status == name or rule.matches(text)
+    return _probe_toomanyconn(status, text, command, by_status, "speeding")
+
+
+def _probe_toomanyconn(
+    status: str, text: str, command: str, by_status: str, name: str = "toomanyconn"
+) -> bool:
+    return by_status == name or (RULES[name].matches(text) and not status.startswith("5.1"))
+
+
+_PROBES: dict[str, Callable[[str, str, str, str], bool]] = {
+    "userunknown": _probe_userunknown,
+    "hostunknown": _probe_hostunknown,
+    "filtered": _probe_filtered,
+    "notaccept": _probe_notaccept,
+    "spamdetected": _probe_spamdetected,
+    "rejected": _probe_rejected,
+    "blocked": _probe_blocked,
+    "hasmoved": lambda status, text, command, by_status: (
+        by_status == "hasmoved" or RULES["hasmoved"].matches(text)
+    ),
+    "mesgtoobig": _probe_mesgtoobig,
+    "exceedlimit": _probe_exceedlimit,
+    "authfailure": _probe_authfailure,
+    "norelaying": _probe_norelaying,
+    "speeding": _probe_speeding,
+    "toomanyconn": _probe_toomanyconn,
+}
 
 
 def decide(

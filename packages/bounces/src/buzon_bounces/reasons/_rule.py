@@ -12,12 +12,13 @@ class Rule:
     Plain phrases are tried first because a substring test is far cheaper than a regex.
     They are grouped under anchors, words each phrase of the group contains: a text
     without the anchor cannot contain any phrase of its group, which is then skipped
-    (most texts hold none of a table's few anchors). The answers for the last few texts
-    are remembered: deciding one failure asks the same table about the same text
-    several times.
+    (most texts hold none of a table's few anchors). Likewise each pattern is searched
+    only in a text that holds its guard, the longest plain run of text every match of
+    it contains. The answers for the last few texts are remembered: deciding one
+    failure asks the same table about the same text several times.
     """
 
-    __slots__ = ("_anchored", "_recent", "name", "patterns", "phrases")
+    __slots__ = ("_anchored", "_guarded", "_recent", "name", "patterns", "phrases")
 
     def __init__(
         self, name: str, phrases: Sequence[str] = (), patterns: Sequence[str] = ()
@@ -25,7 +26,8 @@ class Rule:
         self.name = name
         self.phrases = tuple(phrases)
         self._anchored = _anchor(self.phrases)
-        self.patterns = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self.patterns = tuple(patterns)
+        self._guarded = tuple((_guard(p), re.compile(p)) for p in patterns)
         self._recent: dict[str, bool] = {}
 
     def matches(self, text: str) -> bool:
@@ -48,7 +50,10 @@ class Rule:
                 for phrase in phrases:
                     if phrase in text:
                         return True
-        return self.patterns is not None and self.patterns.search(text) is not None
+        for guard, pattern in self._guarded:
+            if guard in text and pattern.search(text) is not None:
+                return True
+        return False
 
 
 def _anchor(phrases: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -77,6 +82,54 @@ def _anchor(phrases: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]
         uncovered = [phrase for phrase in uncovered if anchor not in phrase]
         groups.append((anchor, () if anchor in covered else covered))
     return tuple(groups)
+
+
+_QUANTIFIERS = frozenset("?*+{")
+# Escaped characters that stand for themselves.
+_ESCAPED_LITERALS = frozenset(".-()[]{}|\\/?*+^$<>:=@'\" ")
+
+
+def _guard(pattern: str) -> str:
+    """The longest run of plain characters that every match of `pattern` contains: one
+    outside any group, class or alternation, and not under a quantifier ("" when there
+    is none, or the pattern has flags or alternatives at its top level)."""
+    if pattern.startswith("(?") and pattern[2:3].isalpha():
+        return ""  # inline flags (e.g. case-insensitive): literal text may differ
+    runs: list[str] = []
+    run = ""
+    depth = 0
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        literal = ""
+        step = 1
+        if char == "\\":
+            escaped = pattern[index + 1 : index + 2]
+            step = 2
+            if depth == 0 and escaped in _ESCAPED_LITERALS:
+                literal = escaped
+        elif char == "[":
+            end = pattern.find("]", index + 2)  # a "]" first in a class is a member
+            step = (end if end >= 0 else len(pattern)) - index + 1
+        elif char == "{":
+            end = pattern.find("}", index)  # a repeat count: {m,n}
+            step = (end if end >= 0 else len(pattern)) - index + 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return ""
+        elif depth == 0 and char not in ".^$" and char not in _QUANTIFIERS:
+            literal = char
+        index += step
+        if literal and pattern[index : index + 1] not in _QUANTIFIERS:
+            run += literal
+        else:
+            runs.append(run)
+            run = ""
+    runs.append(run)
+    return max(runs, key=len)
 
 
 # How many texts each table remembers its answer for (a bounded memory: the tables are

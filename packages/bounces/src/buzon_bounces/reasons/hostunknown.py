@@ -34,14 +34,17 @@ RULE = Rule(
         "domain lookup failed",
         "host unreachable",
     ),
+    # A word boundary is checked after a match's first character, not before it, so that
+    # the regex engine can skip to the characters a match starts with.
     patterns=(
         r"domain [^ ]{1,200} (?:does not exist|is unknown)",
         # "DNS lookup failure: host example.com not found" (not "..., try again").
-        r"\bhost [a-z0-9][a-z0-9.\-]{0,252} not found(?!, try again)",
+        r"h(?<!\wh)ost [a-z0-9][a-z0-9.\-]{0,252} not found(?!, try again)",
         # Postfix's "Host not found" is final; "Host not found, try again" is a DNS
         # server that did not answer (networkerror).
-        r"\bhost not found(?!, try again)",
+        r"h(?<!\wh)ost not found(?!, try again)",
         # "553 mx.example.com does not exist": a host name, not an address.
-        r"\b[245]\d\d [a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,10}\.[a-z]{2,24} does not exist",
+        r"[245](?<!\w[245])\d\d [a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,10}\.[a-z]{2,24}"
+        r" does not exist",
     ),
 )

@@ -19,7 +19,7 @@ RULE = Rule(
         "|| exit",
     ),
     patterns=(
-        r"\bexit \d+",
+        r"e(?<!\we)xit \d+",
         r"\|\s*/",
     ),
 )

@@ -29,6 +29,6 @@ RULE = Rule(
     ),
     patterns=(
         # "contains multiple Date headers", "multiple From header fields".
-        r"\bmultiple [\w-]+ header",
+        r"m(?<!\wm)ultiple [\w-]+ header",
     ),
 )
