@@ -52,12 +52,12 @@ def clean(text: str) -> str:
         inner = inner[: inner.find(">")] if ">" in inner else inner
         if "@" in inner:
             value = inner
-    quoted = _QUOTED_ADDRESS_RE.search(value)
+    quoted = _QUOTED_ADDRESS_RE.search(value) if '"' in value else None
     if quoted and is_address(quoted.group(0)):
         local, _, domain = quoted.group(0).rpartition("@")
         return f"{local}@{domain.lower()}"
     value = value.strip().strip("<>\"'`()[]{}:;,. \t")
-    if value.lower().startswith("mailto:"):
+    if value[:7].lower().startswith("mailto:"):
         value = value[7:]
     if value.startswith('"') and value.count('"') == 1:
         value = value[1:]

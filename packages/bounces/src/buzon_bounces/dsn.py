@@ -49,20 +49,28 @@ def has_fields(text: str) -> bool:
 
 
 def _unfolded(text: str) -> list[tuple[str, str]]:
+    """(lower-case name, value) per field line, continuation lines joined to the line
+    before; ("", "") for a blank line, ("?", line) for a line that is not a field."""
     fields: list[tuple[str, str]] = []
-    for line in text.split("\n")[:5000]:
-        if not line.strip():
-            fields.append(("", ""))
-            continue
-        if line[:1] in (" ", "\t") and fields and fields[-1][0]:
+    append = fields.append
+    match_field = _FIELD_RE.match
+    joinable = False  # whether a continuation line joins the entry before it
+    for line in text.split("\n", 5000)[:5000]:
+        stripped = line.strip()
+        if not stripped:
+            append(("", ""))
+            joinable = False
+        elif joinable and line[0] in " \t":
             name, value = fields[-1]
-            fields[-1] = (name, f"{value} {line.strip()}")
-            continue
-        match = _FIELD_RE.match(line[:4000])
-        if match:
-            fields.append((match.group(1).lower(), match.group(2).strip()))
+            fields[-1] = (name, f"{value} {stripped}")
         else:
-            fields.append(("?", line.strip()))
+            match = match_field(line if len(line) <= 4000 else line[:4000])
+            if match:
+                name, value = match.groups()
+                append((name.lower(), value.strip()))
+            else:
+                append(("?", stripped))
+            joinable = True
     return fields
 
 

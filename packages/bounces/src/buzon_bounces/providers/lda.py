@@ -67,9 +67,15 @@ def reason_for(diagnostic: str, command: str) -> str:
         return ""
     text = diagnostic.lower()
     for agent, signs in _AGENTS.items():
-        if any(sign in text for sign in signs):
-            for reason, phrases in _MEANINGS[agent]:
-                if any(phrase in text for phrase in phrases):
-                    return reason
-            return "mailererror"
+        for sign in signs:
+            if sign in text:
+                return _meaning(agent, text)
     return ""
+
+
+def _meaning(agent: str, text: str) -> str:
+    for reason, phrases in _MEANINGS[agent]:
+        for phrase in phrases:
+            if phrase in text:
+                return reason
+    return "mailererror"
