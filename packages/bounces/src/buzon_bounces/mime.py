@@ -19,6 +19,9 @@ MAX_BYTES = 512 * 1024  # only the first 512 KiB of a message is examined
 MAX_DEPTH = 24
 MAX_PARTS = 200
 MAX_HEADER_LINES = 1000
+# How many headers of a part inside the message are looked up one by one before its
+# header block is split (see `Part._look_up`).
+_NAMES_BEFORE_INDEX = 6
 
 _PARAM_RE = re.compile(
     r"""(?i);\s*([a-z0-9*_\-]{1,40})\s*=\s*(?:"([^"]{0,500})"|([^;\s]{1,500}))"""
@@ -70,6 +73,7 @@ class Part:
         "_folded",
         "_head",
         "_headers",
+        "_looked_up",
         "_params",
         "_params_from",
         "_simple",
@@ -93,6 +97,7 @@ class Part:
     ) -> None:
         self._headers = headers
         self._head = head
+        self._looked_up: dict[str, str] | None = None
         self._first: dict[str, str] | None = None
         self._folded: dict[str, str] | None = None
         self._simple: bool | None = None
@@ -126,6 +131,10 @@ class Part:
         name = name.lower()
         first = self._first
         if first is None:
+            if self.depth > 0 and self._headers is None:
+                value = self._look_up(name)
+                if value is not None:
+                    return value
             first = self._index()
         value = first.get(name)
         if value is None:
@@ -135,6 +144,21 @@ class Part:
                 return ""
             # Unfolded when first asked for: most headers (Received:...) never are.
             value = first[name] = _unfold(raw)
+        return value
+
+    def _look_up(self, name: str) -> str | None:
+        """`header(name)` found in the block itself, for the first few names asked of a
+        simple block inside the message (a returned message is asked for two or three
+        of its headers: cheaper than splitting the block); None past those."""
+        looked_up = self._looked_up
+        if looked_up is None:
+            looked_up = self._looked_up = {}
+        value = looked_up.get(name)
+        if value is None and len(looked_up) < _NAMES_BEFORE_INDEX:
+            if self._simple is None:
+                self._simple = _is_simple_block(self._head)
+            if self._simple:
+                value = looked_up[name] = _find_header(self._head, name)
         return value
 
     def _index(self) -> dict[str, str]:
