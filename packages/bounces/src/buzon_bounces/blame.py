@@ -172,12 +172,30 @@ SENDER_REFUSED = re.compile(
     r"|unresolvable rfc\.?5321 from domain|invalid sender domain"
 )
 
+
 # A refusal about the volume of bad recipients we sent to: a judgement on our sending,
 # not on the address at hand.
 BAD_RECIPIENT_VOLUME = re.compile(
     r"(?:too many|excessive|high (?:number|rate) of) (?:invalid|unknown|bad|non-?existent)"
     r" (?:recipients|users|addresses)"
 )
+
+
+def sender_refused(text: str) -> bool:
+    """Whether `text` (lower case) refuses our envelope sender: `SENDER_REFUSED`, tried
+    only where one of the words its every wording holds is."""
+    if "sender" not in text and "verif" not in text and "from domain" not in text:
+        return False
+    return SENDER_REFUSED.search(text) is not None
+
+
+def bad_recipient_volume(text: str) -> bool:
+    """Whether `text` (lower case) refuses our volume of bad recipients:
+    `BAD_RECIPIENT_VOLUME`, tried only where one of the words it ends with is."""
+    if "recipients" not in text and "users" not in text and "addresses" not in text:
+        return False
+    return BAD_RECIPIENT_VOLUME.search(text) is not None
+
 
 # A receiving rate of the recipient's (their mailbox takes mail too fast), as against a
 # sending rate of ours; "from specific sender" names our rate to that recipient.
@@ -240,7 +258,7 @@ def decide(
         and permanent
         and not before_rcpt
         and (blame in (ADDRESS, UNKNOWN, RECIPIENT_POLICY) or reason == "suspend")
-        and not SENDER_REFUSED.search(text)
+        and not sender_refused(text)
     ):
         # The code names the recipient's address; the reason agrees, or says too little
         # to disagree ("inactive email address" under 5.1.1 is an account gone). A reason
@@ -254,9 +272,9 @@ def decide(
     if blame in (ADDRESS, MAILBOX) and before_rcpt:
         return SETUP  # nothing about a recipient can be refused before RCPT TO
     if blame == ADDRESS:
-        if SENDER_REFUSED.search(text):
+        if sender_refused(text):
             return SETUP
-        if BAD_RECIPIENT_VOLUME.search(text):
+        if bad_recipient_volume(text):
             return REPUTATION
         return ADDRESS if permanent else TRANSIENT
     if reason == "suspend":

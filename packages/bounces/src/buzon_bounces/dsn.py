@@ -41,11 +41,13 @@ PER_MESSAGE = frozenset(
     }
 )
 _STARTS_RECIPIENT = ("final-recipient", "original-recipient")
-_FIELDS_RE = re.compile(r"(?im)^(?:final-recipient|original-recipient)[ \t]*:")
+# Searched in the text with a newline put in front: a match starts with a newline (where
+# a line starts), which the regex engine finds quickly.
+_FIELDS_RE = re.compile(r"(?i)\n(?:final-recipient|original-recipient)[ \t]*:")
 
 
 def has_fields(text: str) -> bool:
-    return _FIELDS_RE.search(text) is not None
+    return _FIELDS_RE.search("\n" + text) is not None
 
 
 def _unfolded(text: str) -> list[tuple[str, str]]:

@@ -13,8 +13,11 @@ import re
 STATUS_RE = re.compile(r"([245])(?<![\d.][245])\.(\d{1,3})\.(\d{1,3})(?!\d|\.\d)", re.ASCII)
 # A reply code where one is expected: at the start, after "said:", or before a status.
 _REPLY_AT_START_RE = re.compile(r"^\W{0,3}([245][0-7]\d)(?:[ \-]|$)")
+# (The character before the code is checked after the code's first digit, so that the
+# engine can skip to the digits a match starts with.)
 _REPLY_ANYWHERE_RE = re.compile(
-    r"(?:^|[\s:(\[\"'#=])([245][0-7]\d)(?:[ \-](?:[245]\.\d{1,3}\.\d{1,3}|[A-Za-z<#\[(\"'])|$|\s*$)"
+    r"([245](?<![^\s:(\[\"'#=][245])[0-7]\d)"
+    r"(?:[ \-](?:[245]\.\d{1,3}\.\d{1,3}|[A-Za-z<#\[(\"'])|$|\s*$)"
 )
 # "550: 5.2.2 <a@b>... Mailbox Full", "<a@b>: 550: : User unknown", "[192.0.2.1]: 550 :
 # User unknown": a code followed by a colon, only at the start or after a colon (never

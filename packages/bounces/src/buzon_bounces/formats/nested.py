@@ -33,9 +33,10 @@ _BOUNCE_SUBJECT_RE = re.compile(
     r"(?i)undeliver|returned mail|delivery (?:status notification|failure|failed)|"
     r"failure notice|mail delivery failed|non[- ]?remis|unzustellbar|could not be delivered"
 )
-# Lines that open a forwarded message in the common mail clients.
+# Lines that open a forwarded message in the common mail clients (searched in the text
+# with a newline put in front: every match starts with a newline, where a line starts).
 _FORWARD_RE = re.compile(
-    r"(?im)^[ \t]*(?:begin forwarded message:|-{2,} ?forwarded message ?-{2,}|"
+    r"(?im)\n[ \t]*(?:begin forwarded message:|-{2,} ?forwarded message ?-{2,}|"
     r"-{2,} ?original message ?-{2,}|-{2,}\s*weitergeleitete nachricht\s*-{2,}|"
     r"-{2,} ?message transféré ?-{2,})[ \t]*$"
 )
@@ -63,10 +64,10 @@ def inner(mail: Mail) -> Mail | None:
 
 def _forwarded(mail: Mail) -> Mail | None:
     body = mail.body
-    match = _FORWARD_RE.search(body[:20000])
+    match = _FORWARD_RE.search("\n" + body[:20000])
     if match is None:
         return None
-    lines = body[match.end() :].lstrip("\n").split("\n", 3000)[:3000]
+    lines = body[match.end() - 1 :].lstrip("\n").split("\n", 3000)[:3000]
     quoted = sum(1 for line in lines[:40] if line.startswith(">"))
     if quoted >= 5:
         lines = [_QUOTE_RE.sub("", line, count=1) for line in lines]

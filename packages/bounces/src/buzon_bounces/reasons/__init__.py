@@ -382,7 +382,7 @@ def _refuses_sender_or_volume(text: str) -> bool:
     (the answer for the last text is kept: `decide` asks it of one text several times)."""
     last_text, answer = _last_refusal[0]
     if last_text != text or not text:
-        answer = bool(blame.SENDER_REFUSED.search(text) or blame.BAD_RECIPIENT_VOLUME.search(text))
+        answer = blame.sender_refused(text) or blame.bad_recipient_volume(text)
         _last_refusal[0] = (text, answer)
     return answer
 
@@ -470,7 +470,7 @@ def _probe_spamdetected(status: str, text: str, command: str, by_status: str) ->
 
 
 def _probe_rejected(status: str, text: str, command: str, by_status: str) -> bool:
-    if by_status == "rejected" or blame.SENDER_REFUSED.search(text):
+    if by_status == "rejected" or blame.sender_refused(text):
         return True
     if command == "MAIL" and not any(RULES[o].matches(text) for o in _NOT_SENDER):
         return True
