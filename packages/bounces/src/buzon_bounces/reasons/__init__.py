@@ -341,6 +341,10 @@ _HELO_REFUSED = "helo command rejected"
 _REPEATED_HEADER = re.compile(r"duplicate header|multiple [\w-]+ headers|there are multiple")
 
 
+def _repeated_header(text: str) -> bool:
+    return ("multiple" in text or "duplicate" in text) and _REPEATED_HEADER.search(text) is not None
+
+
 # A rate or count limit on connections or sessions, rather than on messages.
 _CONNECTION_RATE = re.compile(r"connection (?:rate|count|frequency) limit|connection rate exceeded")
 
@@ -465,7 +469,9 @@ def _probe_notaccept(status: str, text: str, command: str, by_status: str) -> bo
 
 def _probe_spamdetected(status: str, text: str, command: str, by_status: str) -> bool:
     if by_status != "spamdetected":
-        return RULES["spamdetected"].matches(_BLOCKLIST_NAMES.sub(" ", text))
+        if "spam" in text or "uceprotect" in text:  # a block list's name may be there
+            text = _BLOCKLIST_NAMES.sub(" ", text)
+        return RULES["spamdetected"].matches(text)
     return True
 
 
@@ -494,7 +500,7 @@ def _probe_exceedlimit(status: str, text: str, command: str, by_status: str) -> 
 
 
 def _probe_authfailure(status: str, text: str, command: str, by_status: str) -> bool:
-    if by_status != "authfailure" and _REPEATED_HEADER.search(text):
+    if by_status != "authfailure" and _repeated_header(text):
         return False
     return by_status == "authfailure" or RULES["authfailure"].matches(text)
 
