@@ -30,6 +30,8 @@ _REPLY_SAID_RE = re.compile(
     r"(?i)(?:said|returned|response|responded|reply|replied|error|code|with|status|failed)"
     r"[^0-9\n]{0,20}?(?<!\d)([245][0-7]\d)(?!\d|\.\d)"
 )
+# The same, case-sensitive, for ASCII text lower-cased.
+_REPLY_SAID_LOWERED_RE = re.compile(_REPLY_SAID_RE.pattern.removeprefix("(?i)"))
 
 # What says that a failure happened at a command: (command, words one of which every
 # phrase and pattern of it contains, phrases, patterns), all matched against the
@@ -166,9 +168,14 @@ def _find_reply_code(text: str) -> str:
     if match:
         return match.group(1)
     code = _ANY_REPLY_RE.search(head)
-    match = _REPLY_SAID_RE.search(head, max(0, code.start() - _SAID_REACH)) if code else None
-    if match:
-        return match.group(1)
+    if code:
+        start = max(0, code.start() - _SAID_REACH)
+        if head.isascii():  # lower-casing keeps every character in place
+            match = _REPLY_SAID_LOWERED_RE.search(head.lower(), start)
+        else:
+            match = _REPLY_SAID_RE.search(head, start)
+        if match:
+            return match.group(1)
     match = _REPLY_COLON_RE.search(head)
     if match:
         return match.group(1)

@@ -8,6 +8,7 @@ takes the text that follows each as its diagnostic.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from .. import address, reasons, smtp
 from ..mail import Mail
@@ -119,6 +120,9 @@ def _phrases_re(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _INTRO_RE = _phrases_re(_INTRO_PHRASES)
+# The same, case-sensitive, for ASCII text lower-cased (the phrases are in lower case):
+# without IGNORECASE the engine skips to the letters a phrase can start with.
+_INTRO_LOWERED_RE = re.compile(_INTRO_RE.pattern.removeprefix("(?i)"))
 # The phrases only a delivery notice uses, for recognising one whose sender or subject
 # no table knows (a person may well write "delivery to a@b" or "your message to a@b").
 _NOTICE_PHRASES = (
@@ -192,12 +196,12 @@ def extract(mail: Mail, trust_user_unknown: bool = False) -> list[Fact]:
     )
     if not pairs:
         found: list[tuple[str, str]] = []
-        for count, match in enumerate(_INTRO_RE.finditer(text[:20_000])):
+        for count, (addr, end) in enumerate(_intro_addresses(text[:20_000])):
             if count > 200:
                 break
-            value = address.clean(match.group("addr"))
+            value = address.clean(addr)
             if value and value.lower() not in excluded and value not in [f for f, _ in found]:
-                tail = text[match.end() : match.end() + 600].split("\n\n")[0]
+                tail = text[end : end + 600].split("\n\n")[0]
                 found.append((value, squash(tail)))
         pairs = found
     if not pairs:
@@ -271,6 +275,11 @@ _STILL_TRYING_RE = re.compile(
     r"will be retried|will retry"
 )
 
+# The same, case-sensitive, for ASCII text lower-cased (without IGNORECASE the engine
+# skips to the letters a match can start with).
+_GAVE_UP_LOWERED_RE = re.compile(_GAVE_UP_RE.pattern.removeprefix("(?i)"))
+_STILL_TRYING_LOWERED_RE = re.compile(_STILL_TRYING_RE.pattern.removeprefix("(?i)"))
+
 
 # Words each match of the two patterns above contains (lower case): an ASCII text with
 # none of them has no match, and is not scanned by the patterns.
@@ -298,11 +307,25 @@ def notice_action(text: str) -> str:
     notice that gives up, "" when the text does not say (the codes decide)."""
     head = " ".join(text[:5000].split())
     lowered = head.lower() if head.isascii() else ""
-    if _may_match(lowered, _GAVE_UP_WORDS) and _GAVE_UP_RE.search(head):
+    if _matches(head, lowered, _GAVE_UP_WORDS, _GAVE_UP_RE, _GAVE_UP_LOWERED_RE):
         return "failed"
-    if _may_match(lowered, _STILL_TRYING_WORDS) and _STILL_TRYING_RE.search(head):
+    if _matches(head, lowered, _STILL_TRYING_WORDS, _STILL_TRYING_RE, _STILL_TRYING_LOWERED_RE):
         return "delayed"
     return ""
+
+
+def _matches(
+    head: str,
+    lowered: str,
+    words: tuple[str, ...],
+    pattern: re.Pattern[str],
+    lowered_pattern: re.Pattern[str],
+) -> bool:
+    """`pattern` searched in `head`, or for ASCII text (`lowered` its lower-cased copy,
+    "" otherwise) its case-sensitive twin in `lowered`, once one of `words` is there."""
+    if not lowered:
+        return pattern.search(head) is not None
+    return _may_match(lowered, words) and lowered_pattern.search(lowered) is not None
 
 
 def _may_match(lowered: str, words: tuple[str, ...]) -> bool:
@@ -357,6 +380,16 @@ def _bare_names(mail: Mail, text: str, excluded: set[str]) -> list[tuple[str, st
         if value and value.lower() not in excluded:
             pairs.append((value, squash(text[: found.start("names")])[-300:]))
     return pairs
+
+
+def _intro_addresses(head: str) -> Iterator[tuple[str, int]]:
+    """(address, where the match ends) for each `_INTRO_RE` match in `head`."""
+    if head.isascii():  # lower-casing keeps every character in place
+        for match in _INTRO_LOWERED_RE.finditer(head.lower()):
+            yield head[match.start("addr") : match.end("addr")], match.end()
+    else:
+        for match in _INTRO_RE.finditer(head):
+            yield match.group("addr"), match.end()
 
 
 def _first_per_address(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
