@@ -49,7 +49,7 @@ def to_text(data: bytes, charset: str | None) -> str:
     names = []
     if charset:
         names.append(charset.strip().strip('"').lower())
-    if b"\x1b$" in data[:4096]:
+    if data.find(b"\x1b$", 0, 4096) >= 0:  # in the first 4 KiB (without copying them)
         names.append("iso-2022-jp")
     names.append("utf-8")
     for name in names:
@@ -221,7 +221,10 @@ def _decode_body(part: Part) -> str:
             raw = quopri.decodestring(raw)
     except (binascii.Error, ValueError):
         pass
-    return to_text(raw, part.params.get("charset")).replace("\r\n", "\n").replace("\r", "\n")
+    text = to_text(raw, part.params.get("charset"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 # A header line and its continuation lines: the name (up to 100 printable characters but
