@@ -22,6 +22,9 @@ CORPUS = Path(__file__).parent / "corpus" / "sisimai" / "eml"
         (r"ab*c", "a"),  # a repeated character is not part of any guard
         (r"h(?<!\wh)ost not found(?!, try again)", "ost not found"),
         (r"mail from \d+\.\d+ refused", "mail from "),  # the longest run
+        (r"[^]a]bc", "bc"),  # a "]" first in a class is a member
+        (r"[\]x]yz", "yz"),  # so is an escaped one
+        (r"user \[?[^ \]]{1,200}\]? unknown", " unknown"),
         (r"abc|xyz", ""),  # alternatives at the top level: no guard
         (r"(?i)abc", ""),  # case-insensitive: the text may spell it otherwise
     ],

@@ -109,8 +109,7 @@ def _guard(pattern: str) -> str:
             if depth == 0 and escaped in _ESCAPED_LITERALS:
                 literal = escaped
         elif char == "[":
-            end = pattern.find("]", index + 2)  # a "]" first in a class is a member
-            step = (end if end >= 0 else len(pattern)) - index + 1
+            step = _class_end(pattern, index) - index
         elif char == "{":
             end = pattern.find("}", index)  # a repeat count: {m,n}
             step = (end if end >= 0 else len(pattern)) - index + 1
@@ -130,6 +129,24 @@ def _guard(pattern: str) -> str:
             run = ""
     runs.append(run)
     return max(runs, key=len)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Where the character class opening at `start` ends (after its "]"): a "]" first
+    in the class, or escaped, is a member."""
+    index = start + 1
+    if pattern[index : index + 1] == "^":
+        index += 1
+    if pattern[index : index + 1] == "]":
+        index += 1
+    while index < len(pattern):
+        if pattern[index] == "\\":
+            index += 2
+            continue
+        if pattern[index] == "]":
+            return index + 1
+        index += 1
+    return len(pattern)
 
 
 # How many texts each table remembers its answer for (a bounded memory: the tables are
