@@ -133,3 +133,18 @@ def test_a_wrapped_remote_reply_wins_over_a_class_disagreeing_summary():
 )  # fmt: skip
 def test_wordings_of_the_last_round(status, code, text, command, reason, hard):
     assert classify(status, code, text, None, command)[:2] == (reason, hard)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # A bare "550 blocked" names the block, not the mailbox.
+        ("host mx.example.test said: 550 blocked (in reply to RCPT TO command)", "blocked"),
+        # A refusal that names our sending address's IP is a block of that IP.
+        ("Mail from 192.0.2.7 refused, see the postmaster page", "blocked"),
+        # RFC 3463: X.1.6 "Destination mailbox has moved, No forwarding address".
+        ("said: 550 5.1.6 recipient is no longer on this server", "hasmoved"),
+    ],
+)
+def test_pattern_rules_match_text_with_no_status_given(text, reason):
+    assert classify("", "", text, None, "")[0] == reason

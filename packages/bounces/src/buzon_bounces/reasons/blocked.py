@@ -68,12 +68,12 @@ RULE = Rule(
         "missing reverse dns",
     ),
     patterns=(
-        r"\\b550 blocked",
-        r"\\(\\S{1,200}:blocked\\)",
-        r"ip \\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3} is blocked",
-        r"domain \\S{1,200} mismatches client ip",
-        r"mail from \\d+\\.\\d+\\.\\d+\\.\\d+ refused",
-        r"server ip \\S{1,60} listed as abusive",
+        r"\b550 blocked",
+        r"\(\S{1,200}:blocked\)",
+        r"ip \d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3} is blocked",
+        r"domain \S{1,200} mismatches client ip",
+        r"mail from \d+\.\d+\.\d+\.\d+ refused",
+        r"server ip \S{1,60} listed as abusive",
         r"connections will not be accepted from",
         # "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster ...) (BL)": the
         # trailing tag says why; BL is a block list.

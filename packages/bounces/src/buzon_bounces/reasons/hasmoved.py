@@ -14,5 +14,5 @@ RULE = Rule(
         "moved to",
         "no forwarding address",
     ),
-    patterns=(r"\\b550 5\\.1\\.6\\b",),
+    patterns=(r"\b550 5\.1\.6\b",),
 )
