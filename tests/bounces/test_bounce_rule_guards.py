@@ -47,3 +47,10 @@ def test_every_match_in_the_corpus_holds_its_guard() -> None:
                     checked += 1
                     assert guard in line, (rule.name, pattern.pattern, line)
     assert checked > 50  # the corpus exercises the patterns
+
+
+def test_no_pattern_looks_for_a_literal_backslash() -> None:
+    # Bounce text holds no backslashes; a doubled one in a raw string is a pattern
+    # escaped twice by mistake, which can never match.
+    doubled = [p for rule in RULES.values() for p in rule.patterns if "\\\\" in p]
+    assert doubled == []

@@ -132,7 +132,7 @@ RULE = Rule(
         r"rcpt <[^ >]{1,200}> does not exist",
         r"this user doesn't have a [^ ]{1,100} account",
         r"no [^ ]{1,100} in name directory",
-        r"user \\([^)]{1,200}\\) unknown",
+        r"user \([^)]{1,200}\) unknown",
         r"unknown e-?mail address",
     ),
 )
