@@ -308,7 +308,8 @@ def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
     emails = {d.email.lower() for d in deliveries}
     if emails and connection.features.has_select_for_update:
         list(
-            UserIdentity.objects.filter(value__lower__in=emails)
+            UserIdentity.objects.alias(lowered=Lower("value"))
+            .filter(lowered__in=emails)
             .order_by("id")
             .select_for_update()
             .values_list("id", flat=True)
