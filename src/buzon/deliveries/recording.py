@@ -163,7 +163,7 @@ def record_failure(
         )
         if d.state == DeliveryState.FAILED:
             return False
-        if failure.dedupe_key and d.events.filter(dedupe_key=failure.dedupe_key).exists():
+        if failure.dedupe_key and _recorded_before(d, failure.dedupe_key):
             return False
         status = _status_for(failure)
         d.state = DeliveryState.FAILED
@@ -292,19 +292,26 @@ _batch: ContextVar[LockedForFailures | None] = ContextVar("locked_for_failures",
 def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
     """Within the current transaction, read and lock the deliveries `pks` with their
     tickets in one statement (what `record_failure` reads of each, as
-    `_locked_for_failure`), tickets in id order, then their addresses' identities in
-    id order: workers whose batches share tickets or addresses wait for each other
-    instead of deadlocking. `record_failure` for one of them in the block uses the row
-    read here. Copies of one ticket share one ticket object, so each failure sees the
-    ticket as the previous one left it."""
+    `_locked_for_failure`), tickets in id order; their events' dedupe keys in another;
+    then their addresses' identities, locked in id order. Workers whose batches share
+    tickets or addresses wait for each other instead of deadlocking. `record_failure`
+    for one of them in the block uses the row read here, once. Copies of one ticket
+    share one ticket object, so each failure sees the ticket as the previous one left
+    it."""
     if not connection.in_atomic_block:
         raise RuntimeError("locked_for_failures holds its locks in the caller's transaction")
     deliveries = list(
         _for_failure(timezone.now(), audit=True).filter(pk__in=set(pks)).order_by("ticket_id", "id")
     )
     tickets: dict[int, Any] = {}
+    keys: dict[int, set[str]] = {d.pk: set() for d in deliveries}
+    for pk, key in DeliveryEvent.objects.filter(
+        delivery_id__in=list(keys), dedupe_key__isnull=False
+    ).values_list("delivery_id", "dedupe_key"):
+        keys[pk].add(key)
     for d in deliveries:
         d.ticket = tickets.setdefault(d.ticket_id, d.ticket)
+        d.dedupe_keys = keys[d.pk]  # type: ignore[attr-defined]
     emails = {d.email.lower() for d in deliveries}
     if emails and connection.features.has_select_for_update:
         list(
@@ -321,6 +328,15 @@ def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
     finally:
         _batch.reset(token)
         batch.discard()
+
+
+def _recorded_before(d: Delivery, dedupe_key: str) -> bool:
+    """Has an event with this dedupe key been recorded on the delivery? Read with the
+    batch (`locked_for_failures`) when the row came from one."""
+    seen: set[str] | None = getattr(d, "dedupe_keys", None)
+    if seen is not None:
+        return dedupe_key in seen
+    return d.events.filter(dedupe_key=dedupe_key).exists()
 
 
 def _status_for(failure: Failure) -> ZendeskStatus:
