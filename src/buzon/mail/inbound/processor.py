@@ -99,8 +99,8 @@ class InboundProcessor:
         The deliveries the rows' return paths name are locked first, with their tickets
         and addresses, in id order (`recording.locked_for_failures`). The transaction
         ends after COMMIT_AFTER seconds of routing (SQLite's one writer, the SMTP
-        server's sessions among others, waits for it), and takes no more rows than the
-        last one managed in that time, doubled: what it locks up front it mostly uses. A
+        server's sessions among others, waits for it), and takes about as many rows as the
+        last one managed in that time: what it locks up front it mostly uses. A
         database error loses the transaction: each row is then tried alone. How many
         rows were taken."""
         chunk = prepared[: self._fits]
@@ -145,11 +145,9 @@ class InboundProcessor:
             for row, _ in chunk:
                 self.process(row.pk)
             return len(chunk)
-        self._fits = (
-            min(max(taken * 2, 1), self.batch_size)
-            if taken < len(chunk)
-            else min(self._fits * 2, self.batch_size)
-        )
+        # Out of time: next time as many as this one managed; else twice as many.
+        fits = taken if taken < len(chunk) else self._fits * 2
+        self._fits = max(1, min(fits, self.batch_size))
         for pk, error in failed:
             self.tally["error"] += 1
             log.warning("inbound %s: error: %s", pk, error.splitlines()[0][:300])
