@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from inboundmail import dsn, process_all
 
 from buzon.deliveries import reports
-from buzon.deliveries.models import Delivery
+from buzon.deliveries.models import Delivery, Suppression
 from buzon.deliveries.recording import Reply, record_failure, record_handoffs
+from buzon.mail.inbound import processor as processor_module
 from buzon.mail.inbound import store
 from buzon.mail.inbound.models import InboundMessage, InboundSource
 from buzon.mail.verp import return_path
-from buzon.tickets.models import AuditEvent, EventType
+from buzon.rules.standard import FAILURE_TAG
+from buzon.tickets.models import AuditEvent, EventType, TicketTag, User, UserIdentity, Via
+from buzon.tickets.services import CommentInput, create_ticket
+from buzon_bounces import parse as parse_bounce
 
 
 @pytest.fixture
@@ -59,3 +65,65 @@ def test_a_message_that_raises_is_rolled_back_alone_and_the_batch_commits(
     events = AuditEvent.objects.filter(audit__ticket=ticket, type=EventType.DELIVERY_FAILURE)
     assert sorted(e.data["recipient"]["email"] for e in events) == [ana.email, diego.email]
     assert processor.tally["error"] == 1
+
+
+ROUTINE = ("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT")
+
+
+def bounced_before(agent, count: int) -> list[Delivery]:
+    """`count` tickets, each with a requester and nine CCs (the same ten people), whose
+    copies went out. Each ticket's first copy has failed already (each ticket has the
+    failure tag), and so has every copy of the first ticket (all ten people are
+    suppressed). The other copies, in id order."""
+    people = [User.objects.create_user(f"person{i}@example.org", f"Person {i}") for i in range(10)]
+    tickets = [
+        create_ticket(
+            actor=agent,
+            via=Via.WEB,
+            fields={
+                "subject": f"Pedido {n}",
+                "requester_id": people[0].pk,
+                "email_cc_ids": [p.pk for p in people[1:]],
+            },
+            comment=CommentInput(body="Hola, su pedido."),
+        )
+        for n in range(count)
+    ]
+    copies = list(Delivery.objects.filter(ticket__in=tickets).order_by("id"))
+    record_handoffs([(d, Reply(250)) for d in copies])
+    first = [Delivery.objects.filter(ticket=t).order_by("id").first() for t in tickets]
+    for d in [*first, *copies[1:10]]:
+        reports.apply(d, parse_bounce(dsn(d))[0], f"before:{d.pk}")
+    failed = set(Delivery.objects.filter(state="failed").values_list("pk", flat=True))
+    return [d for d in copies if d.pk not in failed]
+
+
+@pytest.mark.django_db
+def test_a_batch_of_bounces_costs_at_most_eight_statements_each_with_all_written(
+    agent, monkeypatch
+):
+    monkeypatch.setattr(processor_module, "COMMIT_AFTER", 60.0)  # however slow the machine
+    copies = bounced_before(agent, 4)
+    for d in copies:
+        store.store(dsn(d), "", [return_path(d.return_token)], source=InboundSource.SMTP)
+
+    with CaptureQueriesContext(connection) as captured:
+        processor = process_all()
+
+    ran = [q["sql"] for q in captured.captured_queries]
+    ran = [s for s in ran if not s.upper().startswith(ROUTINE)]
+    assert processor.tally["processed:recorded"] == len(copies) == 27
+    # claiming, reading, locking and saving the messages included
+    assert len(ran) <= 8 * len(copies), "\n".join(ran)
+    assert Delivery.objects.filter(pk__in=[d.pk for d in copies], state="failed").count() == 27
+    for ticket_id in {d.ticket_id for d in copies}:
+        events = AuditEvent.objects.filter(
+            audit__ticket_id=ticket_id, type=EventType.DELIVERY_FAILURE
+        )
+        assert events.count() == 10  # one per copy: the one before and nine from the batch
+        tags = TicketTag.objects.filter(ticket_id=ticket_id).values_list("name", flat=True)
+        assert list(tags) == [FAILURE_TAG]
+    for identity in UserIdentity.objects.filter(value__startswith="person"):
+        assert identity.undeliverable_count == 4  # one failure per ticket
+        assert identity.deliverable_state == "undeliverable"
+    assert Suppression.objects.filter(address__startswith="person").count() == 10

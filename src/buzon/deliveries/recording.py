@@ -25,12 +25,15 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -153,11 +156,14 @@ def record_failure(
     audit is theirs (via web) and its event names them.
     """
     at = failure.occurred_at or timezone.now()
+    batch = _batch.get()
     with transaction.atomic():
-        d = _locked_for_failure(delivery.pk, at, audit=audit)
+        d = (batch.take(delivery.pk) if batch is not None and audit else None) or (
+            _locked_for_failure(delivery.pk, at, audit=audit)
+        )
         if d.state == DeliveryState.FAILED:
             return False
-        if failure.dedupe_key and d.events.filter(dedupe_key=failure.dedupe_key).exists():
+        if failure.dedupe_key and _recorded_before(d, failure.dedupe_key):
             return False
         status = _status_for(failure)
         d.state = DeliveryState.FAILED
@@ -231,6 +237,10 @@ def _locked_for_failure(pk: int, at: datetime, *, audit: bool) -> Delivery:
     reads what recording its failure needs: its email, notification and the audit that
     sent it (the failure depth), whether the ticket has the failure tag, whether the
     address is suppressed now, the system user's id and the triggers' version."""
+    return _for_failure(at, audit=audit).get(pk=pk)
+
+
+def _for_failure(at: datetime, *, audit: bool) -> models.QuerySet[Delivery]:
     rows = (
         Delivery.objects.select_related("email_notification__notification__event__audit")
         .defer(*UNREAD_HERE)
@@ -250,7 +260,83 @@ def _locked_for_failure(pk: int, at: datetime, *, audit: bool) -> Delivery:
             system_user_pk=system_user_pk_sql(),
             trigger_version=version_sql(),
         )
-    return rows.select_for_update(of=("self", "ticket") if audit else ("self",)).get(pk=pk)
+    return rows.select_for_update(of=("self", "ticket") if audit else ("self",))
+
+
+class LockedForFailures:
+    """Deliveries a batch of reports may fail, read and locked together (see
+    `locked_for_failures`); each is handed to `record_failure` once."""
+
+    def __init__(self, deliveries: list[Delivery]) -> None:
+        self._waiting = {d.pk: d for d in deliveries}
+
+    def take(self, pk: int) -> Delivery | None:
+        return self._waiting.pop(pk, None)
+
+    def suppressed(self, email: str) -> None:
+        """The address was just suppressed: the batch's other copies to it see so."""
+        for d in self._waiting.values():
+            if d.email.lower() == email.lower():
+                d.suppressed_now = True  # type: ignore[attr-defined]
+
+    def discard(self) -> None:
+        """Forget them all (a message's changes were rolled back, and with them what
+        these rows say): recording reads each row again, as alone."""
+        self._waiting.clear()
+
+
+_batch: ContextVar[LockedForFailures | None] = ContextVar("locked_for_failures", default=None)
+
+
+@contextmanager
+def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
+    """Within the current transaction, read and lock the deliveries `pks` with their
+    tickets in one statement (what `record_failure` reads of each, as
+    `_locked_for_failure`), tickets in id order; their events' dedupe keys in another;
+    then their addresses' identities, locked in id order. Workers whose batches share
+    tickets or addresses wait for each other instead of deadlocking. `record_failure`
+    for one of them in the block uses the row read here, once. Copies of one ticket
+    share one ticket object, so each failure sees the ticket as the previous one left
+    it."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("locked_for_failures holds its locks in the caller's transaction")
+    deliveries = list(
+        _for_failure(timezone.now(), audit=True).filter(pk__in=set(pks)).order_by("ticket_id", "id")
+    )
+    tickets: dict[int, Any] = {}
+    keys: dict[int, set[str]] = {d.pk: set() for d in deliveries}
+    for pk, key in DeliveryEvent.objects.filter(
+        delivery_id__in=list(keys), dedupe_key__isnull=False
+    ).values_list("delivery_id", "dedupe_key"):
+        keys[pk].add(key)
+    for d in deliveries:
+        d.ticket = tickets.setdefault(d.ticket_id, d.ticket)
+        d.dedupe_keys = keys[d.pk]  # type: ignore[attr-defined]
+    emails = {d.email.lower() for d in deliveries}
+    if emails and connection.features.has_select_for_update:
+        list(
+            UserIdentity.objects.alias(lowered=Lower("value"))
+            .filter(lowered__in=emails)
+            .order_by("id")
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+    batch = LockedForFailures(deliveries)
+    token = _batch.set(batch)
+    try:
+        yield batch
+    finally:
+        _batch.reset(token)
+        batch.discard()
+
+
+def _recorded_before(d: Delivery, dedupe_key: str) -> bool:
+    """Has an event with this dedupe key been recorded on the delivery? Read with the
+    batch (`locked_for_failures`) when the row came from one."""
+    seen: set[str] | None = getattr(d, "dedupe_keys", None)
+    if seen is not None:
+        return dedupe_key in seen
+    return d.events.filter(dedupe_key=dedupe_key).exists()
 
 
 def _status_for(failure: Failure) -> ZendeskStatus:
@@ -291,6 +377,9 @@ def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
             delivery=d,
             now=at,
         )
+        batch = _batch.get()
+        if batch is not None:
+            batch.suppressed(d.email)
 
 
 def _count_against_identity(email: str, at: datetime, *, suppress_now: bool) -> list[int]:
@@ -516,6 +605,9 @@ def record_complaint(
     ticket audit carries a `DeliveryComplaint` event naming the notification and its
     trigger. No tag: nothing failed. False when this `dedupe_key` was seen before."""
     at = occurred_at or timezone.now()
+    batch = _batch.get()
+    if batch is not None:  # its rows would not see this ticket update
+        batch.discard()
     with transaction.atomic():
         d = (
             Delivery.objects.select_for_update(of=("self",))

@@ -73,7 +73,14 @@ def looks_like_return_path(address: str) -> bool:
     return domain == settings.BOUNCE_DOMAIN.lower() and local.startswith(PREFIX + "+")
 
 
-def delivery_for_return_path(address: str) -> tuple[Delivery | None, str]:
+def delivery_for_return_path(
+    address: str, known: dict[str, Delivery] | None = None
+) -> tuple[Delivery | None, str]:
+    """The delivery a signed return path names, or None and why. `known`: what
+    `deliveries_for_return_paths` read for the batch (a path it does not hold is
+    looked up)."""
+    if known and address in known:
+        return known[address], ""
     token = verify_return_path(address, domain=settings.BOUNCE_DOMAIN)
     if token is None:
         return None, (
@@ -87,6 +94,22 @@ def delivery_for_return_path(address: str) -> tuple[Delivery | None, str]:
             "(deleted?). Nothing was changed; kept for review."
         )
     return delivery, ""
+
+
+def deliveries_for_return_paths(addresses: list[str]) -> dict[str, Delivery]:
+    """The deliveries these signed return paths name, by return path, in one query;
+    a path whose signature is not ours, or whose delivery is gone, is left out."""
+    tokens: dict[str, str] = {}
+    for address in addresses:
+        token = verify_return_path(address, domain=settings.BOUNCE_DOMAIN)
+        if token is not None:
+            tokens[address] = token
+    if not tokens:
+        return {}
+    by_token = {
+        d.return_token: d for d in Delivery.objects.filter(return_token__in=set(tokens.values()))
+    }
+    return {a: by_token[t] for a, t in tokens.items() if t in by_token}
 
 
 @dataclass
@@ -104,10 +127,11 @@ def match(
     return_paths: list[str],
     parsed: Parsed | None = None,
     returned_copy: str = "",
+    known: dict[str, Delivery] | None = None,
 ) -> Match:
     result = Match()
     if return_paths:
-        delivery, problem = delivery_for_return_path(return_paths[0])
+        delivery, problem = delivery_for_return_path(return_paths[0], known)
         if delivery is None:
             result.why = problem
             return result

@@ -40,10 +40,10 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from buzon.deliveries.recording import relax_durability
-from buzon.mail.inbound.models import CLAIMABLE, InboundMessage, InboundState
+from buzon.deliveries.recording import locked_for_failures, relax_durability
+from buzon.mail.inbound.models import CLAIMABLE, InboundKind, InboundMessage, InboundState
 from buzon.mail.inbound.parsing import Unreadable
-from buzon.mail.inbound.routing import Outcome, Prepared, prepare, route
+from buzon.mail.inbound.routing import Outcome, Prepared, prepare, prepare_batch, route
 from buzon.mail.leasequeue import LeaseQueue
 
 log = logging.getLogger("buzon.mail.inbound")
@@ -68,6 +68,7 @@ class InboundProcessor:
         self.batch_size = batch_size or settings.INBOUND_BATCH
         self.lease = lease or settings.INBOUND_LEASE
         self.tally: Counter[str] = Counter()
+        self._fits = 8  # rows one transaction takes (see `_route_batch`)
 
     def claim(self) -> list[int]:
         return INBOUND_QUEUE.claim(self.id, self.batch_size, self.lease, attempts=F("attempts") + 1)
@@ -87,6 +88,7 @@ class InboundProcessor:
             except Exception as exc:
                 log.exception("inbound message %s could not be read", row.pk)
                 self._fail(row.pk, _describe(exc))
+        prepare_batch([row for row, _ in prepared], [ready for _, ready in prepared])
         while prepared:
             prepared = prepared[self._route_batch(prepared) :]
         return len(ids)
@@ -94,9 +96,14 @@ class InboundProcessor:
     def _route_batch(self, prepared: list[tuple[InboundMessage, Prepared]]) -> int:
         """Route prepared rows in one transaction, each in its own savepoint: a message
         that raises is rolled back alone and marked `error`; the others commit together.
-        The transaction ends after COMMIT_AFTER seconds of routing (SQLite's one writer,
-        the SMTP server's sessions among others, waits for it). A database error loses
-        the transaction: each row is then tried alone. How many rows were taken."""
+        The deliveries the rows' return paths name are locked first, with their tickets
+        and addresses, in id order (`recording.locked_for_failures`). The transaction
+        ends after COMMIT_AFTER seconds of routing (SQLite's one writer, the SMTP
+        server's sessions among others, waits for it), and takes about as many rows as the
+        last one managed in that time: what it locks up front it mostly uses. A
+        database error loses the transaction: each row is then tried alone. How many
+        rows were taken."""
+        chunk = prepared[: self._fits]
         done: list[InboundMessage] = []
         failed: list[tuple[int, str]] = []
         taken = 0
@@ -106,27 +113,41 @@ class InboundProcessor:
                 # A lost commit only means routing again: its effects are lost with it.
                 relax_durability()
                 ours = set(
-                    INBOUND_QUEUE.mine(self.id, [row.pk for row, _ in prepared])
+                    INBOUND_QUEUE.mine(self.id, [row.pk for row, _ in chunk])
                     .select_for_update()
                     .values_list("pk", flat=True)
                 )
-                for row, ready in prepared:
-                    if taken and time.monotonic() > deadline:
-                        break
-                    taken += 1
-                    if row.pk not in ours:
-                        continue
-                    error = self._route_in_savepoint(row, ready)
-                    if error:
-                        self._mark_error(row.pk, error)
-                        failed.append((row.pk, error))
-                    else:
-                        done.append(row)
+                named = {
+                    ready.known[path].pk
+                    for row, ready in chunk
+                    if row.pk in ours
+                    for path in row.rcpt_tos
+                    if path in ready.known
+                }
+                with locked_for_failures(named) as locked:
+                    for row, ready in chunk:
+                        if taken and time.monotonic() > deadline:
+                            break
+                        taken += 1
+                        if row.pk not in ours:
+                            continue
+                        error = self._route_in_savepoint(row, ready)
+                        if error:
+                            locked.discard()  # its rows may hold what was rolled back
+                            self._mark_error(row.pk, error)
+                            failed.append((row.pk, error))
+                        else:
+                            if row.kind != InboundKind.BOUNCE:  # it may have changed a ticket
+                                locked.discard()
+                            done.append(row)
         except (OperationalError, InterfaceError) as exc:
             log.warning("inbound batch lost (%s): each message again, alone", exc)
-            for row, _ in prepared:
+            for row, _ in chunk:
                 self.process(row.pk)
-            return len(prepared)
+            return len(chunk)
+        # Out of time: next time as many as this one managed; else twice as many.
+        fits = taken if taken < len(chunk) else self._fits * 2
+        self._fits = max(1, min(fits, self.batch_size))
         for pk, error in failed:
             self.tally["error"] += 1
             log.warning("inbound %s: error: %s", pk, error.splitlines()[0][:300])
@@ -180,6 +201,8 @@ class InboundProcessor:
         row.outcome = outcome.outcome
         row.detail = outcome.detail[:10_000]
         row.ticket = outcome.ticket
+        if outcome.ticket is None:
+            row.ticket_id = outcome.ticket_id
         row.comment = outcome.comment
         row.delivery_ids = outcome.delivery_ids
         row.error = ""

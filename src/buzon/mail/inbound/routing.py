@@ -39,6 +39,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from buzon.deliveries import reports as delivery_reports
+from buzon.deliveries.models import Delivery
 from buzon.mail.inbound import authres, bounce_matching, loops, parsing, replies, ticket_matching
 from buzon.mail.inbound.models import InboundKind, InboundMessage, InboundState
 from buzon.mail.models import Direction, MessageReference
@@ -57,6 +58,7 @@ class Outcome:
     detail: str = ""
     ticket: Ticket | None = None
     comment: Comment | None = None
+    ticket_id: int | None = None  # instead of `ticket`, when only its id is at hand
     delivery_ids: list[int] = field(default_factory=list)
 
 
@@ -67,8 +69,20 @@ class Prepared:
     parsed: parsing.Parsed
     records: list[BounceRecord]
     automatic: str
-    bodies: tuple[str, str]  # (visible text, sanitised HTML) of a person's message
     returned_copy: str = ""  # the X-Buzon-Copy of the message a report returns
+    # The deliveries named by the batch's signed return paths, by return path
+    # (`bounce_matching.deliveries_for_return_paths`): read once for a whole batch.
+    known: dict[str, Delivery] = field(default_factory=dict)
+    _visible: tuple[str, str] | None = None
+
+    @property
+    def bodies(self) -> tuple[str, str]:
+        """(visible text, sanitised HTML) of a person's message. `prepare` works them
+        out for anything that is not a report; a report only needs them when routing
+        finds a person forwarded it."""
+        if self._visible is None:
+            self._visible = _bodies(self.parsed)
+        return self._visible
 
 
 def prepare(row: InboundMessage) -> Prepared:
@@ -79,9 +93,18 @@ def prepare(row: InboundMessage) -> Prepared:
     except Exception:  # the library promises not to raise; a bug must not cost the mail
         records = []
     returned_copy = original_header(raw, COPY_HEADER)[:200] if records else ""
-    return Prepared(
-        parsed, records, loops.automatic_reason(parsed, raw), _bodies(parsed), returned_copy
-    )
+    prepared = Prepared(parsed, records, loops.automatic_reason(parsed, raw), returned_copy)
+    if not any(r.reason != "vacation" for r in records):
+        prepared.bodies  # noqa: B018 — sanitise now, outside the transaction
+    return prepared
+
+
+def prepare_batch(rows: list[InboundMessage], prepared: list[Prepared]) -> None:
+    """Read the deliveries the batch's signed return paths name, in one query."""
+    paths = [r for row in rows for r in row.rcpt_tos if bounce_matching.looks_like_return_path(r)]
+    known = bounce_matching.deliveries_for_return_paths(paths)
+    for ready in prepared:
+        ready.known = known
 
 
 def route(row: InboundMessage, prepared: Prepared | None = None) -> Outcome:
@@ -109,7 +132,7 @@ def route(row: InboundMessage, prepared: Prepared | None = None) -> Outcome:
         reports = []
 
     if reports:
-        return _bounce(row, parsed, reports, return_paths, prepared.returned_copy)
+        return _bounce(row, parsed, reports, return_paths, prepared)
     if loops.is_daemon(parsed, row.mail_from) and not automatic:
         return Outcome(
             InboundState.UNMATCHED,
@@ -167,9 +190,11 @@ def _bounce(
     parsed: parsing.Parsed,
     reports: list[BounceRecord],
     return_paths: list[str],
-    returned_copy: str = "",
+    prepared: Prepared,
 ) -> Outcome:
-    match = bounce_matching.match(row, reports, return_paths, parsed, returned_copy)
+    match = bounce_matching.match(
+        row, reports, return_paths, parsed, prepared.returned_copy, known=prepared.known
+    )
     kind = (
         InboundKind.COMPLAINT
         if all(r.reason == "feedback" for r in reports)
@@ -209,7 +234,7 @@ def _bounce(
         kind,
         outcome,
         f"matched by {match.how}. " + "; ".join(lines),
-        ticket=deliveries[0].ticket,
+        ticket_id=deliveries[0].ticket_id,
         delivery_ids=sorted({d.pk for d in deliveries}),
     )
 
