@@ -314,7 +314,7 @@ def load_envelopes(ids: list[int]) -> list[tuple[str, str, bytes]]:
         (
             return_path(d.return_token),
             d.email,
-            copy_header(d) + d.email_notification.raw_message.encode("ascii"),
+            copy_header(d.return_token, d.email) + d.email_notification.raw_message.encode("ascii"),
         )
         for d in rows
     ]

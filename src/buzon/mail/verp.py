@@ -36,6 +36,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -57,7 +58,11 @@ def new_return_token() -> str:
 
 
 def sign(token: str, key: str | None = None) -> str:
-    key = settings.SECRET_KEY if key is None else key
+    return _sign(token, settings.SECRET_KEY if key is None else key)
+
+
+@lru_cache(maxsize=1024)  # sending signs each token twice: return path, envelope id
+def _sign(token: str, key: str) -> str:
     digest = hmac.new(key.encode(), b"buzon-return-path:" + token.encode(), hashlib.sha256)
     return _b32(digest.digest()[:_TOKEN_BYTES])
 

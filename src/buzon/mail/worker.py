@@ -41,7 +41,7 @@ from django.db import close_old_connections, connection
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from buzon.deliveries.models import CLAIMABLE_STATES, Delivery, DeliveryState, EmailNotification
+from buzon.deliveries.models import CLAIMABLE_STATES, Delivery, DeliveryState
 from buzon.deliveries.recording import settle_stale_delays
 from buzon.deliveries.suppression import expire_suppressions
 from buzon.domains.schedule import run_daily_if_due
@@ -49,7 +49,7 @@ from buzon.mail.inbound.processor import InboundProcessor
 from buzon.mail.inbound.processor import prune as inbound_prune
 from buzon.mail.leasequeue import LeaseQueue
 from buzon.mail.relay import RelayConfig, RelayUnavailable, SmtpRelay
-from buzon.mail.sending import BatchSender, Transport
+from buzon.mail.sending import CLAIMED_FIELDS, BatchSender, Claimed, Transport
 
 log = logging.getLogger("buzon.mail.worker")
 
@@ -138,13 +138,15 @@ class Worker:
 
     # ------------------------------------------------------------------- claim
 
-    def claim(self) -> list[Delivery]:
+    def claim(self) -> list[Claimed]:
         now = timezone.now()
         ids = OUTBOUND_QUEUE.claim(self.id, self.batch_size, self.lease, now=now, updated_at=now)
         if not ids:
             return []
         self._renewed_at = time.monotonic()
-        return list(OUTBOUND_QUEUE.mine(self.id, ids).order_by("id"))
+        # Plain values: a model per row cost about half as much as sending it.
+        rows = OUTBOUND_QUEUE.mine(self.id, ids).order_by("id").values_list(*CLAIMED_FIELDS)
+        return [Claimed(*row) for row in rows]
 
     def _renew_if_due(self) -> None:
         if time.monotonic() - self._renewed_at < self.lease / 3:
@@ -152,7 +154,7 @@ class Worker:
         OUTBOUND_QUEUE.renew(self.id, self.lease)
         self._renewed_at = time.monotonic()
 
-    def release(self, deliveries: list[Delivery]) -> int:
+    def release(self, deliveries: list[Claimed]) -> int:
         """Give claimed, unsent deliveries back, due now (for a stopping worker)."""
         return OUTBOUND_QUEUE.release(
             self.id,
@@ -187,9 +189,8 @@ class Worker:
         deliveries = self.claim()
         if not deliveries:
             return 0
-        emails = EmailNotification.objects.in_bulk({d.email_notification_id for d in deliveries})
         before = Counter(self.tally)
-        left = self.sender.send_batch(deliveries, emails, should_stop=lambda: self.stopping)
+        left = self.sender.send_batch(deliveries, should_stop=lambda: self.stopping)
         released = self.release(left)
         done = self.tally - before
         log.info(
