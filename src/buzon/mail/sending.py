@@ -143,19 +143,38 @@ class BatchSender:
             self.transport.close()
 
     def send_batch(
-        self, deliveries: list[Claimed], should_stop: Callable[[], bool] = lambda: False
+        self,
+        deliveries: list[Claimed],
+        should_stop: Callable[[], bool] = lambda: False,
+        more: Callable[[], list[Claimed]] | None = None,
     ) -> list[Claimed]:
-        """Send a claimed batch, recording each outcome. Returns the deliveries left
-        untouched because `should_stop` said so (the caller releases them); when the
-        relay cannot be reached, the rest of the batch is deferred instead."""
-        suppressed = active_suppressions([d.email for d in deliveries])
-        emails = self._emails_for(deliveries)
+        """Send a claimed batch, recording each outcome, then the batches `more` gives
+        until it gives none. Over several connections the next batch is asked for
+        while half of this one is still on the wire, so claiming and preparing it
+        overlaps sending. Returns the deliveries left untouched because `should_stop`
+        said so (the caller releases them); when the relay cannot be reached, the
+        rest is deferred instead."""
         try:
             if self.parallel is None:
-                return self._send_in_turn(deliveries, emails, suppressed, should_stop)
-            return self._send_in_parallel(deliveries, emails, suppressed, should_stop)
+                return self._send_in_turn(deliveries, should_stop, more)
+            return self._send_in_parallel(deliveries, should_stop, more)
         finally:
             self.flush()
+
+    def _envelopes(self, deliveries: list[Claimed]) -> list[Envelope]:
+        """The batch's envelopes; the deliveries that must not be sent are recorded."""
+        suppressed = active_suppressions([d.email for d in deliveries])
+        emails = self._emails_for(deliveries)
+        envelopes = []
+        for delivery in deliveries:
+            try:
+                envelope = self._prepare(delivery, emails, suppressed)
+            except Exception as exc:  # never let one delivery stop the batch
+                self._unexpected(delivery, exc)
+                continue
+            if envelope is not None:
+                envelopes.append(envelope)
+        return envelopes
 
     def _emails_for(self, deliveries: list[Claimed]) -> dict[int, StoredEmail]:
         """The stored messages of these deliveries: the ones kept from earlier batches,
@@ -179,54 +198,62 @@ class BatchSender:
     def _send_in_turn(
         self,
         deliveries: list[Claimed],
-        emails: dict[int, StoredEmail],
-        suppressed: dict[str, Suppression],
         should_stop: Callable[[], bool],
+        more: Callable[[], list[Claimed]] | None,
     ) -> list[Claimed]:
-        for i, delivery in enumerate(deliveries):
+        while deliveries:
+            left = self._send_envelopes_in_turn(self._envelopes(deliveries), should_stop)
+            if left or should_stop() or more is None:
+                return left
+            deliveries = more()
+        return []
+
+    def _send_envelopes_in_turn(
+        self, envelopes: list[Envelope], should_stop: Callable[[], bool]
+    ) -> list[Claimed]:
+        for i, envelope in enumerate(envelopes):
             if should_stop():
-                return deliveries[i:]
+                return [e.delivery for e in envelopes[i:]]
             try:
-                envelope = self._prepare(delivery, emails, suppressed)
-                if envelope is not None:
-                    self._record(envelope, self._send(self.transport, envelope))
+                self._record(envelope, self._send(self.transport, envelope))
             except RelayUnavailable as exc:
-                log.error(
-                    "relay unavailable, deferring %d deliveries: %s", len(deliveries) - i, exc
-                )
-                for rest in deliveries[i:]:
-                    self._defer(rest, exc.reply)
+                log.error("relay unavailable, deferring %d deliveries: %s", len(envelopes) - i, exc)
+                for rest in envelopes[i:]:
+                    self._defer(rest.delivery, exc.reply)
                 return []
             except Exception as exc:  # never let one delivery stop the batch
-                self._unexpected(delivery, exc)
+                self._unexpected(envelope.delivery, exc)
             self._maybe_flush()
         return []
 
     def _send_in_parallel(
         self,
         deliveries: list[Claimed],
-        emails: dict[int, StoredEmail],
-        suppressed: dict[str, Suppression],
         should_stop: Callable[[], bool],
+        more: Callable[[], list[Claimed]] | None,
     ) -> list[Claimed]:
         assert self.parallel is not None
         if should_stop():
             return deliveries
-        envelopes = []
-        for delivery in deliveries:
-            try:
-                envelope = self._prepare(delivery, emails, suppressed)
-            except Exception as exc:
-                self._unexpected(delivery, exc)
-                continue
-            if envelope is not None:
-                envelopes.append(envelope)
-        unsent = self.parallel.run(envelopes, self._send, self._on_answer, should_stop)
-        left = [e.delivery for e in unsent]
-        if not left or should_stop():
-            return left
+
+        def next_envelopes() -> list[Envelope]:
+            while more is not None and (batch := more()):
+                if envelopes := self._envelopes(batch):
+                    return envelopes
+            return []
+
+        unsent = self.parallel.run(
+            self._envelopes(deliveries),
+            self._send,
+            self._on_answer,
+            should_stop,
+            more=next_envelopes if more is not None else None,
+            low_water=len(deliveries) // 2,
+        )
+        if not unsent or should_stop():
+            return [e.delivery for e in unsent]
         # No connection could be opened for these: once more on one, deferred if not.
-        return self._send_in_turn(left, emails, suppressed, should_stop)
+        return self._send_envelopes_in_turn(unsent, should_stop)
 
     def _on_answer(self, envelope: Envelope, answer: Attempt | BaseException) -> None:
         if isinstance(answer, Attempt):

@@ -6,9 +6,11 @@ The contract (docs/outbound.md, "The worker"):
   with an expired lease, become `sending`, claimed by this worker for LEASE seconds —
   the lease queue's contract (`buzon.mail.leasequeue`): any number of workers on any
   number of machines never claim the same delivery.
-- Send: the batch goes out over one relay connection, reused across batches while
-  there is work. Outcomes are recorded only for deliveries still claimed by this
-  worker; a long batch renews its lease.
+- Send: the batch goes out over the relay connections (BUZON_RELAY_CONNECTIONS),
+  reused across batches while there is work; the next batch is claimed while the
+  last half of this one is on the wire (for up to TURN_SECONDS per turn). Outcomes
+  are recorded only for deliveries still claimed by this worker; a long batch
+  renews its lease.
 - Crash: a worker that dies leaves its claimed deliveries `sending`; once the lease
   runs out they are claimable again and are sent (again, if the relay had already
   accepted them before the outcome was recorded: at-least-once, same Message-ID).
@@ -54,6 +56,9 @@ from buzon.mail.sending import CLAIMED_FIELDS, BatchSender, Claimed, Transport
 log = logging.getLogger("buzon.mail.worker")
 
 HOUSEKEEPING_EVERY = 60.0
+# One turn of the loop sends batch after batch for this long at most (then the
+# inbound queue and housekeeping get their turn).
+TURN_SECONDS = 1.0
 
 
 QUEUES = ("outbound", "inbound")
@@ -185,21 +190,33 @@ class Worker:
         return claimed
 
     def send_once(self) -> int:
-        """Claim one batch of deliveries and send it; the number claimed."""
+        """Claim a batch of deliveries and send it, and the next ones while there are
+        any, for up to TURN_SECONDS; the number claimed."""
         deliveries = self.claim()
         if not deliveries:
             return 0
+        claimed = len(deliveries)
+        turn_ends = time.monotonic() + TURN_SECONDS
+
+        def more() -> list[Claimed]:
+            nonlocal claimed
+            if self.stopping or time.monotonic() >= turn_ends:
+                return []
+            batch = self.claim()
+            claimed += len(batch)
+            return batch
+
         before = Counter(self.tally)
-        left = self.sender.send_batch(deliveries, should_stop=lambda: self.stopping)
+        left = self.sender.send_batch(deliveries, should_stop=lambda: self.stopping, more=more)
         released = self.release(left)
         done = self.tally - before
         log.info(
-            "batch of %d: %s%s",
-            len(deliveries),
+            "%d claimed: %s%s",
+            claimed,
             ", ".join(f"{n} {what}" for what, n in sorted(done.items())) or "nothing recorded",
             f", {released} released" if released else "",
         )
-        return len(deliveries)
+        return claimed
 
     def pending(self) -> bool:
         """Is anything still to be sent (or received mail to process), now or later?"""
