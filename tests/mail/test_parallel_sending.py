@@ -124,7 +124,8 @@ def test_no_connection_carries_more_than_the_relay_allows(db):
     assert set(Delivery.objects.values_list("state", flat=True)) == {"handed_off", "failed"}
 
 
-def test_one_turn_sends_batch_after_batch_each_recipient_once(db):
+def test_one_turn_sends_batch_after_batch_each_recipient_once(db, monkeypatch):
+    monkeypatch.setattr("buzon.mail.worker.TURN_SECONDS", 60.0)  # a slow machine's turn
     queue_mail_to_many(tickets=4, ccs=5)
     with Sandbox("127.0.0.1", free_port(), CountingRelay(pipelining=True)) as server:
         worker = Worker(transport=relay_for(server), connections=3, batch_size=5, poll=0.05)
