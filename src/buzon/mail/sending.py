@@ -98,9 +98,10 @@ CLAIMED_FIELDS = ("pk", "email", "return_token", "email_notification_id", "expir
 
 @dataclass(frozen=True, slots=True)
 class StoredEmail:
-    """An email notification as sending reads it: the built message, or why not."""
+    """An email notification as sending reads it: the built message (None when it is
+    not ASCII, which a built message always is), or why it could not be built."""
 
-    raw: bytes
+    raw: bytes | None
     build_error: str
 
 
@@ -186,7 +187,8 @@ class BatchSender:
             "pk", "raw_message", "build_error"
         )
         for pk, raw_message, build_error in rows:
-            found[pk] = StoredEmail((raw_message or "").encode("ascii"), build_error)
+            text = raw_message or ""
+            found[pk] = StoredEmail(text.encode("ascii") if text.isascii() else None, build_error)
             if found[pk].raw and not build_error:
                 self.emails[pk] = found[pk]
         for pk in wanted & self.emails.keys():
@@ -280,7 +282,7 @@ class BatchSender:
         if timezone.now() >= d.expires_at:
             self._count("expired", record_expired(Delivery.objects.get(pk=d.pk)))
             return None
-        if email is None or email.build_error or not email.raw:
+        if email is None or email.build_error or email.raw == b"":
             why = email.build_error if email is not None else "the email notification is missing"
             text = f"Not sent: the email could not be built ({why})."
             self._fail(d, FailureSource.INVALID, text, blame=SETUP)  # ours to fix
@@ -315,6 +317,8 @@ class BatchSender:
                 suppressed_since=suppression.created_at,
             )
             return None
+        if email.raw is None:  # deferred as an unexpected error, like any other
+            raise UnicodeError(f"email notification {d.email_notification_id} is not ASCII")
         return Envelope(
             d,
             return_path(d.return_token),
