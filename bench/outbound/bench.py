@@ -21,8 +21,11 @@ ones; the order of the sides rotates):
   the N deliveries, queued again.
 
 It prints the median messages per second of each side and the median of the
-per-round ratios. Not a test: the figures depend on the machine; compare them only
-within one run.
+per-round ratios, and the CPU time each side's process spends per message (the
+bare loop's process, the one worker's with all its threads): on a busy machine a
+process gets CPU in proportion to what it asks for, so that is where the ratio
+goes. Not a test: the figures depend on the machine; compare them only within one
+run.
 """
 
 from __future__ import annotations
@@ -90,22 +93,27 @@ def main() -> int:
             for _ in range(2 if two else 1)
         ]
         rates: dict[str, list[float]] = {side: [] for side in sides}
+        cpu: dict[str, list[float]] = {"bare": [], "buzon1": []}
         for r in range(args.rounds + 1):
-            took = {}
+            took, spent = {}, {}
             for side in sides[r % len(sides) :] + sides[: r % len(sides)]:
                 if side == "bare":
+                    cpu_before = time.process_time()
                     took[side] = bare_loop(port, envelopes)
+                    spent[side] = time.process_time() - cpu_before
                 else:
                     restore(queued)  # the same deliveries, queued and due again
-                    took[side] = run_workers(workers[: int(side[-1])], len(ids))
+                    took[side], spent[side] = run_workers(workers[: int(side[-1])], len(ids))
             if r == 0:
                 continue  # warm-up
             for side in sides:
                 rates[side].append(args.n / took[side])
+            for side in cpu:
+                cpu[side].append(spent[side] / args.n)
             print("  round " + str(r) + ": " + "   ".join(
                 f"{side} {args.n / took[side]:,.0f}/s" for side in sides
             ))  # fmt: skip
-        report(rates)
+        report(rates, cpu)
     finally:
         for worker in workers:
             worker.stdin.close()  # type: ignore[union-attr]
@@ -116,8 +124,13 @@ def main() -> int:
     return 0
 
 
-def report(rates: dict[str, list[float]]) -> None:
+def report(rates: dict[str, list[float]], cpu: dict[str, list[float]]) -> None:
     bare, one = rates["bare"], rates["buzon1"]
+    print(
+        f"CPU per message (median of rounds): bare loop "
+        f"{statistics.median(cpu['bare']) * 1e6:.0f} µs, Buzón's worker "
+        f"{statistics.median(cpu['buzon1']) * 1e6:.0f} µs"
+    )
     ratios = [b / a for a, b in zip(bare, one, strict=True)]
     print(
         f"bare smtplib loop: {statistics.median(bare):7,.0f} msgs/s   "
@@ -176,17 +189,19 @@ def ensure_smtp_sink() -> None:
 # ------------------------------------------------------------------ the worker side
 
 
-def run_workers(workers: list[subprocess.Popen[str]], expected: int) -> float:
-    """Start the workers at once and wait until each is idle."""
+def run_workers(workers: list[subprocess.Popen[str]], expected: int) -> tuple[float, float]:
+    """Start the workers at once and wait until each is idle: the time it took and
+    the CPU time the workers spent."""
     started = time.perf_counter()
     for worker in workers:
         worker.stdin.write("go\n")  # type: ignore[union-attr]
         worker.stdin.flush()  # type: ignore[union-attr]
-    handed_off = sum(json.loads(w.stdout.readline())["handed_off"] for w in workers)  # type: ignore[union-attr]
+    answers = [json.loads(w.stdout.readline()) for w in workers]  # type: ignore[union-attr]
     elapsed = time.perf_counter() - started
+    handed_off = sum(a["handed_off"] for a in answers)
     if handed_off != expected:
         raise SystemExit(f"{handed_off} of {expected} deliveries handed off")
-    return elapsed
+    return elapsed, sum(a["cpu"] for a in answers)
 
 
 def worker_process(sink: str, batch_size: int | None, connections: int | None) -> int:
@@ -207,8 +222,10 @@ def worker_process(sink: str, batch_size: int | None, connections: int | None) -
     )
     done = 0
     for _ in sys.stdin:
+        cpu_before = time.process_time()
         worker.run(until_idle=True)
-        print(json.dumps({"handed_off": worker.tally["handed_off"] - done}), flush=True)
+        cpu = time.process_time() - cpu_before
+        print(json.dumps({"handed_off": worker.tally["handed_off"] - done, "cpu": cpu}), flush=True)
         done = worker.tally["handed_off"]
     return 0
 
@@ -314,7 +331,7 @@ def load_envelopes(ids: list[int]) -> list[tuple[str, str, bytes]]:
         (
             return_path(d.return_token),
             d.email,
-            copy_header(d) + d.email_notification.raw_message.encode("ascii"),
+            copy_header(d.return_token, d.email) + d.email_notification.raw_message.encode("ascii"),
         )
         for d in rows
     ]

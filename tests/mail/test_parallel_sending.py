@@ -122,3 +122,46 @@ def test_no_connection_carries_more_than_the_relay_allows(db):
     assert max(per_connection.values()) == 5
     assert len(per_connection) >= 5  # 24 envelopes, 5 at most per connection
     assert set(Delivery.objects.values_list("state", flat=True)) == {"handed_off", "failed"}
+
+
+def test_one_turn_sends_batch_after_batch_each_recipient_once(db, monkeypatch):
+    monkeypatch.setattr("buzon.mail.worker.TURN_SECONDS", 60.0)  # a slow machine's turn
+    queue_mail_to_many(tickets=4, ccs=5)
+    with Sandbox("127.0.0.1", free_port(), CountingRelay(pipelining=True)) as server:
+        worker = Worker(transport=relay_for(server), connections=3, batch_size=5, poll=0.05)
+        assert worker.run_once() == 24  # five batches of five claimed in one turn
+        worker.sender.close()
+        received = list(server.handler.received)
+    rows = {d.email: d for d in Delivery.objects.all()}
+    accepted = {e for e in rows if not e.startswith("refused-")}
+    assert sorted(rcpt for r in received for rcpt in r.rcpt_tos) == sorted(accepted)
+    assert {e: rows[e].state for e in accepted} == dict.fromkeys(accepted, "handed_off")
+    assert {rows[e].state for e in set(rows) - accepted} == {"failed"}
+    history = {(d.attempts, *d.events.values_list("kind", flat=True)) for d in rows.values()}
+    assert history == {(1, "queued", "handed_off"), (1, "queued", "failed")}  # once each
+    assert worker.tally == {"handed_off": len(accepted), "failed": 24 - len(accepted)}
+
+
+def test_a_worker_stopping_mid_turn_releases_every_batch_it_claimed_and_did_not_send(db):
+    queue_mail_to_many(tickets=4, ccs=5)
+    with Sandbox("127.0.0.1", free_port(), CountingRelay(pipelining=True)) as server:
+        worker = Worker(transport=relay_for(server), connections=2, batch_size=4, poll=0.05)
+        answers = 0
+        record = worker.sender._record
+
+        def record_then_stop_after_ten(*args: Any) -> None:
+            nonlocal answers
+            record(*args)
+            answers += 1
+            if answers == 10:
+                worker.stop()
+
+        worker.sender._record = record_then_stop_after_ten  # type: ignore[method-assign]
+        worker.run_once()
+        worker.sender.close()
+        sent = sum(server.handler.envelopes_per_connection.values())
+    states = Counter(Delivery.objects.values_list("state", flat=True))
+    assert 10 <= states["handed_off"] + states["failed"] == answers < 24
+    assert states["queued"] == 24 - answers  # given back, due now, nobody's
+    assert not Delivery.objects.filter(state="queued").exclude(claimed_by="").exists()
+    assert sent == answers  # the threads finished what was in flight, nothing more

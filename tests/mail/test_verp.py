@@ -1,6 +1,11 @@
 """Signed return paths and copy ids: each copy's bounce address names it, its copy id
 names it for its recipient only, and neither can be forged."""
 
+import base64
+import hashlib
+import hmac
+import secrets
+
 from buzon.mail.verp import (
     copy_id,
     new_return_token,
@@ -82,3 +87,22 @@ def test_copy_ids_made_before_a_key_rotation_still_verify(settings):
     assert copy_id(token, "ana@example.com") != old
     settings.SECRET_KEY_FALLBACKS = []
     assert verify_copy_id(old, "ana@example.com") is None
+
+
+def reference_signature(key: str, data: bytes) -> str:
+    """RFC 2104 HMAC-SHA256, first 80 bits, RFC 4648 base32, lower case, no padding."""
+    digest = hmac.new(key.encode(), data, hashlib.sha256).digest()[:10]
+    return base64.b32encode(digest).decode().rstrip("=").lower()
+
+
+def test_signatures_are_the_documented_hmac_in_base32_so_mail_sent_earlier_verifies(settings):
+    for _ in range(200):
+        settings.SECRET_KEY = secrets.token_urlsafe(40)
+        token = new_return_token()
+        assert token == base64.b32encode(base64.b32decode(token.upper())).decode().lower()
+        signature = reference_signature(settings.SECRET_KEY, f"buzon-return-path:{token}".encode())
+        assert return_path(token) == f"bounces+{token}-{signature}@{settings.BOUNCE_DOMAIN}"
+        copy = reference_signature(
+            settings.SECRET_KEY, f"buzon-copy:{token}:ana@x.example".encode()
+        )
+        assert copy_id(token, " <Ana@X.example>") == f"{token}-{copy}"

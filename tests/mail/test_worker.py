@@ -300,8 +300,7 @@ def test_a_stopping_worker_releases_what_it_did_not_send(sandbox, people):
     def stop_after_two():
         return len(sent) >= 2 or bool(sent.append(1))
 
-    emails = {d.email_notification_id: d.email_notification for d in deliveries}
-    left = worker.sender.send_batch(deliveries, emails, stop_after_two)
+    left = worker.sender.send_batch(deliveries, stop_after_two)
     assert worker.release(left) == 3
     assert sorted(Delivery.objects.values_list("state", flat=True)) == (
         ["handed_off"] * 2 + ["queued"] * 3

@@ -25,12 +25,12 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -464,12 +464,29 @@ def _audit_failure(
 # ---------------------------------------------------------------------------- success
 
 
-def record_handoffs(items: list[tuple[Delivery, Reply]], *, claimed_by: str | None = None) -> int:
+class HandedOff(Protocol):
+    """What recording a hand-off reads of a delivery: a Delivery or a claimed row."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def email(self) -> str: ...
+
+
+def record_handoffs(
+    items: Sequence[tuple[HandedOff, Reply]], *, claimed_by: str | None = None
+) -> int:
     """Record many hand-offs in one transaction; returns how many applied.
 
     With `claimed_by` (the worker), only deliveries still claimed by that worker are
     touched: one whose lease was lost belongs to whoever holds it now. A successful
     hand-off resets the address's undeliverable count.
+
+    Three statements whatever the number: one UPDATE of the deliveries, one
+    multi-row INSERT of their `handed_off` events (written as SQL: building a model
+    per event cost more than the SMTP conversation), one UPDATE of the identities
+    that need resetting (plus one per reply carrying a provider's message id, which
+    only ESPs give, and a SELECT when some were no longer ours).
 
     On PostgreSQL the commit does not wait for the WAL flush (`synchronous_commit`
     off for this transaction only): a database crash in the next fraction of a second
@@ -520,22 +537,40 @@ def record_handoffs(items: list[tuple[Delivery, Reply]], *, claimed_by: str | No
                 Delivery.objects.filter(pk=pk).update(
                     provider_message_id=reply.provider_message_id[:255]
                 )
-        DeliveryEvent.objects.bulk_create(
-            [
-                DeliveryEvent(
-                    delivery_id=pk,
-                    at=by_pk[pk][1].at or now,
-                    kind=EventKind.HANDED_OFF,
-                    source=by_pk[pk][1].source,
-                    reply_code=by_pk[pk][1].code,
-                    enhanced_status=clean_text(by_pk[pk][1].enhanced_status, 16),
-                    text=clean_text(by_pk[pk][1].text),
-                )
-                for pk in owned
-            ]
-        )
+        _insert_handoff_events([(pk, by_pk[pk][1]) for pk in owned], now)
         _reset_after_success([by_pk[pk][0].email for pk in owned], now)
     return len(owned)
+
+
+_EVENTS_PER_INSERT = 1000
+_EVENT_COLUMNS = ("delivery_id", "at", "kind", "source", "reply_code", "enhanced_status", "text")
+
+
+def _insert_handoff_events(replies: list[tuple[int, Reply]], now: datetime) -> None:
+    """One `handed_off` DeliveryEvent per delivery, in one INSERT (no dedupe key)."""
+    table = connection.ops.quote_name(DeliveryEvent._meta.db_table)
+    row = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = []
+    for pk, reply in replies:
+        params += [
+            pk,
+            adapt(reply.at or now),
+            EventKind.HANDED_OFF.value,
+            str(reply.source),
+            reply.code,
+            clean_text(reply.enhanced_status, 16),
+            clean_text(reply.text),
+        ]
+    width = len(_EVENT_COLUMNS)
+    with connection.cursor() as cursor:
+        for start in range(0, len(replies), _EVENTS_PER_INSERT):  # within SQLite's 32,766
+            rows = replies[start : start + _EVENTS_PER_INSERT]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(_EVENT_COLUMNS)}) VALUES "
+                + ", ".join([row] * len(rows)),
+                params[start * width : (start + len(rows)) * width],
+            )
 
 
 def relax_durability() -> None:

@@ -7,7 +7,9 @@ are per thread) and records every outcome. While one connection waits for the
 relay's answer the others send, so a batch goes out at the speed of the relay rather
 than of one round trip after another; each envelope still carries one recipient.
 The threads are started with the first batch and kept while there is work (`close`,
-which the worker calls when idle, ends them and closes the connections).
+which the worker calls when idle, ends them and closes the connections). The caller
+can hand over its next batch while the threads still send the last half of this
+one (`more`), so that the connections do not wait while it claims and prepares.
 
 A connection the relay will not open (`RelayUnavailable`: down, or over its limit
 of connections) hands its envelope back and tries again with its next one; the
@@ -66,10 +68,16 @@ class ParallelRelay(Generic[Job]):
         send: Callable[[Any, Job], Attempt],
         handle: Callable[[Job, Attempt | BaseException], None],
         should_stop: Callable[[], bool] = lambda: False,
+        *,
+        more: Callable[[], list[Job]] | None = None,
+        low_water: int = 0,
     ) -> list[Job]:
         """Send every job with `send(transport, job)` from the threads, calling
-        `handle(job, attempt or exception)` here as each answer arrives. Returns the
-        jobs not sent: left when stopping, or handed back by unavailable connections."""
+        `handle(job, attempt or exception)` here as each answer arrives; whenever no
+        more than `low_water` jobs are left unanswered, `more()` is asked for the next
+        ones (until it gives none), which the threads take up as they finish these.
+        Returns the jobs not sent: left when stopping, or handed back by unavailable
+        connections."""
         if not self.threads:  # started once, kept while there is work
             self.threads = [
                 threading.Thread(target=self._work, args=(t,), daemon=True, name="relay")
@@ -78,14 +86,22 @@ class ParallelRelay(Generic[Job]):
             for thread in self.threads:
                 thread.start()
         self.stopping.clear()
-        for job in jobs:
-            self.jobs.put((job, send))
         unsent: list[Job] = []
-        answered = 0
+        waiting = 0  # jobs given to the threads and not answered yet
         try:
-            while answered < len(jobs):
+            while True:
+                if more is not None and waiting <= low_water and not self.stopping.is_set():
+                    jobs = jobs or more()
+                    if not jobs:
+                        more = None
+                for job in jobs:
+                    self.jobs.put((job, send))
+                waiting += len(jobs)
+                jobs = []
+                if not waiting:
+                    return unsent
                 job, outcome = self.results.get()
-                answered += 1
+                waiting -= 1
                 if outcome is None or isinstance(outcome, RelayUnavailable):
                     unsent.append(job)
                 else:
@@ -93,14 +109,13 @@ class ParallelRelay(Generic[Job]):
                 if not self.stopping.is_set() and should_stop():
                     self.stopping.set()
         except BaseException:
-            # `handle` raised (the database went away): the threads skip the rest,
-            # and this run's answers are drained so that none is taken for the next.
-            # What was sent but not recorded is sent again after the lease.
+            # `handle` or `more` raised (the database went away): the threads skip
+            # the rest, and this run's answers are drained so that none is taken for
+            # the next. What was sent but not recorded is sent again after the lease.
             self.stopping.set()
-            for _ in range(len(jobs) - answered):
+            for _ in range(waiting):
                 self.results.get()
             raise
-        return unsent
 
     def _work(self, transport: Cloneable) -> None:
         while True:

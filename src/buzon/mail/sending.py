@@ -19,6 +19,10 @@ done for the whole batch first, then the envelopes go out over the connections a
 once and each answer is recorded here, in this thread, as it arrives; the order in
 which recipients are contacted is then not the batch's.
 
+A claimed delivery is read as plain values (`Claimed`), and each stored message is
+read once and kept (encoded) for the batches that follow, as its other recipients'
+deliveries come up; recording a failure or a deferral loads the whole Delivery.
+
 Hand-offs are recorded in small groups (group commit: at most FLUSH_MAX messages or
 FLUSH_SECONDS of sending), so a fast relay is not slowed by one database commit per
 message; a worker killed in between re-sends at most that group (plus the envelope in
@@ -31,7 +35,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -60,6 +64,7 @@ log = logging.getLogger("buzon.mail.sending")
 
 FLUSH_MAX = 100
 FLUSH_SECONDS = 0.1
+EMAILS_KEPT = 500  # stored messages kept encoded between batches (about 10 kB each)
 
 
 class Transport(Protocol):
@@ -70,18 +75,41 @@ class Transport(Protocol):
     def send(self, sender: str, recipient: str, message: bytes, envid: str = "") -> Attempt: ...
 
 
-def copy_header(d: Delivery) -> bytes:
+def copy_header(return_token: str, recipient: str) -> bytes:
     """This recipient's signed copy id as a header line, put on top of the stored
     message at send time: it is not in the DKIM signature's h=, so the one signature
     made when the email was built stays valid for every copy."""
-    return f"{COPY_HEADER}: {copy_id(d.return_token, d.email)}\r\n".encode("ascii")
+    return f"{COPY_HEADER}: {copy_id(return_token, recipient)}\r\n".encode("ascii")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A claimed delivery, as much of it as sending reads."""
+
+    pk: int
+    email: str
+    return_token: str
+    email_notification_id: int
+    expires_at: datetime
+
+
+CLAIMED_FIELDS = ("pk", "email", "return_token", "email_notification_id", "expires_at")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEmail:
+    """An email notification as sending reads it: the built message (None when it is
+    not ASCII, which a built message always is), or why it could not be built."""
+
+    raw: bytes | None
+    build_error: str
+
+
+@dataclass(frozen=True, slots=True)
 class Envelope:
     """One delivery ready to go: its signed return path, its address, its copy."""
 
-    delivery: Delivery
+    delivery: Claimed
     sender: str
     recipient: str
     message: bytes
@@ -99,7 +127,8 @@ class BatchSender:
         self.transport = transport
         self.worker_id = worker_id
         self.on_flush = on_flush
-        self.pending: list[tuple[Delivery, Reply]] = []
+        self.pending: list[tuple[Claimed, Reply]] = []
+        self.emails: OrderedDict[int, StoredEmail] = OrderedDict()
         self.pending_since = 0.0
         self.tally: Counter[str] = Counter()
         # Several connections need a transport that can make more of itself.
@@ -116,75 +145,117 @@ class BatchSender:
 
     def send_batch(
         self,
-        deliveries: list[Delivery],
-        emails: dict[int, EmailNotification],
+        deliveries: list[Claimed],
         should_stop: Callable[[], bool] = lambda: False,
-    ) -> list[Delivery]:
-        """Send a claimed batch, recording each outcome. Returns the deliveries left
-        untouched because `should_stop` said so (the caller releases them); when the
-        relay cannot be reached, the rest of the batch is deferred instead."""
-        suppressed = active_suppressions([d.email for d in deliveries])
-        raw: dict[int, bytes] = {}
+        more: Callable[[], list[Claimed]] | None = None,
+    ) -> list[Claimed]:
+        """Send a claimed batch, recording each outcome, then the batches `more` gives
+        until it gives none. Over several connections the next batch is asked for
+        while half of this one is still on the wire, so claiming and preparing it
+        overlaps sending. Returns the deliveries left untouched because `should_stop`
+        said so (the caller releases them); when the relay cannot be reached, the
+        rest is deferred instead."""
         try:
             if self.parallel is None:
-                return self._send_in_turn(deliveries, emails, suppressed, raw, should_stop)
-            return self._send_in_parallel(deliveries, emails, suppressed, raw, should_stop)
+                return self._send_in_turn(deliveries, should_stop, more)
+            return self._send_in_parallel(deliveries, should_stop, more)
         finally:
             self.flush()
 
-    def _send_in_turn(
-        self,
-        deliveries: list[Delivery],
-        emails: dict[int, EmailNotification],
-        suppressed: dict[str, Suppression],
-        raw: dict[int, bytes],
-        should_stop: Callable[[], bool],
-    ) -> list[Delivery]:
-        for i, delivery in enumerate(deliveries):
-            if should_stop():
-                return deliveries[i:]
+    def _envelopes(self, deliveries: list[Claimed]) -> list[Envelope]:
+        """The batch's envelopes; the deliveries that must not be sent are recorded."""
+        suppressed = active_suppressions([d.email for d in deliveries])
+        emails = self._emails_for(deliveries)
+        envelopes = []
+        for delivery in deliveries:
             try:
-                envelope = self._prepare(delivery, emails, suppressed, raw)
-                if envelope is not None:
-                    self._record(envelope, self._send(self.transport, envelope))
-            except RelayUnavailable as exc:
-                log.error(
-                    "relay unavailable, deferring %d deliveries: %s", len(deliveries) - i, exc
-                )
-                for rest in deliveries[i:]:
-                    self._defer(rest, exc.reply)
-                return []
+                envelope = self._prepare(delivery, emails, suppressed)
             except Exception as exc:  # never let one delivery stop the batch
                 self._unexpected(delivery, exc)
+                continue
+            if envelope is not None:
+                envelopes.append(envelope)
+        return envelopes
+
+    def _emails_for(self, deliveries: list[Claimed]) -> dict[int, StoredEmail]:
+        """The stored messages of these deliveries: the ones kept from earlier batches,
+        the others read in one query (and kept when built: a built email never
+        changes). A missing email notification is absent."""
+        wanted = {d.email_notification_id for d in deliveries}
+        found = {pk: self.emails[pk] for pk in wanted if pk in self.emails}
+        rows = EmailNotification.objects.filter(pk__in=wanted - found.keys()).values_list(
+            "pk", "raw_message", "build_error"
+        )
+        for pk, raw_message, build_error in rows:
+            text = raw_message or ""
+            found[pk] = StoredEmail(text.encode("ascii") if text.isascii() else None, build_error)
+            if found[pk].raw and not build_error:
+                self.emails[pk] = found[pk]
+        for pk in wanted & self.emails.keys():
+            self.emails.move_to_end(pk)
+        while len(self.emails) > EMAILS_KEPT:
+            self.emails.popitem(last=False)
+        return found
+
+    def _send_in_turn(
+        self,
+        deliveries: list[Claimed],
+        should_stop: Callable[[], bool],
+        more: Callable[[], list[Claimed]] | None,
+    ) -> list[Claimed]:
+        while deliveries:
+            left = self._send_envelopes_in_turn(self._envelopes(deliveries), should_stop)
+            if left or should_stop() or more is None:
+                return left
+            deliveries = more()
+        return []
+
+    def _send_envelopes_in_turn(
+        self, envelopes: list[Envelope], should_stop: Callable[[], bool]
+    ) -> list[Claimed]:
+        for i, envelope in enumerate(envelopes):
+            if should_stop():
+                return [e.delivery for e in envelopes[i:]]
+            try:
+                self._record(envelope, self._send(self.transport, envelope))
+            except RelayUnavailable as exc:
+                log.error("relay unavailable, deferring %d deliveries: %s", len(envelopes) - i, exc)
+                for rest in envelopes[i:]:
+                    self._defer(rest.delivery, exc.reply)
+                return []
+            except Exception as exc:  # never let one delivery stop the batch
+                self._unexpected(envelope.delivery, exc)
             self._maybe_flush()
         return []
 
     def _send_in_parallel(
         self,
-        deliveries: list[Delivery],
-        emails: dict[int, EmailNotification],
-        suppressed: dict[str, Suppression],
-        raw: dict[int, bytes],
+        deliveries: list[Claimed],
         should_stop: Callable[[], bool],
-    ) -> list[Delivery]:
+        more: Callable[[], list[Claimed]] | None,
+    ) -> list[Claimed]:
         assert self.parallel is not None
         if should_stop():
             return deliveries
-        envelopes = []
-        for delivery in deliveries:
-            try:
-                envelope = self._prepare(delivery, emails, suppressed, raw)
-            except Exception as exc:
-                self._unexpected(delivery, exc)
-                continue
-            if envelope is not None:
-                envelopes.append(envelope)
-        unsent = self.parallel.run(envelopes, self._send, self._on_answer, should_stop)
-        left = [e.delivery for e in unsent]
-        if not left or should_stop():
-            return left
+
+        def next_envelopes() -> list[Envelope]:
+            while more is not None and (batch := more()):
+                if envelopes := self._envelopes(batch):
+                    return envelopes
+            return []
+
+        unsent = self.parallel.run(
+            self._envelopes(deliveries),
+            self._send,
+            self._on_answer,
+            should_stop,
+            more=next_envelopes if more is not None else None,
+            low_water=len(deliveries) // 2,
+        )
+        if not unsent or should_stop():
+            return [e.delivery for e in unsent]
         # No connection could be opened for these: once more on one, deferred if not.
-        return self._send_in_turn(left, emails, suppressed, raw, should_stop)
+        return self._send_envelopes_in_turn(unsent, should_stop)
 
     def _on_answer(self, envelope: Envelope, answer: Attempt | BaseException) -> None:
         if isinstance(answer, Attempt):
@@ -196,26 +267,22 @@ class BatchSender:
             self._unexpected(envelope.delivery, answer)
         self._maybe_flush()
 
-    def _unexpected(self, delivery: Delivery, exc: BaseException) -> None:
+    def _unexpected(self, delivery: Claimed, exc: BaseException) -> None:
         log.error("delivery %s: unexpected error; deferring it", delivery.pk, exc_info=exc)
         self._defer(delivery, Reply(None, "", f"internal error: {type(exc).__name__}: {exc}"))
 
     # ------------------------------------------------------------ one delivery
 
     def _prepare(
-        self,
-        d: Delivery,
-        emails: dict[int, EmailNotification],
-        suppressed: dict[str, Suppression],
-        raw: dict[int, bytes],
+        self, d: Claimed, emails: dict[int, StoredEmail], suppressed: dict[str, Suppression]
     ) -> Envelope | None:
         """The envelope to send, or None once a delivery that must not be sent is
         recorded (expired, unbuildable, invalid or suppressed address)."""
         email = emails.get(d.email_notification_id)
         if timezone.now() >= d.expires_at:
-            self._count("expired", record_expired(d))
+            self._count("expired", record_expired(Delivery.objects.get(pk=d.pk)))
             return None
-        if email is None or email.build_error or not email.raw_message:
+        if email is None or email.build_error or email.raw == b"":
             why = email.build_error if email is not None else "the email notification is missing"
             text = f"Not sent: the email could not be built ({why})."
             self._fail(d, FailureSource.INVALID, text, blame=SETUP)  # ours to fix
@@ -250,9 +317,14 @@ class BatchSender:
                 suppressed_since=suppression.created_at,
             )
             return None
-        if email.pk not in raw:
-            raw[email.pk] = email.raw_message.encode("ascii")
-        return Envelope(d, return_path(d.return_token), address, copy_header(d) + raw[email.pk])
+        if email.raw is None:  # deferred as an unexpected error, like any other
+            raise UnicodeError(f"email notification {d.email_notification_id} is not ASCII")
+        return Envelope(
+            d,
+            return_path(d.return_token),
+            address,
+            copy_header(d.return_token, d.email) + email.raw,
+        )
 
     @staticmethod
     def _send(transport: Transport, envelope: Envelope) -> Attempt:
@@ -298,7 +370,7 @@ class BatchSender:
 
     def _fail(
         self,
-        d: Delivery,
+        d: Claimed,
         source: str,
         diagnostic: str,
         *,
@@ -322,10 +394,13 @@ class BatchSender:
             suppressed_since=suppressed_since,
         )
         kind = source if source in ("suppressed", "invalid") else "failed"
-        self._count(kind, record_failure(d, failure))
+        self._count(kind, record_failure(Delivery.objects.get(pk=d.pk), failure))
 
-    def _defer(self, d: Delivery, reply: Reply) -> None:
-        state = record_deferral(d, reply, claimed_by=self.worker_id)
+    def _defer(self, d: Claimed, reply: Reply) -> None:
+        delivery = Delivery.objects.filter(pk=d.pk).first()
+        if delivery is None:
+            return  # deleted meanwhile (its ticket was): nothing to retry
+        state = record_deferral(delivery, reply, claimed_by=self.worker_id)
         self._count("expired" if state == "failed" else "deferred", bool(state))
 
     def _count(self, what: str, applied: bool) -> None:

@@ -36,6 +36,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -48,8 +49,31 @@ _RETURN_PATH = re.compile(
 )
 
 
+_B32_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+# Every 10-bit value as its two base32 characters: a token or a signature (80 bits)
+# is 8 look-ups, where base64.b32encode (pure Python) cost as much as the HMAC.
+_B32_PAIRS = [a + b for a in _B32_ALPHABET for b in _B32_ALPHABET]
+_SHIFTS = range(70, -1, -10)
+
+
 def _b32(data: bytes) -> str:
-    return base64.b32encode(data).decode().rstrip("=").lower()
+    """Lower-case base32 without padding (RFC 4648's alphabet)."""
+    if len(data) != _TOKEN_BYTES:
+        return base64.b32encode(data).decode().rstrip("=").lower()
+    n = int.from_bytes(data, "big")
+    return "".join([_B32_PAIRS[(n >> shift) & 1023] for shift in _SHIFTS])
+
+
+@lru_cache(maxsize=8)
+def _keyed(key: str) -> hmac.HMAC:
+    """An HMAC-SHA256 under `key` with no data yet, to copy (cheaper than keying anew)."""
+    return hmac.new(key.encode(), digestmod=hashlib.sha256)
+
+
+def _mac(key: str, data: bytes) -> bytes:
+    mac = _keyed(key).copy()
+    mac.update(data)
+    return mac.digest()[:_TOKEN_BYTES]
 
 
 def new_return_token() -> str:
@@ -57,9 +81,12 @@ def new_return_token() -> str:
 
 
 def sign(token: str, key: str | None = None) -> str:
-    key = settings.SECRET_KEY if key is None else key
-    digest = hmac.new(key.encode(), b"buzon-return-path:" + token.encode(), hashlib.sha256)
-    return _b32(digest.digest()[:_TOKEN_BYTES])
+    return _sign(token, settings.SECRET_KEY if key is None else key)
+
+
+@lru_cache(maxsize=1024)  # sending signs each token twice: return path, envelope id
+def _sign(token: str, key: str) -> str:
+    return _b32(_mac(key, b"buzon-return-path:" + token.encode()))
 
 
 def return_path(token: str, domain: str | None = None) -> str:
@@ -97,9 +124,7 @@ def _verified(token: str, signature: str) -> str | None:
 
 def sign_copy(token: str, recipient: str, key: str | None = None) -> str:
     key = settings.SECRET_KEY if key is None else key
-    data = f"buzon-copy:{token}:{_recipient(recipient)}".encode()
-    digest = hmac.new(key.encode(), data, hashlib.sha256)
-    return _b32(digest.digest()[:_TOKEN_BYTES])
+    return _b32(_mac(key, f"buzon-copy:{token}:{_recipient(recipient)}".encode()))
 
 
 def copy_id(token: str, recipient: str) -> str:
