@@ -112,16 +112,16 @@ def test_the_failure_history_renders_escaped(agent, rf, requester):
 
     from buzon.deliveries.models import Delivery
     from buzon.workspace.deliverydata import with_statuses
-    from buzon.workspace.views.people import profile_context
+    from buzon.workspace.views.people import failure_rows, profile_context
 
     context = profile_context(requester)
-    context["failures"] = with_statuses([
+    context["failures"] = failure_rows(with_statuses([
         Delivery(
             failed_at=datetime(2026, 3, 11, tzinfo=UTC), email="ana@example.com", state="failed",
             reason="mailboxfull", diagnostic="<script>alert(1)</script>", reply_code=552,
             enhanced_status="5.2.2", failure_source="dsn", ticket_id=9,
         )
-    ])  # fmt: skip
+    ]))  # fmt: skip
     request = rf.get("/")
     request.user = agent
     html = render_to_string("workspace/profile.html", context, request=request)

@@ -239,7 +239,6 @@ def failures_for_addresses(
     failures = list(
         Delivery.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
-        .select_related("ticket")
         .order_by("-failed_at", "-id")[:limit]
     )
     return with_statuses(failures)
