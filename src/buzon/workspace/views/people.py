@@ -75,7 +75,7 @@ def failure_rows(failures: list[tuple[Any, RecipientStatus]]) -> list[FailureRow
                 email=d.email,
                 state=glossary.state_of(status),
                 headline=glossary.headline(status),
-                server_words=Truncator(glossary.server_words(d.diagnostic)).chars(300)
+                server_words=_shortened(glossary.server_words(d.diagnostic))
                 if glossary.shows_server_words(status)
                 else "",
                 reply_code=str(d.reply_code or ""),
@@ -87,6 +87,15 @@ def failure_rows(failures: list[tuple[Any, RecipientStatus]]) -> list[FailureRow
             )
         )
     return rows
+
+
+SHOWN_WORDS = 300  # characters of a diagnostic
+
+
+def _shortened(text: str) -> str:
+    """At most SHOWN_WORDS characters, with an ellipsis when cut (Truncator walks every
+    character, so a text short enough is not given to it)."""
+    return text if len(text) <= SHOWN_WORDS else Truncator(text).chars(SHOWN_WORDS)
 
 
 def _ticket_url(ticket_id: int) -> str:
