@@ -107,7 +107,7 @@ def ticket_extras(ids: list[int]) -> TicketExtras:
 
 
 def tickets_json(call: Call, tickets: Iterable[Ticket]) -> list[t.Ticket]:
-    """A page of tickets as JSON: the page's query plus four, however many tickets."""
+    """A page of tickets as JSON: the page's query plus one, however many tickets."""
     tickets = list(tickets)
     extras = ticket_extras([x.pk for x in tickets])
     return [ticket_json(call, x, extras) for x in tickets]
