@@ -93,3 +93,36 @@ def test_the_deliveries_already_there_are_counted_when_the_counts_are_built(tick
             c.execute(sql)
     assert_exact()
     assert maintained()[("state", "handed_off", 0)] == 1
+
+
+def test_periods_and_totals_sum_the_window_as_the_buckets_do(ticket):
+    """What the health page reads (hours summed per day, days per domain and address)
+    equals summing the per-bucket counts, with deltas folded and not."""
+    first, second, third = Delivery.objects.filter(ticket=ticket).order_by("id")
+    now = timezone.now()
+    for delivery, days_ago in ((first, 0), (second, 2), (third, 9)):
+        record_failure(delivery, unknown_user())
+        Delivery.objects.filter(pk=delivery.pk).update(failed_at=now - timedelta(days=days_ago))
+    hour = counts.bucket_of(now, counts.HOUR)
+    starts = [hour - 24 * 10, hour - 24 * 5, hour + 1]  # two periods: 10–5 and 5–0 days ago
+    day = counts.bucket_of(now - timedelta(days=5), counts.DAY)
+    for fold in (False, True):
+        if fold:
+            counts.fold()
+        assert sorted(counts.period_counts("reason", starts)) == [
+            ("userunknown", 0, 1),
+            ("userunknown", 1, 2),
+        ]
+        domain = first.email.partition("@")[2].lower()
+        (total,) = [c for c in counts.totals("domain", day) if c.key == domain]
+        by_bucket = sum(c.n for c in counts.counts("domain", day) if c.key == domain)
+        assert (
+            total.n
+            == by_bucket
+            == sum(1 for d in (first, second) if d.email.partition("@")[2].lower() == domain)
+        )
+        assert total.last_at == max(
+            c.last_at for c in counts.counts("domain", day) if c.key == domain
+        )
+        addresses = {c.key: c.n for c in counts.totals("address", day, with_last=False)}
+        assert addresses == Counter(d.email.lower() for d in (first, second))

@@ -136,3 +136,39 @@ def test_the_provider_comes_from_the_remote_server_or_the_domain():
     assert provider_of("mx.acme.example", "acme.example") == "acme.example"
     assert sending_ip("host 10.0.0.1 said: [203.0.113.5] no PTR") == "203.0.113.5"
     assert sending_ip("no address here 999.1.1.1") == ""
+
+
+def test_the_chart_counts_in_the_agents_days_and_writes_plain_coordinates(
+    agent, agent_client, ticket
+):
+    """A failure at 23:30 in Mexico City is that day's there (the next day in UTC), and
+    the Spanish page's SVG coordinates are numbers an SVG reads (12.5, not 12,5)."""
+    import re
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone, translation
+    from django.utils.formats import date_format
+
+    from buzon.deliveries.models import Delivery
+
+    agent.locale, agent.time_zone = "es", "America/Mexico_City"
+    agent.save()
+    zone = ZoneInfo("America/Mexico_City")
+    day = timezone.localdate(timezone.now(), zone) - timedelta(days=2)
+    late = datetime.combine(day, time(23, 30), tzinfo=zone)
+    ana, carla, diego = Delivery.objects.filter(ticket=ticket).order_by("id")
+    for delivery in (ana, carla, diego):
+        _fail(delivery, "address", "userunknown", "5.1.1", "No such user", "mx.example.net")
+    Delivery.objects.filter(pk__in=[ana.pk, carla.pk]).update(failed_at=late)
+    html = agent_client.get("/health/").content.decode()
+    with translation.override("es"):
+        late_label, next_label = (date_format(d, "j M Y") for d in (day, day + timedelta(days=1)))
+    table = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert f'<th scope="row">{late_label}</th><td class="num">2</td>' in table
+    assert next_label not in table  # 05:30 UTC the next day is still the 2nd's evening
+    bars = html.split('class="bars"', 1)[1].split("</svg>", 1)[0]
+    coordinates = re.findall(r' (?:x|y|width|height)="([^"]*)"', bars)
+    assert coordinates and all(re.fullmatch(r"\d+(\.\d+)?", c) for c in coordinates)
+    viewbox = re.search(r'viewBox="([^"]*)" role="img"', html).group(1)
+    assert re.fullmatch(r"0 0 \d+ \d+", viewbox)

@@ -112,19 +112,39 @@ def test_the_failure_history_renders_escaped(agent, rf, requester):
 
     from buzon.deliveries.models import Delivery
     from buzon.workspace.deliverydata import with_statuses
-    from buzon.workspace.views.people import profile_context
+    from buzon.workspace.views.people import failure_rows, profile_context
 
     context = profile_context(requester)
-    context["failures"] = with_statuses([
+    context["failures"] = failure_rows(with_statuses([
         Delivery(
             failed_at=datetime(2026, 3, 11, tzinfo=UTC), email="ana@example.com", state="failed",
             reason="mailboxfull", diagnostic="<script>alert(1)</script>", reply_code=552,
             enhanced_status="5.2.2", failure_source="dsn", ticket_id=9,
         )
-    ])  # fmt: skip
+    ]))  # fmt: skip
     request = rf.get("/")
     request.user = agent
     html = render_to_string("workspace/profile.html", context, request=request)
     assert "The mailbox is full" in html and 'href="/codes/5.2.2/"' in html
     assert "&lt;script&gt;" in html and "<script>alert" not in html
     assert "Bounce report" in html and 'href="/tickets/9/"' in html
+
+
+def test_a_long_diagnostic_is_cut_a_short_one_kept_whole(requester):
+    from datetime import UTC, datetime
+
+    from buzon.deliveries.models import Delivery
+    from buzon.workspace.deliverydata import with_statuses
+    from buzon.workspace.views.people import SHOWN_WORDS, failure_rows
+
+    def shown(diagnostic: str) -> str:
+        delivery = Delivery(
+            failed_at=datetime(2026, 3, 11, tzinfo=UTC), email="ana@example.com",
+            state="failed", reason="mailboxfull", diagnostic=diagnostic, failure_source="dsn",
+        )  # fmt: skip
+        (row,) = failure_rows(with_statuses([delivery]))
+        return row.server_words
+
+    assert shown("552 mailbox full") == "552 mailbox full"
+    cut = shown("552 " + "x" * 500)
+    assert len(cut) == SHOWN_WORDS and cut.startswith("552 xx") and cut.endswith("…")

@@ -14,9 +14,9 @@ TICKET_PAGE = 11  # session, user, ticket, live version, tags, CCs, comments, re
 # when the suppressions that stopped copies began (only with such a copy), identities,
 # suppressions
 FAILURES_VIEW = 5
-HEALTH_PAGE = 18  # of which up to 5 fold the count deltas
-PROFILE = 12  # session, user, person, identities, suppressions, failures and when their
-# suppressions began, tickets, …
+HEALTH_PAGE = 17  # on PostgreSQL, 16 on SQLite; of which up to 5 fold the count deltas
+PROFILE = 9  # session, user, person, identities, last failures, suppressions, failures and
+# when their suppressions began, tickets
 
 
 def add_history(ticket, agent, replies: int) -> None:

@@ -130,6 +130,52 @@ def counts(dimension: str, since_bucket: int = 0, *, with_last: bool = True) -> 
     return [Count(key, int(bucket), int(n), _moment(last)) for key, bucket, n, last in rows]
 
 
+def totals(dimension: str, since_bucket: int, *, with_last: bool = True) -> list[Count]:
+    """Per key, the count of a dimension over every bucket from `since_bucket` on (the
+    `bucket` of each is `since_bucket`), summed by the database: one row per key, not
+    per key and bucket. Keys whose total is zero are left out."""
+    last = "max(last_at)" if with_last else "NULL"
+    with connection.cursor() as c:
+        c.execute(
+            f"""SELECT key, sum(n), {last} FROM (
+                SELECT key, n, last_at FROM deliveries_deliverycount
+                WHERE dimension = %s AND bucket >= %s
+                UNION ALL
+                SELECT key, n, at FROM deliveries_deliverycountdelta
+                WHERE dimension = %s AND bucket >= %s) AS c
+            GROUP BY key HAVING sum(n) <> 0""",
+            [dimension, since_bucket, dimension, since_bucket],
+        )
+        rows = c.fetchall()
+    return [Count(key, since_bucket, int(n), _moment(last)) for key, n, last in rows]
+
+
+def period_counts(dimension: str, starts: list[int]) -> list[tuple[str, int, int]]:
+    """(key, period, n): the counts of a dimension summed, in the database, over
+    consecutive periods; period i holds the buckets from `starts[i]` up to
+    `starts[i + 1]` (excluded; `starts` ascending, the last one only ends the one
+    before it). One query; the rows are the keys × periods, not the buckets."""
+    if len(starts) < 2:
+        return []
+    # The highest start first: a bucket belongs to the last period starting at or before it.
+    period = " ".join(
+        f"WHEN bucket >= {int(start)} THEN {i}"
+        for i, start in reversed(list(enumerate(starts[:-1])))
+    )
+    with connection.cursor() as c:
+        c.execute(
+            f"""SELECT key, CASE {period} END AS period, sum(n) FROM (
+                SELECT key, bucket, n FROM deliveries_deliverycount
+                WHERE dimension = %s AND bucket >= %s AND bucket < %s
+                UNION ALL
+                SELECT key, bucket, n FROM deliveries_deliverycountdelta
+                WHERE dimension = %s AND bucket >= %s AND bucket < %s) AS c
+            GROUP BY 1, 2 HAVING sum(n) <> 0""",
+            [dimension, starts[0], starts[-1]] * 2,
+        )
+        return [(key, int(i), int(n)) for key, i, n in c.fetchall()]
+
+
 def _moment(value: datetime | str | None) -> datetime | None:
     """A timestamp as read from either database (SQLite gives its stored text)."""
     if value is None or isinstance(value, datetime):

@@ -28,6 +28,9 @@ import bisect
 import json
 import math
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,9 +145,50 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
 
 
 def _read_in_subquery(documents: Any) -> Q:
-    """Tickets with one of `documents`, read from the index in a fenced subquery."""
+    """Tickets with one of `documents`, read from the index in a subquery."""
     sql, params = documents.order_by().values("ticket_id").query.sql_with_params()
-    return Q(pk__in=RawSQL(f"{sql} OFFSET 0", params))
+    return Q(IdsFromSubquery("pk", sql, params))
+
+
+# True while PostgreSQL's planner is asked for an estimate (see IdsFromSubquery).
+_estimating: ContextVar[bool] = ContextVar("estimating", default=False)
+
+
+@contextmanager
+def estimating() -> Iterator[None]:
+    """Within this, queries are written for PostgreSQL's planner to estimate how
+    many rows they return (`results.planner_estimate`), not to be run."""
+    token = _estimating.set(True)
+    try:
+        yield
+    finally:
+        _estimating.reset(token)
+
+
+class IdsFromSubquery(Func):
+    """`column` is one of the values a subquery reads, written for PostgreSQL as
+    `column = ANY(ARRAY(subquery))`: the subquery runs once, first, and the rows
+    are then fetched by id (for a word in 6 % of 100,000 tickets, half the time of
+    hashing every ticket against the matches, which is what the planner chooses for
+    `column IN (subquery)`). The planner cannot tell how many
+    values the array will hold, so for its estimate (`estimating()`) the same
+    condition is written `column IN (subquery OFFSET 0)`, which it estimates from
+    the index's statistics."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, sql: str, params: Sequence[Any]) -> None:
+        super().__init__(F(column))
+        self.sql = sql
+        self.params = list(params)
+
+    # Writes its own SQL, so it takes none of Func.as_sql's template arguments.
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:  # type: ignore[override]
+        (column,) = self.get_source_expressions()
+        column_sql, params = compiler.compile(column)
+        if connection.vendor != "postgresql" or _estimating.get():
+            return f"{column_sql} IN ({self.sql} OFFSET 0)", [*params, *self.params]
+        return f"{column_sql} = ANY(ARRAY({self.sql}))", [*params, *self.params]
 
 
 class AnyOf(Func):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.apps import apps
@@ -239,7 +239,6 @@ def failures_for_addresses(
     failures = list(
         Delivery.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
-        .select_related("ticket")
         .order_by("-failed_at", "-id")[:limit]
     )
     return with_statuses(failures)
@@ -258,41 +257,44 @@ def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
 # --- Delivery health ---------------------------------------------------------
 
 
-def failures_by_day_and_reason(since: datetime) -> list[dict[str, Any]]:
-    """Failures per local day and reason since `since`, from the hourly counts (the
-    window's rows only: the page does not grow with history)."""
+def failures_by_day_and_reason(first_day: date, days: int) -> list[dict[str, Any]]:
+    """Failures per local day (in the current time zone) and reason, for `days` days
+    from `first_day`, summed by the database from the hourly counts of the window (the
+    page does not grow with history). An hour belongs to the day it starts in."""
     counts.fold()
     tz = timezone.get_current_timezone()
-    totals: dict[tuple[Any, str], int] = defaultdict(int)
-    for c in counts.counts("reason", counts.bucket_of(since, counts.HOUR), with_last=False):
-        hour = datetime.fromtimestamp(c.bucket * counts.HOUR, tz=UTC)
-        totals[(timezone.localdate(hour, tz), c.key)] += c.n
-    return [
-        {"day": day, "reason": reason, "n": n} for (day, reason), n in sorted(totals.items()) if n
+    day_list = [first_day + timedelta(days=i) for i in range(days + 1)]
+    starts = [
+        -(-int(datetime.combine(day, time.min, tzinfo=tz).timestamp()) // counts.HOUR)
+        for day in day_list
     ]
+    return [
+        {"day": day_list[period], "reason": reason, "n": n}
+        for reason, period, n in sorted(counts.period_counts("reason", starts), key=_by_period)
+    ]
+
+
+def _by_period(row: tuple[str, int, int]) -> tuple[int, str]:
+    return row[1], row[0]
 
 
 def top_failing_domains(since: datetime, limit: int = 10) -> list[dict[str, Any]]:
     """The domains with the most failures in the UTC days since `since`, each with its
-    distinct failing addresses and its latest failure, from the daily counts."""
+    distinct failing addresses and its latest failure, from the daily counts summed
+    per domain and per address by the database."""
     first_day = counts.bucket_of(since, counts.DAY)
-    domains: dict[str, dict[str, Any]] = {}
-    for c in counts.counts("domain", first_day):
-        d = domains.setdefault(c.key, {"domain": c.key, "n": 0, "addresses": 0, "last": None})
-        d["n"] += c.n
-        if c.last_at and (d["last"] is None or c.last_at > d["last"]):
-            d["last"] = c.last_at
-    top = sorted((d for d in domains.values() if d["n"] > 0), key=lambda d: (-d["n"], d["domain"]))
-    top = top[:limit]
-    wanted = {d["domain"]: d for d in top}
-    addresses: dict[str, set[str]] = defaultdict(set)
-    for c in counts.counts("address", first_day, with_last=False):
+    failing = sorted(
+        (c for c in counts.totals("domain", first_day) if c.n > 0), key=lambda c: (-c.n, c.key)
+    )[:limit]
+    addresses: dict[str, int] = dict.fromkeys((c.key for c in failing), 0)
+    for c in counts.totals("address", first_day, with_last=False):
         domain = c.key.partition("@")[2]
-        if domain in wanted and c.n > 0:
-            addresses[domain].add(c.key)
-    for domain, d in wanted.items():
-        d["addresses"] = len(addresses[domain])
-    return top
+        if domain in addresses and c.n > 0:
+            addresses[domain] += 1
+    return [
+        {"domain": c.key, "n": c.n, "addresses": addresses[c.key], "last": c.last_at}
+        for c in failing
+    ]
 
 
 def failures_of_ours(since: datetime, groups: int = 200) -> list[dict[str, Any]]:
@@ -316,11 +318,10 @@ def failures_of_ours(since: datetime, groups: int = 200) -> list[dict[str, Any]]
     return rows
 
 
-def deferred_queue(limit: int = 50) -> tuple[int, list[Delivery]]:
-    queue = Delivery.objects.filter(state="deferred")
-    return queue.count(), list(
-        queue.select_related("ticket").order_by("next_attempt_at", "id")[:limit]
-    )
+def deferred_queue(limit: int = 50) -> list[Delivery]:
+    """The next deferred deliveries to be retried (how many there are in all is in
+    `queue_counts`)."""
+    return list(Delivery.objects.filter(state="deferred").order_by("next_attempt_at", "id")[:limit])
 
 
 def queue_counts() -> dict[str, int]:

@@ -12,6 +12,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 
 from buzon.mail.inbound.mailboxes import Mailbox
 from buzon.workspace import deliverydata
@@ -46,9 +49,11 @@ class Bar:
 
 
 def failure_chart(rows: list[dict[str, Any]], today: date, days: int = DAYS) -> dict[str, Any]:
-    """Stacked bars (one per day) of failures by reason, laid out for an inline SVG."""
+    """Stacked bars (one per day) of failures by reason, laid out for an inline SVG,
+    with the bars and the table's rows as markup (`bars_svg`, `table_rows`)."""
     reasons = sorted({r["reason"] or "undefined" for r in rows})
     colors = {reason: PALETTE[i % len(PALETTE)] for i, reason in enumerate(reasons)}
+    labels = {reason: reason_label(reason) for reason in reasons}
     by_day: dict[date, dict[str, int]] = {}
     for row in rows:
         day = row["day"]
@@ -70,18 +75,72 @@ def failure_chart(rows: list[dict[str, Any]], today: date, days: int = DAYS) -> 
                 continue
             h = height * n / peak
             y -= h
-            segments.append(Segment(reason, reason_label(reason), n, colors[reason], y, h))
+            segments.append(Segment(reason, labels[reason], n, colors[reason], y, h))
         cells = [counts.get(reason, 0) for reason in reasons]
         bars.append(Bar(day, sum(counts.values()), i * 24.0 + 3, segments, cells))
     return {
         "bars": bars,
-        "legend": [(r, reason_label(r), colors[r]) for r in reasons],
+        "legend": [(r, labels[r], colors[r]) for r in reasons],
         "peak": peak,
         "height": height,
         "width": width,
         "bar_width": bar,
         "total": sum(b.total for b in bars),
+        "viewbox": f"0 0 {_number(width)} {_number(height + 20)}",
+        "bars_svg": bars_svg(bars, height, bar),
+        "table_rows": table_rows(bars),
     }
+
+
+# The chart's bars and its table are written here, not in the template: 30 days ×
+# reasons are hundreds of elements, and each template variable costs more than its
+# markup. Numbers, coordinates and colours are ours and need no escaping (a template
+# would also localise the coordinates: 12,5 in Spanish); day names and reason labels
+# are escaped.
+_BAR = "<g><title>{day}: {total}</title>{segments}{axis}</g>"
+_SEGMENT = (
+    '<rect x="{x}" y="{y}" width="{width}" height="{height}" fill="{color}" stroke="#fff" '
+    'stroke-width="0.5"><title>{day} · {label}: {count}</title></rect>'
+)
+_AXIS = '<text x="{x}" y="{y}" class="axis">{day}</text>'
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def bars_svg(bars: list[Bar], height: float, bar_width: float) -> SafeString:
+    """One `<g>` per day: its segments (each with its reason and count as a title)
+    and, every seventh day counting back from the last, the day under the axis."""
+    labels = {s.reason: escape(s.label) for bar in bars for s in bar.segments}
+    parts = []
+    for i, bar in enumerate(bars):
+        day = escape(date_format(bar.day, "j M"))
+        x = _number(bar.x)
+        segments = "".join(
+            _SEGMENT.format(
+                x=x, y=_number(s.y), width=_number(bar_width), height=_number(s.height),
+                color=s.color, day=day, label=labels[s.reason], count=int(s.count),
+            )
+            for s in bar.segments
+        )  # fmt: skip
+        last = (len(bars) - 1 - i) % 7 == 0
+        axis = _AXIS.format(x=x, y=_number(height + 14), day=day) if last else ""
+        parts.append(_BAR.format(day=day, total=int(bar.total), segments=segments, axis=axis))
+    return SafeString("".join(parts))
+
+
+def table_rows(bars: list[Bar]) -> SafeString:
+    """The table's rows: a day with failures, its count per reason, its total."""
+    rows = []
+    for bar in bars:
+        if bar.total:
+            cells = "".join(f'<td class="num">{int(n) if n else ""}</td>' for n in bar.cells)
+            day = escape(date_format(bar.day, "j M Y"))
+            rows.append(
+                f'<tr><th scope="row">{day}</th>{cells}<td class="num">{int(bar.total)}</td></tr>'
+            )
+    return SafeString("".join(rows))
 
 
 # Receiving providers, recognised by the host names of their mail servers (or the
@@ -168,8 +227,8 @@ def health(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     since = now - timedelta(days=DAYS)
     today = timezone.localdate(now)
-    rows = deliverydata.failures_by_day_and_reason(since)
-    deferred_total, deferred = deliverydata.deferred_queue()
+    rows = deliverydata.failures_by_day_and_reason(today - timedelta(days=DAYS - 1), DAYS)
+    queue = deliverydata.queue_counts()
     unmatched_model = deliverydata.unmatched_bounce_model()
     unmatched = None
     if unmatched_model is not None:
@@ -185,9 +244,9 @@ def health(request: HttpRequest) -> HttpResponse:
             "days": DAYS,
             "domains": deliverydata.top_failing_domains(since),
             "ours": problems_of_ours(deliverydata.failures_of_ours(since)),
-            "deferred_total": deferred_total,
-            "deferred": deferred,
-            "queue": deliverydata.queue_counts(),
+            "deferred_total": queue.get("deferred", 0),
+            "deferred": deliverydata.deferred_queue(),
+            "queue": queue,
             "unmatched_model": unmatched_model,
             "unmatched": unmatched,
             "mailboxes": list(Mailbox.objects.filter(enabled=True).order_by("key")),

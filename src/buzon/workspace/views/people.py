@@ -9,14 +9,19 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from buzon.domains.recipients import domain_verdict
 from buzon.domains.typos import suggest_address
 from buzon.tickets.models import DeliverableState, Ticket, User, UserIdentity
-from buzon.workspace import deliverydata, identities
+from buzon.workspace import deliverydata, glossary, identities
 from buzon.workspace.access import AgentRequest, agent_required
+from buzon.workspace.delivery_summary import RecipientStatus
 from buzon.workspace.forms import AddressForm
 
 
@@ -35,6 +40,68 @@ class IdentityRow:
         )
 
 
+@dataclass(frozen=True)
+class FailureRow:
+    """One failed delivery on the profile, worded once here rather than by a dozen
+    filters per row in the template (the profile lists up to 50)."""
+
+    failed_at: str  # ISO 8601, in the reader's time zone
+    when: str  # the same, for reading
+    email: str
+    state: str  # the glossary's display state
+    headline: str
+    server_words: str  # empty when the diagnostic is not the server's words
+    reply_code: str
+    enhanced_status: str
+    code_url: str
+    source: str
+    ticket_id: int | None
+    ticket_url: str
+
+
+def failure_rows(failures: list[tuple[Any, RecipientStatus]]) -> list[FailureRow]:
+    """The profile's rows for (Delivery, its status) pairs."""
+    code_urls: dict[str, str] = {}
+    rows = []
+    for d, status in failures:
+        code = d.enhanced_status or ""
+        if code and code not in code_urls:
+            code_urls[code] = reverse("workspace:code", args=[code])
+        at = timezone.localtime(d.failed_at) if d.failed_at else None
+        rows.append(
+            FailureRow(
+                failed_at=at.isoformat() if at else "",
+                when=date_format(at, "j M Y H:i") if at else "",
+                email=d.email,
+                state=glossary.state_of(status),
+                headline=glossary.headline(status),
+                server_words=_shortened(glossary.server_words(d.diagnostic))
+                if glossary.shows_server_words(status)
+                else "",
+                reply_code=str(d.reply_code or ""),
+                enhanced_status=code,
+                code_url=code_urls.get(code, ""),
+                source=glossary.source_label(d.failure_source),
+                ticket_id=d.ticket_id,
+                ticket_url=_ticket_url(d.ticket_id) if d.ticket_id else "",
+            )
+        )
+    return rows
+
+
+SHOWN_WORDS = 300  # characters of a diagnostic
+
+
+def _shortened(text: str) -> str:
+    """At most SHOWN_WORDS characters, with an ellipsis when cut (Truncator walks every
+    character, so a text short enough is not given to it)."""
+    return text if len(text) <= SHOWN_WORDS else Truncator(text).chars(SHOWN_WORDS)
+
+
+def _ticket_url(ticket_id: int) -> str:
+    return reverse("workspace:ticket", args=[ticket_id])
+
+
 def profile_context(person: User, add_form: AddressForm | None = None) -> dict[str, Any]:
     rows = list(person.identities.all())
     addresses = [i.value for i in rows]
@@ -51,9 +118,11 @@ def profile_context(person: User, add_form: AddressForm | None = None) -> dict[s
             )
             for i in rows
         ],
-        "failures": deliverydata.failures_for_addresses(addresses),
+        "failures": failure_rows(deliverydata.failures_for_addresses(addresses)),
         "requested": list(
-            Ticket.objects.filter(requester=person).order_by("-updated_at", "-id")[:20]
+            Ticket.objects.filter(requester=person)
+            .only("id", "subject", "status")
+            .order_by("-updated_at", "-id")[:20]
         ),
         "add_form": add_form or AddressForm(),
     }
