@@ -1,23 +1,18 @@
 """The ticket page: header, conversation, delivery status under comments, events log."""
 
-from types import SimpleNamespace
-
 import pytest
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from buzon.rules.standard import FAILURE_TAG
 from buzon.tickets.models import Notification, Via
 from buzon.tickets.services import CommentInput, update_ticket
+from buzon.workspace import delivery_html
 from buzon.workspace.delivery_summary import RecipientStatus, summarize
 
 
 def render_delivery(recipients, language="en"):
     with translation.override(language):
-        return render_to_string(
-            "workspace/partials/delivery.html",
-            {"summary": summarize(recipients), "comment": SimpleNamespace(pk=7)},
-        )
+        return delivery_html.render_block(summarize(recipients), comment_id=7, ticket_id=None)
 
 
 def failed(email, **extra):

@@ -100,11 +100,10 @@ def test_the_popover_says_who_should_act(agent_client, ticket, carla):
 
 def test_who_acts_and_the_unverified_report_in_spanish():
     from datetime import datetime
-    from types import SimpleNamespace
 
-    from django.template.loader import render_to_string
     from django.utils import translation
 
+    from buzon.workspace import delivery_html
     from buzon.workspace.delivery_summary import RecipientStatus, UnverifiedReportView, summarize
 
     report = UnverifiedReportView(
@@ -119,13 +118,8 @@ def test_who_acts_and_the_unverified_report_in_spanish():
         RecipientStatus(email="b@x.example", state="handed_off", unverified=(report,)),
     ]
     with translation.override("es"):
-        html = render_to_string(
-            "workspace/partials/delivery.html",
-            {
-                "summary": summarize(recipients),
-                "comment": SimpleNamespace(pk=1),
-                "ticket": SimpleNamespace(pk=9),
-            },
+        html = delivery_html.render_block(
+            summarize(recipients), comment_id=1, ticket_id=9, csrf_token="token"
         )
     assert "Se rechazó el propio mensaje: cambie el contenido" in html
     assert "Un rebote no verificado de eve@evil.example dice 550 5.1.1 User unknown" in html

@@ -217,9 +217,15 @@ def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
     if not addresses:
         return {}
     reasons: dict[str, str] = {}
-    for value in UserIdentity.objects.filter(
-        value__in=list(addresses), deliverable_state=DeliverableState.UNDELIVERABLE
-    ).values_list("value", flat=True):
+    # Through the index on LOWER(value) (`value IN` would read the whole table).
+    for value in (
+        UserIdentity.objects.annotate(value_lower=Lower("value"))
+        .filter(
+            value_lower__in=[a.lower() for a in addresses],
+            deliverable_state=DeliverableState.UNDELIVERABLE,
+        )
+        .values_list("value", flat=True)
+    ):
         reasons[value.lower()] = "undeliverable"
     for address in suppression.active_suppressions(addresses):
         reasons[address] = "suppressed"

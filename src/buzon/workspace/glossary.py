@@ -247,6 +247,63 @@ def server_words(diagnostic: str) -> str:
     return _OUR_OLD_WORDS.sub("", diagnostic or "", count=1)
 
 
+def reason_heading(r: RecipientStatus) -> str:
+    """The popover's heading of the reason: whose failure the reason is."""
+    state = state_of(r)
+    if state == EXPIRED:
+        return _("Reason of the last attempt")
+    if state == SUPPRESSED:
+        return _("Reason of the earlier failure")
+    return _("Reason")
+
+
+def plain_explanation(r: RecipientStatus) -> str:
+    """What the code reference says of the failure's codes, in plain words, or ""."""
+    explanation = explanation_for(r)
+    return str(explanation.message) if explanation is not None else ""
+
+
+# What an agent can do (delivery_summary.advice_for's keys), for the keys that are one
+# sentence; the others carry a link or the suggested address (workspace.delivery_html).
+ADVICE_TEXTS = {
+    "contact_another_way": gettext_lazy(
+        "Contact the user another way (phone, chat) to tell them and to get a working "
+        "email address."
+    ),
+    "reach_another_way": gettext_lazy(
+        "If it is urgent, reach the user another way (phone, chat). Their address is fine: "
+        "do not ask them for a new one."
+    ),
+    "ask_to_allow": gettext_lazy(
+        "Ask the user, by another channel, to allow our address in their mail filters; "
+        "then re-send by adding a public comment."
+    ),
+    "change_content": gettext_lazy(
+        "Change the message (remove links, attachments or wording that looks like spam), "
+        "then re-send it by adding a public comment. The address is fine."
+    ),
+    "ask_admin_reputation": gettext_lazy(
+        "The receiving server limited our mail because of our sending reputation or rate, "
+        "not the address: tell your administrator (see Delivery health), and re-send later."
+    ),
+    "see_codes": gettext_lazy(
+        "The report does not say whose fault it is: open the code reference above, and "
+        "check the server's words."
+    ),
+    "shrink_and_resend": gettext_lazy(
+        "Make the message smaller (remove or link large attachments), then re-send it by "
+        "adding a public comment."
+    ),
+    "resend_later": gettext_lazy(
+        "The problem may be temporary: re-send later by adding a public comment."
+    ),
+    "lift_suppression": gettext_lazy(
+        "Once the address is corrected or confirmed, mark it as deliverable in the profile "
+        "so that notifications are sent to it again."
+    ),
+}
+
+
 def server_words_label(r: RecipientStatus) -> str:
     if state_of(r) == SUPPRESSED:
         return _("The receiving server said, in the failure that suppressed the address")

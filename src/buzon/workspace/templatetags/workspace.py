@@ -1,4 +1,4 @@
-"""Template helpers: translated labels, code links, delivery advice."""
+"""Template helpers: translated labels, code links, the delivery block under a comment."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from buzon.domains.typos import suggest_address, suggest_domain
-from buzon.workspace import glossary, labels
-from buzon.workspace.delivery_summary import RecipientStatus, advice_for, shows_warning_icon
-from buzon.workspace.glossary import explanation_for
+from buzon.workspace import delivery_html, glossary, labels
+from buzon.workspace.delivery_summary import DeliverySummary, RecipientStatus
 
 register = template.Library()
 
@@ -84,11 +84,6 @@ def display_state(recipient: RecipientStatus) -> str:
 
 
 @register.filter
-def not_sent(recipient: RecipientStatus) -> bool:
-    return glossary.state_of(recipient) in glossary.NOT_SENT
-
-
-@register.filter
 def headline(recipient: RecipientStatus) -> str:
     return glossary.headline(recipient)
 
@@ -99,23 +94,8 @@ def reason_text(recipient: RecipientStatus) -> str:
 
 
 @register.filter
-def icon_label(recipient: RecipientStatus) -> str:
-    return glossary.icon_label(recipient)
-
-
-@register.filter
-def popover_title(recipient: RecipientStatus) -> str:
-    return glossary.popover_title(recipient)
-
-
-@register.filter
 def retry_note(recipient: RecipientStatus) -> str:
     return glossary.retry_note(recipient)
-
-
-@register.filter
-def attempts_note(recipient: RecipientStatus) -> str:
-    return glossary.attempts_note(recipient)
 
 
 @register.filter
@@ -155,19 +135,8 @@ def blame_label(value: str) -> str:
 
 
 @register.filter
-def who_acts(value: str) -> str:
-    """One sentence saying who should act on a failure with this blame."""
-    return labels.who_acts_label(value)
-
-
-@register.filter
 def matched_by_label(value: str) -> str:
     return labels.matched_by_label(value)
-
-
-@register.filter
-def warning_icon(recipient: RecipientStatus) -> bool:
-    return shows_warning_icon(recipient)
 
 
 @register.filter
@@ -185,27 +154,20 @@ def code_url(code: str) -> str:
     return reverse("workspace:code", args=[code]) if code else ""
 
 
-@register.filter
-def reference_code(recipient: RecipientStatus) -> str:
-    """The most specific code to look up: the enhanced status, else the reply code."""
-    return recipient.enhanced_status or str(recipient.reply_code or "")
-
-
-@register.simple_tag
-def failure_message(recipient: RecipientStatus) -> str:
-    """The short reason for a failure, in the glossary's words."""
-    return glossary.reason_text(recipient)
-
-
-@register.simple_tag
-def plain_explanation(recipient: RecipientStatus) -> str:
-    explanation = explanation_for(recipient)
-    return str(explanation.message) if explanation is not None else ""
-
-
-@register.simple_tag
-def advice(recipient: RecipientStatus) -> list[str]:
-    return advice_for(recipient, suggest_address(recipient.email))
+@register.simple_tag(takes_context=True)
+def delivery_slot(
+    context: template.Context, comment: Any, summary: DeliverySummary, oob: bool = False
+) -> SafeString:
+    """The comment's delivery block (`workspace.delivery_html`), in the page's context."""
+    ticket = context.get("ticket")
+    return delivery_html.render_slot(
+        summary,
+        comment.pk,
+        ticket.pk if ticket is not None else None,
+        csrf_token=context.get("csrf_token", ""),
+        log=str(context.get("log") or ""),
+        oob=oob,
+    )
 
 
 @register.simple_tag

@@ -56,7 +56,7 @@ class ReplyRecipient:
 def load_ticket(ticket_id: int) -> Ticket:
     return get_object_or_404(
         Ticket.objects.select_related(
-            "requester", "submitter", "assignee", "group", "organization"
+            "requester", "assignee", "group", "organization"
         ).prefetch_related("tags", "email_ccs"),
         pk=ticket_id,
     )
