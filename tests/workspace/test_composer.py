@@ -1,5 +1,8 @@
 """Replying from the ticket page: public replies go to the current addresses."""
 
+import pytest
+from django.utils import translation
+
 from buzon.tickets.models import (
     Comment,
     DeliverableState,
@@ -7,7 +10,8 @@ from buzon.tickets.models import (
     NotificationRecipient,
     UserIdentity,
 )
-from buzon.workspace import identities
+from buzon.workspace import choice_html, identities
+from buzon.workspace.forms import ReplyForm
 
 
 def reply(client, ticket, **data):
@@ -102,3 +106,42 @@ def test_the_composer_flags_a_mistyped_domain(agent_client, ticket, requester):
     identities.change_address(UserIdentity.objects.get(user=requester), "ana@gmial.com")
     html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "did you mean ana@gmail.com?" in html
+
+
+def django_radio_labels(field, label_class):
+    return "".join(
+        f'<label class="{label_class} {label_class}-{choice.data["value"]}">'
+        f"{choice.tag()} {choice.choice_label}</label>"
+        for choice in field
+    )
+
+
+COMPOSER_POSTS = [
+    None,
+    {"visibility": "internal", "status": "pending", "body": "x"},
+    {"visibility": "public", "status": "", "body": ""},
+    {"body": "no kind, no status"},
+    {"visibility": "bogus", "status": "closed", "body": "x"},
+]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("data", COMPOSER_POSTS)
+def test_the_composers_choices_are_written_as_djangos_widgets_write_them(language, data):
+    with translation.override(language):
+        form = ReplyForm(data)
+        if data is not None:
+            form.is_valid()
+        assert choice_html.radio_labels(form["visibility"], "vis") == django_radio_labels(
+            form["visibility"], "vis"
+        )
+        assert choice_html.select(form["status"]) == str(form["status"])
+
+
+def test_a_refused_reply_keeps_the_chosen_kind_and_status(agent_client, ticket):
+    response = reply(agent_client, ticket, visibility="internal", status="pending", body=" ")
+    html = response.content.decode()
+    assert '<input type="radio" name="visibility" value="internal" id="id_visibility_1"' in html
+    assert 'value="internal" id="id_visibility_1" required checked>' in html
+    assert '<option value="pending" selected>Pending</option>' in html
+    assert '<option value="" selected>' not in html

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -69,7 +70,7 @@ def _unverified_by_delivery(delivery_ids: list[int]) -> dict[int, tuple[Unverifi
     return {pk: tuple(items) for pk, items in found.items()}
 
 
-def _suppressed_since(deliveries: Iterable[Delivery]) -> dict[str, datetime]:
+def _suppressed_since(deliveries: Iterable[Delivery | _DeliveryRow]) -> dict[str, datetime]:
     """When the suppression that stopped these deliveries began, by address: one query,
     and none unless one of them was not sent because of a suppression."""
     stopped = [d for d in deliveries if d.failure_source == "suppressed"]
@@ -83,7 +84,7 @@ def _suppressed_since(deliveries: Iterable[Delivery]) -> dict[str, datetime]:
 _LEADING_CODES = re.compile(rf"^([45]\d\d)(?:[ -]({STATUS_CODE}))?\b", re.ASCII)
 
 
-def _codes_while_deferred(d: Delivery) -> tuple[str, str]:
+def _codes_while_deferred(d: Delivery | _DeliveryRow) -> tuple[str, str]:
     """A deferred copy keeps its codes only in its last error ("452 4.2.2 ..."): those
     of the last answer, or none after a network error."""
     if d.reply_code or d.state != "deferred":
@@ -93,7 +94,7 @@ def _codes_while_deferred(d: Delivery) -> tuple[str, str]:
 
 
 def _status_from_delivery(
-    d: Delivery,
+    d: Delivery | _DeliveryRow,
     name: str = "",
     kind: str = "",
     unverified: tuple[UnverifiedReportView, ...] = (),
@@ -136,36 +137,93 @@ def with_statuses(deliveries: Sequence[Delivery]) -> list[tuple[Delivery, Recipi
     return [(d, _status_from_delivery(d, suppressed_since=since)) for d in deliveries]
 
 
-def _recipient_rows(recipients: QuerySet[NotificationRecipient], key: str) -> list[Any]:
+# The Delivery fields a RecipientStatus is made of.
+_DELIVERY_FIELDS = (
+    "id", "email", "name", "kind", "state", "user_id", "attempts", "reply_code",
+    "enhanced_status", "reason", "diagnostic", "remote_mta", "failure_source", "hard",
+    "blame", "last_error", "failed_at", "handed_off_at", "next_attempt_at", "expires_at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _DeliveryRow:
+    """A delivery as `values()` reads it: building model instances for every
+    recipient cost a large share of the ticket page's queries' time."""
+
+    id: int
+    email: str
+    name: str
+    kind: str
+    state: str
+    user_id: int | None
+    attempts: int | None
+    reply_code: int | None
+    enhanced_status: str
+    reason: str
+    diagnostic: str
+    remote_mta: str
+    failure_source: str
+    hard: bool | None
+    blame: str
+    last_error: str
+    failed_at: datetime | None
+    handed_off_at: datetime | None
+    next_attempt_at: datetime | None
+    expires_at: datetime | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class _RecipientRow:
+    group_key: int
+    email: str
+    name: str
+    kind: str
+    user_id: int | None
+    reported: bool
+    delivery: _DeliveryRow | None
+
+
+def _recipient_rows(recipients: QuerySet[NotificationRecipient], key: str) -> list[_RecipientRow]:
     """Recipients with their delivery (a LEFT JOIN: a recipient may have none yet) and
     whether any unverified report names it, in one query; `key` is the field to group
-    by, annotated as `group_key`."""
+    by."""
     reported = UnverifiedReport.objects.filter(delivery_id=OuterRef("delivery__id"))
-    return list(
-        recipients.select_related("delivery")
-        .annotate(group_key=F(key), reported=Exists(reported))
+    delivery_columns = [f"delivery__{field}" for field in _DELIVERY_FIELDS]
+    rows = (
+        recipients.annotate(group_key=F(key), reported=Exists(reported))
         .order_by(key, "id")
+        .values_list("group_key", "email", "name", "kind", "user_id", "reported", *delivery_columns)
     )
+    return [
+        _RecipientRow(
+            group_key=group_key,
+            email=email,
+            name=name,
+            kind=kind,
+            user_id=user_id,
+            reported=reported,
+            delivery=_DeliveryRow(*delivery) if delivery[0] is not None else None,
+        )
+        for group_key, email, name, kind, user_id, reported, *delivery in rows
+    ]
 
 
-def _has_delivery(row: Any) -> bool:
-    try:
-        return row.delivery is not None
-    except Delivery.DoesNotExist:
-        return False
-
-
-def _grouped(rows: list[Any]) -> dict[int, list[RecipientStatus]]:
+def _grouped(rows: list[_RecipientRow]) -> dict[int, list[RecipientStatus]]:
     """RecipientStatus per group key; the unverified reports, when some recipient has
     any, in one more query."""
-    unverified = _unverified_by_delivery([row.delivery.pk for row in rows if row.reported])
-    deliveries = {row.pk: row.delivery for row in rows if _has_delivery(row)}
-    since = _suppressed_since(deliveries.values())
+    unverified = _unverified_by_delivery(
+        [row.delivery.id for row in rows if row.reported and row.delivery is not None]
+    )
+    since = _suppressed_since(row.delivery for row in rows if row.delivery is not None)
     result: dict[int, list[RecipientStatus]] = defaultdict(list)
     for row in rows:
-        d = deliveries.get(row.pk)
+        d = row.delivery
         if d is not None:
-            status = _status_from_delivery(d, row.name, row.kind, unverified.get(d.pk, ()), since)
+            status = _status_from_delivery(d, row.name, row.kind, unverified.get(d.id, ()), since)
         else:
             status = RecipientStatus(
                 email=row.email, name=row.name, kind=row.kind, user_id=row.user_id

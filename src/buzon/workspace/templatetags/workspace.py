@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import template
+from django import forms, template
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from buzon.domains.typos import suggest_address, suggest_domain
-from buzon.workspace import delivery_html, glossary, labels
+from buzon.workspace import choice_html, delivery_html, glossary, labels
 from buzon.workspace.delivery_summary import DeliverySummary, RecipientStatus
 
 register = template.Library()
@@ -168,6 +168,18 @@ def delivery_slot(
         log=str(context.get("log") or ""),
         oob=oob,
     )
+
+
+@register.simple_tag
+def radio_labels(field: forms.BoundField, label_class: str) -> SafeString:
+    """A choice field's radio buttons, each in its label (`workspace.choice_html`)."""
+    return choice_html.radio_labels(field, label_class)
+
+
+@register.simple_tag(name="select")
+def select_tag(field: forms.BoundField) -> SafeString:
+    """A choice field's `<select>` (`workspace.choice_html`)."""
+    return choice_html.select(field)
 
 
 @register.simple_tag
