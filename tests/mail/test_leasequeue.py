@@ -5,11 +5,12 @@ release — and, on PostgreSQL, two open claims that skip each other's rows."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from buzon.mail.inbound.models import InboundMessage, InboundSource, InboundState
@@ -49,6 +50,28 @@ def test_a_claim_takes_due_rows_only_and_leases_them_to_the_worker():
     assert all(r.next_attempt_at == r.lease_expires_at > timezone.now() for r in rows)
     assert QUEUE.claim("w2", 10, 60) == []  # nothing else is due
     assert set(QUEUE.mine("w1").values_list("pk", flat=True)) == set(due)
+
+
+@pytest.mark.django_db
+def test_a_claim_returns_the_claimed_rows_fields_in_one_statement():
+    due = stored(3)
+    stored(1, next_attempt_at=timezone.now() + timedelta(hours=1))
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = QUEUE.claim_rows(
+            "w1", 10, 60, ("state", "attempts", "lease_expires_at"), attempts=F("attempts") + 1
+        )
+
+    writes = [
+        q["sql"]
+        for q in queries
+        if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "SET LOCAL"))
+    ]
+    assert len(writes) == 1 and "RETURNING" in writes[0], writes
+    assert [row[0] for row in rows] == due
+    stored_now = InboundMessage.objects.filter(pk__in=due).order_by("id")
+    assert rows == [(m.pk, "processing", 1, m.lease_expires_at) for m in stored_now]
+    assert all(isinstance(row[3], datetime) and row[3] > timezone.now() for row in rows)
 
 
 @pytest.mark.django_db

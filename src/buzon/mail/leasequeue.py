@@ -47,6 +47,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models.expressions import Col
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 
@@ -72,29 +74,59 @@ class LeaseQueue:
     ) -> list[int]:
         """Claim up to `limit` due rows for `worker_id`; their ids, in id order.
         `also`: more fields set on the claimed rows (e.g. `attempts=F("attempts") + 1`)."""
+        return [pk for (pk,) in self.claim_rows(worker_id, limit, lease, (), now=now, **also)]
+
+    def claim_rows(
+        self,
+        worker_id: str,
+        limit: int,
+        lease: float,
+        fields: Sequence[str],
+        *,
+        now: datetime | None = None,
+        **also: Any,
+    ) -> list[tuple[Any, ...]]:
+        """Claim as `claim` does; each claimed row as (pk, *`fields`) after the claim,
+        in id order. One statement: `UPDATE … WHERE pk IN (SELECT … FOR UPDATE SKIP
+        LOCKED LIMIT n) RETURNING …` (SQLite ≥ 3.35 and PostgreSQL)."""
         now = now or timezone.now()
         lease_end = now + timedelta(seconds=lease)
         manager = self.model._default_manager
+        due = (
+            manager.select_for_update(skip_locked=True)
+            .filter(state__in=self.claimable, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .values("pk")[:limit]
+        )
+        update = manager.filter(pk__in=due).query.chain(UpdateQuery)
+        assert isinstance(update, UpdateQuery)
+        update.add_update_values(
+            {
+                "state": self.claimed_state,
+                "claimed_by": worker_id,
+                "lease_expires_at": lease_end,
+                "next_attempt_at": lease_end,
+                **also,
+            }
+        )
+        columns = [self._column(name) for name in ("pk", *fields)]
         with transaction.atomic():
             if self.relaxed_commit and connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            ids = list(
-                manager.select_for_update(skip_locked=True)
-                .filter(state__in=self.claimable, next_attempt_at__lte=now)
-                .order_by("next_attempt_at", "id")
-                .values_list("pk", flat=True)[:limit]
-            )
-            if not ids:
-                return []
-            manager.filter(pk__in=ids).update(
-                state=self.claimed_state,
-                claimed_by=worker_id,
-                lease_expires_at=lease_end,
-                next_attempt_at=lease_end,
-                **also,
-            )
-        return sorted(ids)
+            # The subselect's FOR UPDATE needs the transaction, hence compiled in it.
+            sql, params = update.get_compiler(connection=connection).as_sql()
+            returning = ", ".join(connection.ops.quote_name(col.target.column) for col in columns)
+            with connection.cursor() as cursor:
+                cursor.execute(f"{sql} RETURNING {returning}", params)
+                rows = cursor.fetchall()
+        return sorted(_converted(rows, columns), key=lambda row: row[0])
+
+    def _column(self, name: str) -> Col:
+        meta = self.model._meta
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        assert isinstance(field, models.Field) and field.concrete, name
+        return field.get_col(meta.db_table)
 
     def mine(self, worker_id: str, ids: Iterable[int] | None = None) -> models.QuerySet[Any]:
         """The rows (of `ids`, or all) still claimed by `worker_id`."""
@@ -124,3 +156,25 @@ class LeaseQueue:
         return self.model._default_manager.filter(
             state__in=self.claimable, next_attempt_at__isnull=False
         ).exists()
+
+
+def _converted(rows: Iterable[tuple[Any, ...]], columns: Sequence[Col]) -> list[tuple[Any, ...]]:
+    """Raw rows as the ORM would read them (on SQLite a datetime comes back as text)."""
+    converters = [
+        connection.ops.get_db_converters(col) + col.get_db_converters(connection) for col in columns
+    ]
+    if not any(converters):
+        return [tuple(row) for row in rows]
+    return [
+        tuple(
+            _convert(value, convs, col)
+            for value, convs, col in zip(row, converters, columns, strict=True)
+        )
+        for row in rows
+    ]
+
+
+def _convert(value: Any, converters: Sequence[Any], col: Col) -> Any:
+    for converter in converters:
+        value = converter(value, col, connection)
+    return value

@@ -93,7 +93,8 @@ class Claimed:
     expires_at: datetime
 
 
-CLAIMED_FIELDS = ("pk", "email", "return_token", "email_notification_id", "expires_at")
+# Claimed's fields after its pk, as the claim returns them.
+CLAIMED_FIELDS = ("email", "return_token", "email_notification_id", "expires_at")
 
 
 @dataclass(frozen=True, slots=True)

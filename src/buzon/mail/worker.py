@@ -145,12 +145,13 @@ class Worker:
 
     def claim(self) -> list[Claimed]:
         now = timezone.now()
-        ids = OUTBOUND_QUEUE.claim(self.id, self.batch_size, self.lease, now=now, updated_at=now)
-        if not ids:
-            return []
-        self._renewed_at = time.monotonic()
-        # Plain values: a model per row cost about half as much as sending it.
-        rows = OUTBOUND_QUEUE.mine(self.id, ids).order_by("id").values_list(*CLAIMED_FIELDS)
+        # Plain values, returned by the claim itself: a model per row cost about half
+        # as much as sending it, and a second read of the rows as much as the claim.
+        rows = OUTBOUND_QUEUE.claim_rows(
+            self.id, self.batch_size, self.lease, CLAIMED_FIELDS, now=now, updated_at=now
+        )
+        if rows:
+            self._renewed_at = time.monotonic()
         return [Claimed(*row) for row in rows]
 
     def _renew_if_due(self) -> None:
