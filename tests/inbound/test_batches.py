@@ -127,3 +127,43 @@ def test_a_batch_of_bounces_costs_at_most_eight_statements_each_with_all_written
         assert identity.undeliverable_count == 4  # one failure per ticket
         assert identity.deliverable_state == "undeliverable"
     assert Suppression.objects.filter(address__startswith="person").count() == 10
+
+
+@pytest.mark.django_db
+def test_a_batch_tags_a_ticket_once_and_its_other_copies_do_not_read_its_tags(agent, monkeypatch):
+    monkeypatch.setattr(processor_module, "COMMIT_AFTER", 60.0)  # however slow the machine
+    people = [User.objects.create_user(f"reader{i}@example.org", f"Reader {i}") for i in range(5)]
+    ticket = create_ticket(
+        actor=agent,
+        via=Via.WEB,
+        fields={
+            "subject": "Pedido",
+            "requester_id": people[0].pk,
+            "email_cc_ids": [p.pk for p in people[1:]],
+        },
+        comment=CommentInput(body="Hola, su pedido."),
+    )
+    copies = list(Delivery.objects.filter(ticket=ticket).order_by("id"))
+    record_handoffs([(d, Reply(250)) for d in copies])
+    for d in copies:
+        store.store(dsn(d), "", [return_path(d.return_token)], source=InboundSource.SMTP)
+
+    with CaptureQueriesContext(connection) as captured:
+        processor = process_all()
+
+    assert processor.tally["processed:recorded"] == len(copies) == 5
+    tag_reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "tickets_tickettag"')
+    ]
+    assert len(tag_reads) == 1, "\n".join(tag_reads)  # the first failure's, to add the tag
+    assert list(TicketTag.objects.filter(ticket=ticket).values_list("name", flat=True)) == [
+        FAILURE_TAG
+    ]
+    tag_changes = AuditEvent.objects.filter(
+        audit__ticket=ticket, type=EventType.CHANGE, field_name="tags"
+    )
+    assert [e.value for e in tag_changes] == [[FAILURE_TAG]]
+    failures = AuditEvent.objects.filter(audit__ticket=ticket, type=EventType.DELIVERY_FAILURE)
+    assert failures.count() == 5

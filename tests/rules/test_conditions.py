@@ -162,3 +162,17 @@ def test_view_conditions_compile_to_the_same_answers_as_evaluation(ticket, agent
         found = Ticket.objects.filter(q.to_q(agent.pk), pk=ticket.pk).exists()
         assert found is expected, (field, op, value)
         assert holds(update_for(ticket, agent), field, op, value) is expected
+
+
+def test_a_trigger_whose_conditions_change_is_judged_by_the_new_ones(ticket, agent):
+    from buzon.rules.models import Trigger
+
+    u = update_for(ticket, agent)
+    trigger = Trigger(
+        title="t", conditions={"all": [{"field": "status", "operator": "is", "value": "new"}]}
+    )
+    assert trigger.condition_set.matches(u)
+    trigger.conditions["all"][0]["value"] = "solved"  # edited in place
+    assert not trigger.condition_set.matches(u)
+    trigger.conditions = {"all": [{"field": "status", "operator": "is_not", "value": "solved"}]}
+    assert trigger.condition_set.matches(u)

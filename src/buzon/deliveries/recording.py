@@ -202,8 +202,8 @@ def record_failure(
         )
         if failure.source != FailureSource.SUPPRESSED:  # nothing was tried
             _count_undeliverable(d, failure, at)
-        if audit:
-            _audit_failure(d, failure, status, at, by)
+        if audit and _audit_failure(d, failure, status, at, by) and batch is not None:
+            batch.tagged(d.ticket_id)
     log.info(
         "delivery %s to %r failed (%s): %s %s %s",
         d.pk,
@@ -278,6 +278,13 @@ class LockedForFailures:
         for d in self._waiting.values():
             if d.email.lower() == email.lower():
                 d.suppressed_now = True  # type: ignore[attr-defined]
+
+    def tagged(self, ticket_id: int) -> None:
+        """The ticket now has the failure tag: the batch's other copies on it see so
+        (and do not read its tags again to add it)."""
+        for d in self._waiting.values():
+            if d.ticket_id == ticket_id:
+                d.has_failure_tag = True  # type: ignore[attr-defined]
 
     def discard(self) -> None:
         """Forget them all (a message's changes were rolled back, and with them what
@@ -415,7 +422,9 @@ def failure_depth(notification: Notification) -> int:
 
 def _audit_failure(
     d: Delivery, failure: Failure, status: ZendeskStatus, at: datetime, by: User | None = None
-) -> None:
+) -> bool:
+    """Audit the failure on the ticket; whether this audit (its triggers included) left
+    the failure tag added."""
     email = d.email_notification
     notification = email.notification
     data = {
@@ -449,6 +458,7 @@ def _audit_failure(
         data["suppressed_since"] = failure.suppressed_since.isoformat()
     if by is not None:
         data["accepted_by"] = {"id": by.pk, "name": by.name, "email": by.email}
+    changes: dict[str, tuple[Any, Any]] = {}
     update_ticket(
         d.ticket,
         actor=by or system_user(getattr(d, "system_user_pk", None)),
@@ -458,7 +468,9 @@ def _audit_failure(
         events=[EventInput(EventType.DELIVERY_FAILURE, data)],
         ticket_locked=True,
         trigger_version=getattr(d, "trigger_version", None),
+        changes_out=changes,
     )
+    return FAILURE_TAG in (changes.get("tags") or (None, []))[1]
 
 
 # ---------------------------------------------------------------------------- success

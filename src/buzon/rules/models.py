@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -68,7 +69,13 @@ class Trigger(models.Model):
 
     @property
     def condition_set(self) -> ConditionSet:
-        return parse_conditions(self.conditions)
+        """The parsed conditions, parsed again only when `conditions` changed: the
+        trigger cycle asks each cached active trigger for them on every update."""
+        parsed: tuple[Any, ConditionSet] | None = self.__dict__.get("_parsed_conditions")
+        if parsed is None or parsed[0] != self.conditions:
+            parsed = (copy.deepcopy(self.conditions), parse_conditions(self.conditions))
+            self.__dict__["_parsed_conditions"] = parsed
+        return parsed[1]
 
 
 DEFAULT_COLUMNS = ["id", "subject", "requester", "status", "updated_at"]

@@ -115,6 +115,7 @@ def update_ticket(
     run_rules: bool = True,
     ticket_locked: bool = False,
     trigger_version: str | None = None,
+    changes_out: dict[str, tuple[Any, Any]] | None = None,
 ) -> Audit | None:
     """Apply a change to a ticket; None when it changes nothing (no audit is written).
 
@@ -126,6 +127,8 @@ def update_ticket(
     `ticket_locked`: the caller already holds `ticket` locked (`select_for_update`) in
     the current transaction, fresh; it is not read again. `trigger_version`: the
     triggers' version the caller read (`buzon.rules.active.version_sql`).
+    `changes_out`: filled with the fields the update changed, the triggers' changes
+    included, as `(previous, current)`.
     """
     cleaned = clean_fields(fields or {})
     bodies = _comment_bodies(comment) if comment else None
@@ -157,6 +160,8 @@ def update_ticket(
             run_triggers(update, version=trigger_version)
         ticket.save()
         _text_changed(update)
+    if changes_out is not None:
+        changes_out.update(update.changes)
     return audit
 
 

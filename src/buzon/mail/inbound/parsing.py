@@ -52,12 +52,29 @@ class Parsed:
     message_id: str
     in_reply_to: list[str]
     references: list[str]
-    text: str
-    html: str
-    attachments: list[dict] = field(default_factory=list)
+    # (first text/plain body, first text/html body, attachments' metadata), worked out
+    # on first use: a delivery report is recorded without them.
+    _bodies: tuple[str, str, list[dict]] | None = field(default=None, repr=False)
 
     def header(self, name: str) -> str:
         return header(self.message, name)
+
+    @property
+    def text(self) -> str:
+        return self.bodies()[0]
+
+    @property
+    def html(self) -> str:
+        return self.bodies()[1]
+
+    @property
+    def attachments(self) -> list[dict]:
+        return self.bodies()[2]
+
+    def bodies(self) -> tuple[str, str, list[dict]]:
+        if self._bodies is None:
+            self._bodies = _bodies(self.message)
+        return self._bodies
 
 
 def check_caps(raw: bytes) -> None:
@@ -108,7 +125,6 @@ def parse(raw: bytes) -> Parsed:
     from_name, from_address = froms[0] if froms else ("", "")
     senders = _addresses(message, "Sender")
     reply_to = _addresses(message, "Reply-To")
-    text, html, attachments = _bodies(message)
     return Parsed(
         message=message,
         from_address=from_address,
@@ -121,9 +137,6 @@ def parse(raw: bytes) -> Parsed:
         message_id=(message_ids(header(message, "Message-ID")) or [""])[0],
         in_reply_to=message_ids(header(message, "In-Reply-To")),
         references=message_ids(header(message, "References")),
-        text=text,
-        html=html,
-        attachments=attachments,
     )
 
 
