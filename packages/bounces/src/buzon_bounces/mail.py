@@ -57,6 +57,9 @@ def html_to_text(html: str) -> str:
 
 _T = TypeVar("_T")
 
+# How much of the notification text the format detectors read, lower-cased, at most.
+HEAD_SIZE = 5000
+
 
 class _once(Generic[_T]):
     """`functools.cached_property` without its lock, which Python 3.11 takes on every
@@ -163,6 +166,24 @@ class Mail:
         if not chunks and not self.top.children:
             chunks.append(self.top.text())
         return "\n".join(chunks)
+
+    @_once
+    def _lowered_head(self) -> str | None:
+        """The first `HEAD_SIZE` characters of `body` lower-cased, when that leaves every
+        character in its place (ASCII): the detectors ask for such heads of several sizes."""
+        head = self.body[:HEAD_SIZE]
+        return head.lower() if head.isascii() else None
+
+    def lowered_head(self, size: int) -> str:
+        """`body[:size].lower()` for `size` up to `HEAD_SIZE`, lower-cased once per message."""
+        head = self._lowered_head
+        if head is None or size > HEAD_SIZE:
+            return self.body[:size].lower()
+        return head[:size]
+
+    def lowered_notification_head(self, size: int) -> str:
+        """`notification[:size].lower()` (the notification is where `body` starts)."""
+        return self.lowered_head(min(size, len(self.notification)))
 
     @_once
     def _original_marker(self) -> tuple[int, int] | None:

@@ -38,7 +38,7 @@ _REMOTE_RE = re.compile(
 
 
 def detect(mail: Mail) -> bool:
-    return _INTRO in mail.body[:2000].lower()
+    return _INTRO in mail.lowered_head(2000)
 
 
 def extract(mail: Mail) -> list[Fact]:

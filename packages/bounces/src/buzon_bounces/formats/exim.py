@@ -118,7 +118,7 @@ _DELAYED = (
 def detect(mail: Mail) -> bool:
     if mail.delivery_status_texts:
         return False
-    head = mail.body[:600].lower()
+    head = mail.lowered_head(600)
     if _FIRST_LINE in head:
         return True
     subject = mail.subject_lower

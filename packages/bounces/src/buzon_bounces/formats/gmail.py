@@ -36,7 +36,7 @@ def extract(mail: Mail) -> list[Fact]:
         # following recipient has been delayed ... THIS IS A WARNING MESSAGE ONLY"): the
         # generic reader reads them, as for any text bounce.
         facts = generic.extract(mail)
-    delayed = _TEMPORARY in mail.notification[:5000].lower()
+    delayed = _TEMPORARY in mail.lowered_notification_head(5000)
     for fact in facts:
         fact.format = NAME
         if delayed and not fact.action:

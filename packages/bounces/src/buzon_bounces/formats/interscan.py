@@ -31,7 +31,7 @@ def detect(mail: Mail) -> bool:
         return True
     if "interscan" in mail.header("content-type").lower():
         return True
-    return "interscan messaging security" in mail.notification[:3000].lower()
+    return "interscan messaging security" in mail.lowered_notification_head(3000)
 
 
 def extract(mail: Mail) -> list[Fact]:

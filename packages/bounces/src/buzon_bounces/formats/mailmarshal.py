@@ -24,7 +24,7 @@ _AFFECTED = "the following recipients were affected:"
 
 
 def detect(mail: Mail) -> bool:
-    head = mail.body[:5000].lower()
+    head = mail.lowered_head(5000)
     return _CAUSE in head and _AFFECTED in head
 
 

@@ -56,7 +56,7 @@ _OWN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def detect(mail: Mail) -> bool:
-    if _INTRO in mail.body[:3000].lower():
+    if _INTRO in mail.lowered_head(3000):
         return True
     return "(OpenSMTPD)" in mail.header("received") and "mailer" in mail.sender
 

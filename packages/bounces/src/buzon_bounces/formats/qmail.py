@@ -52,7 +52,7 @@ _GAVE_UP = ("i'm not going to try again; this message has been in the queue too 
 
 
 def detect(mail: Mail) -> bool:
-    head = mail.body[:3000].lower()
+    head = mail.lowered_head(3000)
     return "this is the qmail-send program" in head or "qmail-send" in head
 
 

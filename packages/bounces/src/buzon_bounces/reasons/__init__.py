@@ -391,16 +391,6 @@ def _refuses_sender_or_volume(text: str) -> bool:
     return answer
 
 
-def _probe(name: str, status: str, text: str, command: str) -> bool:
-    """Whether reason `name` explains the failure: its rule table on `text` (lower
-    case), weighed with the status code and the SMTP command."""
-    by_status = STATUS_REASON.get(status, "")
-    probe = _PROBES.get(name)
-    if probe is None:
-        return by_status == name or RULES[name].matches(text)
-    return probe(status, text, command, by_status)
-
-
 def _probe_userunknown(status: str, text: str, command: str, by_status: str) -> bool:
     if _refuses_sender_or_volume(text):
         return False  # our envelope sender, or our volume of bad recipients, was refused
@@ -542,6 +532,19 @@ _PROBES: dict[str, Callable[[str, str, str, str], bool]] = {
     "toomanyconn": _probe_toomanyconn,
 }
 
+# Whether reason `name` explains a failure: its probe, which weighs the status code and
+# the SMTP command with the text (lower case), or else its rule table on the text or a
+# status code naming it. (name, probe or None, rule table) in each order `decide` asks.
+_Probes = tuple[tuple[str, Callable[[str, str, str, str], bool] | None, Rule], ...]
+
+
+def _probes(order: tuple[str, ...]) -> _Probes:
+    return tuple((name, _PROBES.get(name), RULES[name]) for name in order)
+
+
+_FIRST_PROBES = _probes(_FIRST_PASS)
+_TEXT_PROBES = _probes(TEXT_ORDER)
+
 
 def decide(
     status: str,
@@ -565,8 +568,14 @@ def decide(
     text = diagnostic.lower()
     dtype = diagnostic_type.upper()
     if dtype in ("SMTP", ""):
-        for name in _FIRST_PASS:
-            if name == preset or _probe(name, status, text, command):
+        by_status = STATUS_REASON.get(status, "")
+        for name, probe, rule in _FIRST_PROBES:
+            if name == preset:
+                return name
+            if probe is None:
+                if by_status == name or rule.matches(text):
+                    return name
+            elif probe(status, text, command, by_status):
                 return name
     if status in _PRECISE:
         return STATUS_REASON[status]
@@ -583,8 +592,12 @@ def decide(
             if RULES[name].matches(text):
                 return name
         # Then every reason, the status code and the SMTP command weighed with the text.
-        for name in TEXT_ORDER:
-            if _probe(name, probed, text, command):
+        by_probed = STATUS_REASON.get(probed, "")
+        for name, probe, rule in _TEXT_PROBES:
+            if probe is None:
+                if by_probed == name or rule.matches(text):
+                    return name
+            elif probe(probed, text, command, by_probed):
                 return name
     if by_status:
         return by_status
