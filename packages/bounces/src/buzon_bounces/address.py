@@ -35,11 +35,27 @@ def is_address(text: str) -> bool:
     return len(local) <= 64 and not domain.startswith("-") and ".." not in domain
 
 
+# The answers for the last few texts `clean` was given: reading one bounce cleans the
+# same recipient several times (bounded: emptied when full).
+_RECENT = 16
+_RECENT_CLEANED: dict[str, str] = {}
+
+
 def clean(text: str) -> str:
     """Normalise an address as found in a bounce: strip brackets, quotes, punctuation.
 
     Returns "" when what is left is not an address.
     """
+    found = _RECENT_CLEANED.get(text)
+    if found is None:
+        found = _clean(text)
+        if len(_RECENT_CLEANED) >= _RECENT:
+            _RECENT_CLEANED.clear()
+        _RECENT_CLEANED[text] = found
+    return found
+
+
+def _clean(text: str) -> str:
     if not text:
         return ""
     value = text.strip()
