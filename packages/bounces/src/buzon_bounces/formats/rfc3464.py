@@ -110,11 +110,15 @@ def text_near(body: str, recipient: str) -> str:
     # Lower-casing the whole text gives each line's own lower-cased copy (a newline is
     # neither a cased nor a case-ignorable character: no lower-casing looks past one).
     lowered_body = body.lower()
-    if wanted not in lowered_body:
+    first = lowered_body.find(wanted)
+    if first < 0:
         return ""
     lines = body.split("\n")
     lowered_lines = lowered_body.split("\n")
-    for index, line in enumerate(lines[:2000]):
+    # No line before the one of the first mention mentions it (an address has no newline).
+    first_line = lowered_body.count("\n", 0, first)
+    for index in range(first_line, min(len(lines), 2000)):
+        line = lines[index]
         lowered = lowered_lines[index]
         if wanted in lowered and not _NEAR_SKIP_RE.match(line):
             # Use the text of the original case, not the lower-cased copy.
