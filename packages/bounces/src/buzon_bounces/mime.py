@@ -184,8 +184,9 @@ class Part:
 
     def structural_header(self, name: str) -> str:
         """`header(name)`, found without splitting the whole block where that gives the
-        same (for the few headers the MIME structure needs)."""
-        if self._first is None and self._headers is None:
+        same (for the few headers the MIME structure needs). The top-level block is
+        indexed at once: the formats ask it for several headers anyway."""
+        if self.depth > 0 and self._first is None and self._headers is None:
             if self._simple is None:
                 self._simple = _is_simple_block(self._head)
             if self._simple:
