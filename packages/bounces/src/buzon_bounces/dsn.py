@@ -50,6 +50,9 @@ def has_fields(text: str) -> bool:
     return _FIELDS_RE.search("\n" + text) is not None
 
 
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
 def _unfolded(text: str) -> list[tuple[str, str]]:
     """(lower-case name, value) per field line, continuation lines joined to the line
     before; ("", "") for a blank line, ("?", line) for a line that is not a field."""
@@ -58,6 +61,16 @@ def _unfolded(text: str) -> list[tuple[str, str]]:
     match_field = _FIELD_RE.match
     joinable = False  # whether a continuation line joins the entry before it
     for line in text.split("\n", 5000)[:5000]:
+        if line[:1] in _LETTERS:
+            # Neither blank nor a continuation: a field, or a line that is not one.
+            match = match_field(line, 0, 4000)
+            if match:
+                name, value = match.groups()
+                append((name.lower(), value.strip()))
+            else:
+                append(("?", line.strip()))
+            joinable = True
+            continue
         stripped = line.strip()
         if not stripped:
             append(("", ""))
@@ -66,7 +79,7 @@ def _unfolded(text: str) -> list[tuple[str, str]]:
             name, value = fields[-1]
             fields[-1] = (name, f"{value} {stripped}")
         else:
-            match = match_field(line if len(line) <= 4000 else line[:4000])
+            match = match_field(line, 0, 4000)
             if match:
                 name, value = match.groups()
                 append((name.lower(), value.strip()))
