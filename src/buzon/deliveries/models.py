@@ -196,6 +196,17 @@ class Delivery(models.Model):
     last_error = models.TextField(
         blank=True, help_text="The latest temporary error (4xx, network) while deferred."
     )
+    # What our side knows when no server's words say it (deliveries.causes).
+    cause = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="Why the last attempt has no server's answer (refused, timeout, tls, "
+        "closed, dns, network, esp, internal) or what the relay refused (relay_refused, "
+        "sender_refused); empty when a server answered.",
+    )
+    cause_detail = models.TextField(
+        blank=True, help_text="The technical detail of the cause (the error as raised)."
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
