@@ -151,3 +151,25 @@ def test_old_texts_are_taken_apart(old, cause, words):
     assert (stored.cause, stored.diagnostic) == (cause, words)
     if cause:
         assert glossary.cause_label(cause) != cause
+
+
+def test_an_email_that_could_not_be_built_says_so_in_spanish():
+    from django.utils import translation
+
+    from buzon.workspace.delivery_summary import RecipientStatus
+
+    unbuilt = RecipientStatus(
+        email="a@b.example",
+        name="Ana",
+        state="failed",
+        failure_source="invalid",
+        cause="unbuildable",
+        cause_detail="KeyError: 'subject'",
+    )
+    with translation.override("es"):
+        assert glossary.headline(unbuilt) == (
+            "No enviado a Ana: No se pudo generar el correo (un error nuestro)"
+        )
+        assert glossary.server_lines(unbuilt) == []
+    old = "Not sent: the email could not be built (no template)."
+    assert causes.as_stored("", "", old, "", "", has_codes=False).cause == "unbuildable"

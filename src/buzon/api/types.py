@@ -373,7 +373,8 @@ class DeliveryDetails(TypedDict):
         Doc(
             "Why the last attempt has no server's answer: refused, timeout, tls, closed, "
             "dns, network, esp or internal; or what our relay refused: relay_refused, "
-            "sender_refused; empty when a server answered"
+            "sender_refused; or why nothing was sent: invalid_address, unbuildable; "
+            "empty when a server answered"
         ),
     ]
     cause_detail: Annotated[str, Doc("The technical detail of the cause (the error as raised)")]

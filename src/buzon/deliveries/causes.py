@@ -11,7 +11,9 @@ diagnostic then holds only what a server said, or nothing.
   (another network error), `esp` (the email provider's backend could not be used),
   `internal` (an error of ours);
 - the relay answered (its words are the diagnostic): `relay_refused` (it refused us
-  at connection, greeting or login), `sender_refused` (it refused our envelope sender).
+  at connection, greeting or login), `sender_refused` (it refused our envelope sender);
+- nothing was sent (failure source `invalid`): `invalid_address` (the address checker's
+  verdict is the detail), `unbuildable` (why the email could not be built).
 
 Copies recorded before this module carried our English sentence in the text instead;
 `read_old_text` takes it apart for display.
@@ -29,10 +31,12 @@ REFUSED, TIMEOUT, TLS, CLOSED, DNS, NETWORK, ESP, INTERNAL = (
     "refused", "timeout", "tls", "closed", "dns", "network", "esp", "internal",
 )  # fmt: skip
 RELAY_REFUSED, SENDER_REFUSED = "relay_refused", "sender_refused"
+INVALID_ADDRESS, UNBUILDABLE = "invalid_address", "unbuildable"
 
 NO_ANSWER = frozenset({REFUSED, TIMEOUT, TLS, CLOSED, DNS, NETWORK, ESP, INTERNAL})
 RELAY_ANSWERED = frozenset({RELAY_REFUSED, SENDER_REFUSED})
-CAUSES = NO_ANSWER | RELAY_ANSWERED
+NOT_SENT = frozenset({INVALID_ADDRESS, UNBUILDABLE})  # nothing was sent: no server involved
+CAUSES = NO_ANSWER | RELAY_ANSWERED | NOT_SENT
 
 
 def cause_of(exc: BaseException) -> str:
@@ -73,6 +77,10 @@ _RELAY = re.compile(r"^relay (?P<where>\S+?)(?P<refused> refused us)?: (?P<rest>
 _SENDER = re.compile(r"^the relay refused our sender: (?P<rest>.*)\Z", re.S)
 _INTERNAL = re.compile(r"^internal error: (?P<detail>.*)\Z", re.S)
 _ESP = re.compile(r"^email service provider backend: (?P<detail>.*)\Z", re.S)
+_UNBUILDABLE = re.compile(r"^Not sent: the email could not be built \((?P<detail>.*)\)\.\Z", re.S)
+_NOT_AN_ADDRESS = re.compile(
+    r"^Not sent: .* is not a valid email address: (?P<detail>.*)\.\Z", re.S
+)
 _CODES = re.compile(r"^(?:[245]\d\d[ -])?(?:[245]\.\d{1,3}\.\d{1,3} )?")
 
 
@@ -113,6 +121,10 @@ def read_old_text(text: str, *, has_codes: bool = False) -> OldText | None:
         return OldText(INTERNAL, m["detail"])
     if m := _ESP.match(text):
         return OldText(ESP, m["detail"])
+    if m := _UNBUILDABLE.match(text):
+        return OldText(UNBUILDABLE, m["detail"])
+    if m := _NOT_AN_ADDRESS.match(text):
+        return OldText(INVALID_ADDRESS, m["detail"])
     if m := _RELAY.match(text):
         if has_codes or m["refused"]:
             return OldText(RELAY_REFUSED, words=m["rest"], relay=_host(m["where"]))

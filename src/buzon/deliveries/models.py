@@ -201,8 +201,9 @@ class Delivery(models.Model):
         max_length=16,
         blank=True,
         help_text="Why the last attempt has no server's answer (refused, timeout, tls, "
-        "closed, dns, network, esp, internal) or what the relay refused (relay_refused, "
-        "sender_refused); empty when a server answered.",
+        "closed, dns, network, esp, internal), what the relay refused (relay_refused, "
+        "sender_refused) or why nothing was sent (invalid_address, unbuildable); empty "
+        "when a server answered.",
     )
     cause_detail = models.TextField(
         blank=True, help_text="The technical detail of the cause (the error as raised)."

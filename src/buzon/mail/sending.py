@@ -286,17 +286,24 @@ class BatchSender:
             return None
         if email is None or email.build_error or email.raw == b"":
             why = email.build_error if email is not None else "the email notification is missing"
-            text = f"Not sent: the email could not be built ({why})."
-            self._fail(d, FailureSource.INVALID, text, blame=SETUP)  # ours to fix
+            self._fail(  # ours to fix
+                d,
+                FailureSource.INVALID,
+                "",
+                blame=SETUP,
+                cause=causes.UNBUILDABLE,
+                cause_detail=why,
+            )
             return None
         try:
             address = check_address(d.email)
         except InvalidAddress as exc:
-            text = f"Not sent: {d.email!r} is not a valid email address: {exc}."
             self._fail(
                 d,
                 FailureSource.INVALID,
-                text,
+                "",
+                cause=causes.INVALID_ADDRESS,
+                cause_detail=str(exc),
                 status="5.1.3",
                 reason="userunknown",
                 hard=True,

@@ -77,6 +77,8 @@ CAUSE_LABELS = {
     "internal": gettext_lazy("No server replied: an internal error in Buzón stopped the attempt"),
     "relay_refused": gettext_lazy("Our mail relay refused the connection or our sign-in"),
     "sender_refused": gettext_lazy("Our mail relay refused our sender address"),
+    "invalid_address": gettext_lazy("The address is not a valid email address"),
+    "unbuildable": gettext_lazy("The email could not be built (an error of ours)"),
 }
 
 
@@ -155,7 +157,7 @@ def reason_text(r: RecipientStatus) -> str:
     """The short reason shown next to the codes, for every failed or retrying state."""
     state = state_of(r)
     if state == INVALID:
-        return _("The address is not a valid email address")
+        return cause_label("unbuildable" if r.cause == "unbuildable" else "invalid_address")
     return last_reason(r)
 
 
@@ -265,8 +267,8 @@ def _cause_server_lines(cause: str, host: str) -> list[ServerLine]:
     not_reached = ServerLine(
         _("Receiving server"), "", _("not reached: the message did not get past our mail relay")
     )
-    if cause == "internal":
-        return []
+    if cause in ("internal", "invalid_address", "unbuildable"):
+        return []  # no server was involved
     if cause == "esp":
         return [ServerLine(_("Email provider"), host, _("no reply")), not_reached]
     note = _("it answered") if cause in deliverydata.RELAY_ANSWERED_CAUSES else _("no reply")

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='delivery',
             name='cause',
-            field=models.CharField(blank=True, help_text="Why the last attempt has no server's answer (refused, timeout, tls, closed, dns, network, esp, internal) or what the relay refused (relay_refused, sender_refused); empty when a server answered.", max_length=16),
+            field=models.CharField(blank=True, help_text="Why the last attempt has no server's answer (refused, timeout, tls, closed, dns, network, esp, internal), what the relay refused (relay_refused, sender_refused) or why nothing was sent (invalid_address, unbuildable); empty when a server answered.", max_length=16),
         ),
         migrations.AddField(
             model_name='delivery',
