@@ -173,3 +173,34 @@ def test_an_email_that_could_not_be_built_says_so_in_spanish():
         assert glossary.server_lines(unbuilt) == []
     old = "Not sent: the email could not be built (no template)."
     assert causes.as_stored("", "", old, "", "", has_codes=False).cause == "unbuildable"
+
+
+def test_the_migration_reads_the_cause_out_of_stored_copies(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("buzon.deliveries.migrations.0005_delivery_cause")
+    agent = User.objects.create_user("alicia@helpdesk.test", "Alicia Agente", role=Role.AGENT)
+    ana = User.objects.create_user("ana@example.com", "Ana Cliente")
+    bea = User.objects.create_user("bea@example.com", "Bea")
+    ticket = create_ticket(
+        actor=agent,
+        via=Via.WEB,
+        fields={"subject": "Tu pedido", "requester_id": ana.pk, "email_cc_ids": [bea.pk]},
+        comment=CommentInput(body="Hola."),
+    )
+    old = "could not connect to the relay localhost:2525: [Errno 111] Connection refused"
+    Delivery.objects.filter(ticket=ticket, email="ana@example.com").update(
+        state="deferred", last_error=old
+    )
+    said = "550 5.1.1 <bea@example.com>: User unknown"
+    Delivery.objects.filter(ticket=ticket, email="bea@example.com").update(
+        state="failed", diagnostic=said, reply_code=550
+    )
+    migration.read_old_causes(apps, None)
+    retried = Delivery.objects.get(ticket=ticket, email="ana@example.com")
+    assert (retried.cause, retried.remote_mta, retried.diagnostic) == ("refused", "localhost", "")
+    assert retried.last_error == retried.cause_detail == "[Errno 111] Connection refused"
+    refused = Delivery.objects.get(ticket=ticket, email="bea@example.com")
+    assert (refused.cause, refused.diagnostic) == ("", said)  # a server's words: untouched
