@@ -193,3 +193,33 @@ def test_the_new_ticket_page_flags_a_mistyped_domain_and_a_suppressed_address(pa
     page.fill("#id_requester", "")
     page.locator("#id_requester").press_sequentially("nadie@invalid.example")
     expect(check).to_contain_text("Suppressed after failures", timeout=WORKER_SECONDS * 1000)
+
+
+def test_the_reply_box_warns_live_when_a_recipient_becomes_suppressed(page, browser_server):
+    """The page is open with a draft being typed; a reply sent from another tab bounces
+    (550 5.1.1: the address is suppressed): the "To" line warns without a reload."""
+    sign_in(page)
+    address = fresh_failing_address("para")
+    open_ticket_with_internal_note(page, address, "Live To line")
+    recipient = page.locator(f'#reply-to .recipient[data-email="{address}"]')
+    expect(recipient).to_be_visible()
+    expect(recipient).not_to_have_class(re.compile(r"\bundeliverable\b"))
+    expect(page.locator("#reply-to .warning")).to_have_count(0)
+    page.evaluate("window.__sameDocument = true")
+    page.locator("#id_body").click()
+    page.keyboard.type("A draft the update must not touch")
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.fill("#id_body", "Here is the answer you asked for.")
+    with other.expect_navigation():
+        other.locator("#composer button[type=submit]").click()
+    other.close()
+    expect(recipient.locator(".note")).to_have_text(
+        "suppressed after failures", timeout=WORKER_SECONDS * 1000
+    )
+    expect(recipient).to_have_class(re.compile(r"\bundeliverable\b"))
+    expect(page.locator("#reply-to .warning")).to_contain_text("Send anyway")
+    expect(page.locator("#live-announce")).to_contain_text("The reply's recipients changed.")
+    assert page.evaluate("window.__sameDocument") is True, "the page was reloaded"
+    expect(page.locator("#id_body")).to_have_value("A draft the update must not touch")
+    assert page.evaluate("document.activeElement.id") == "id_body"

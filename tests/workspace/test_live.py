@@ -138,3 +138,28 @@ def test_an_unverified_report_reaches_the_open_page(agent_client, ticket):
     html = agent_client.get(f"/tickets/{ticket.pk}/live/?v={version_on(page, 'live')}")
     assert html.status_code == 200
     assert 'class="unverified"' in html.content.decode()
+
+
+def reply_version_on(html: str) -> str:
+    found = re.search(r'hx-get="[^"]*/live/\?[^"]*to=([^"&]+)"', html)
+    assert found, "no reply version on the check"
+    return found.group(1)
+
+
+def test_the_reply_box_warns_live_when_a_recipient_becomes_suppressed(agent_client, ticket):
+    page = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'class="recipient undeliverable"' not in page
+    check = f"/tickets/{ticket.pk}/live/?v={version_on(page, 'live')}&to={reply_version_on(page)}"
+    fail(Delivery.objects.get(ticket=ticket, email="ana@example.com"))  # 5.1.1: suppressed
+    html = agent_client.get(check).content.decode()
+    assert '<div id="reply-to" hx-swap-oob="true">' in html
+    assert 'class="recipient undeliverable" data-email="ana@example.com"' in html
+    assert "suppressed after failures" in html and 'role="note"' in html
+    assert "The reply&#x27;s recipients changed. Ana" in html
+    assert "<textarea" not in html and "send_anyway" in html  # never the text being typed
+    # Another change that leaves the "To" line as it is does not send it again.
+    bob = Delivery.objects.filter(ticket=ticket).exclude(email="ana@example.com").first()
+    Delivery.objects.filter(pk=bob.pk).update(updated_at=bob.updated_at.replace(year=2030))
+    again = f"/tickets/{ticket.pk}/live/?v={version_on(html, 'live')}&to={reply_version_on(html)}"
+    quiet = agent_client.get(again)
+    assert quiet.status_code == 200 and 'id="reply-to"' not in quiet.content.decode()

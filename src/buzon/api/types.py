@@ -358,10 +358,26 @@ class DeliveryDetails(TypedDict):
     source: Annotated[str, Doc("Who reported the failure: smtp, dsn, webhook, suppressed…")]
     reply_code: int | None
     enhanced_status: str
-    diagnostic: Annotated[str, Doc("The remote server's own words")]
+    diagnostic: Annotated[str, Doc("The remote server's own words (empty when none replied)")]
     remote_mta: str
     attempts: int
-    last_error: str
+    last_error: Annotated[
+        str,
+        Doc(
+            "While deferred: the last answer with its codes, or the error as raised when "
+            "no server replied"
+        ),
+    ]
+    cause: Annotated[
+        str,
+        Doc(
+            "Why the last attempt has no server's answer: refused, timeout, tls, closed, "
+            "dns, network, esp or internal; or what our relay refused: relay_refused, "
+            "sender_refused; or why nothing was sent: invalid_address, unbuildable; "
+            "empty when a server answered"
+        ),
+    ]
+    cause_detail: Annotated[str, Doc("The technical detail of the cause (the error as raised)")]
     handed_off_at: DateTime | None
     failed_at: DateTime | None
 

@@ -196,6 +196,18 @@ class Delivery(models.Model):
     last_error = models.TextField(
         blank=True, help_text="The latest temporary error (4xx, network) while deferred."
     )
+    # What our side knows when no server's words say it (deliveries.causes).
+    cause = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="Why the last attempt has no server's answer (refused, timeout, tls, "
+        "closed, dns, network, esp, internal), what the relay refused (relay_refused, "
+        "sender_refused) or why nothing was sent (invalid_address, unbuildable); empty "
+        "when a server answered.",
+    )
+    cause_detail = models.TextField(
+        blank=True, help_text="The technical detail of the cause (the error as raised)."
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -101,6 +101,8 @@ class Failure:
     occurred_at: datetime | None = None
     blame: str = ""  # who must act (buzon_bounces.blame); "" → derived from the reason
     suppressed_since: datetime | None = None  # source "suppressed": since when
+    cause: str = ""  # deliveries.causes: why no server's words, or what the relay refused
+    cause_detail: str = ""  # the technical detail of the cause
 
     @property
     def who(self) -> str:
@@ -122,9 +124,16 @@ class Reply:
     at: datetime | None = None
     provider_message_id: str = ""
     source: str = FailureSource.SMTP
+    cause: str = ""  # deliveries.causes: why there is no answer, or what the relay refused
+    detail: str = ""  # the technical detail of the cause (the error as raised)
 
     def __str__(self) -> str:
         return " ".join(str(p) for p in (self.code, self.enhanced_status, self.text) if p)
+
+    @property
+    def error_text(self) -> str:
+        """The answer with its codes, or the technical detail when nothing answered."""
+        return str(self) or self.detail
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,8 @@ def record_failure(
         d.reason = failure.reason
         d.hard = failure.hard
         d.blame = failure.who
+        d.cause = failure.cause
+        d.cause_detail = clean_text(failure.cause_detail)
         d.zendesk_status_id, d.zendesk_status_name, d.zendesk_status_code = (
             status.id,
             status.name,
@@ -218,9 +229,9 @@ def record_failure(
 
 FAILED_FIELDS = [
     "state", "failed_at", "failure_source", "reply_code", "enhanced_status", "diagnostic",
-    "remote_mta", "reason", "hard", "blame", "zendesk_status_id", "zendesk_status_name",
-    "zendesk_status_code", "next_attempt_at", "lease_expires_at", "claimed_by", "updated_at",
-    "attempts", "first_attempt_at", "last_attempt_at",
+    "remote_mta", "reason", "hard", "blame", "cause", "cause_detail", "zendesk_status_id",
+    "zendesk_status_name", "zendesk_status_code", "next_attempt_at", "lease_expires_at",
+    "claimed_by", "updated_at", "attempts", "first_attempt_at", "last_attempt_at",
 ]  # fmt: skip
 
 
@@ -443,6 +454,8 @@ def _audit_failure(
         "reason": failure.reason,
         "hard": failure.hard,
         "blame": d.blame,
+        "cause": d.cause,
+        "cause_detail": d.cause_detail,
         "delivery_status": {
             "id": status.id,
             "name": status.name,
@@ -529,6 +542,8 @@ def record_handoffs(
             lease_expires_at=None,
             claimed_by="",
             last_error="",
+            cause="",
+            cause_detail="",
             zendesk_status_id=DELIVERED.id,
             zendesk_status_name=DELIVERED.name,
             zendesk_status_code=DELIVERED.code,
@@ -735,7 +750,8 @@ def record_deferral(delivery: Delivery, error: Reply, *, claimed_by: str | None 
     "" when it was not ours to change.
     """
     now = error.at or timezone.now()
-    text = clean_text(str(error) or "temporary failure")
+    text = clean_text(error.error_text)
+    cause, detail = error.cause, clean_text(error.detail)
     with transaction.atomic():
         qs = Delivery.objects.select_for_update(of=("self",))
         d = qs.filter(pk=delivery.pk).first()
@@ -757,6 +773,8 @@ def record_deferral(delivery: Delivery, error: Reply, *, claimed_by: str | None 
                 first_attempt_at=d.first_attempt_at or now,
                 last_attempt_at=now,
                 last_error=text,
+                cause=cause,
+                cause_detail=detail,
             )
             d.last_error = text
             _record_expiry(d, error, now)
@@ -770,6 +788,8 @@ def record_deferral(delivery: Delivery, error: Reply, *, claimed_by: str | None 
             lease_expires_at=None,
             claimed_by="",
             last_error=text,
+            cause=cause,
+            cause_detail=detail,
             updated_at=now,
         )
         DeliveryEvent.objects.create(
@@ -791,11 +811,15 @@ def record_expired(delivery: Delivery) -> bool:
         .order_by("-at", "-id")
         .first()
     )
+    # With no answer (a cause but no code), the last error's text is only its detail.
+    answered = not delivery.cause or (last is not None and last.reply_code is not None)
     error = Reply(
         code=last.reply_code if last else None,
         enhanced_status=last.enhanced_status if last else "",
-        text=(last.text if last else delivery.last_error) or "",
+        text=((last.text if last else delivery.last_error) or "") if answered else "",
         remote_mta="",
+        cause=delivery.cause,
+        detail=delivery.cause_detail,
     )
     return _record_expiry(delivery, error, timezone.now())
 
@@ -816,6 +840,8 @@ def _record_expiry(d: Delivery, error: Reply, now: datetime) -> bool:
             dedupe_key="expired",
             occurred_at=now,
             blame=_blame_of_last_reply(error),
+            cause=error.cause,
+            cause_detail=error.detail,
         ),
     )
 

@@ -25,6 +25,7 @@ from email.message import EmailMessage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
+from buzon.deliveries import causes
 from buzon.deliveries.models import FailureSource
 from buzon.deliveries.recording import Reply, clean_text
 from buzon.mail.relay import Attempt, RelayUnavailable
@@ -56,7 +57,7 @@ class EspRelay:
             self.connection.open()
         except Exception as exc:
             raise RelayUnavailable(
-                Reply(None, "", f"email service provider backend: {exc}")
+                Reply(None, cause=causes.ESP, detail=clean_text(causes.detail_of(exc), 2000))
             ) from None
         self.esp_name = getattr(self.connection, "esp_name", self.backend)
 

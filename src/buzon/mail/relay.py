@@ -10,7 +10,9 @@ a whole batch and beyond) and reports each answer as an `Attempt`:
   connection dropping before the server answered (`connection_lost`).
 
 Connecting, TLS and authentication problems raise `RelayUnavailable`: they concern
-every message, not one recipient.
+every message, not one recipient. A failure with no answer carries its kind and the
+error as raised (`Reply.cause`, `Reply.detail`, see `deliveries.causes`), never a
+sentence of ours: the workspace words it.
 
 When the relay offers DSN (RFC 3461), each envelope asks for failure and delay
 reports (BUZON_RELAY_DSN_NOTIFY) with only the headers returned (RET=HDRS), the
@@ -26,11 +28,12 @@ import re
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from django.conf import settings
 
+from buzon.deliveries import causes
 from buzon.deliveries.recording import Reply, clean_text
 from buzon.mail.verp import envelope_id
 from buzon.smtpcodes.parsing import LEADING_STATUS_RE as _STATUS
@@ -64,7 +67,10 @@ class RelayUnavailable(Exception):
     """The relay cannot be used now (connect, TLS or login failed)."""
 
     def __init__(self, reply: Reply) -> None:
-        super().__init__(str(reply))
+        # For the operator's log: the cause, the relay's host and its answer or the error.
+        super().__init__(
+            " ".join(p for p in (reply.cause, reply.remote_mta, reply.error_text) if p)
+        )
         self.reply = reply
 
 
@@ -121,7 +127,6 @@ class SmtpRelay:
         """Connect, say EHLO, STARTTLS and log in as configured."""
         self.close()
         c = self.config
-        where = f"{c.host}:{c.port}"
         helo = c.helo_name or socket.gethostname() or "localhost"
         try:
             if c.security == "tls":
@@ -132,12 +137,10 @@ class SmtpRelay:
                 smtp = smtplib.SMTP(c.host, c.port, local_hostname=helo, timeout=c.timeout)
         except smtplib.SMTPConnectError as exc:
             raise RelayUnavailable(
-                self._reply(exc.smtp_code, exc.smtp_error, f"relay {where} refused us")
+                self._reply(exc.smtp_code, exc.smtp_error, causes.RELAY_REFUSED)
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise RelayUnavailable(
-                Reply(None, "", f"could not connect to the relay {where}: {exc}")
-            ) from None
+            raise RelayUnavailable(self._no_answer(exc)) from None
         try:
             smtp.ehlo_or_helo_if_needed()
             if c.security == "starttls":
@@ -148,11 +151,11 @@ class SmtpRelay:
         except smtplib.SMTPResponseException as exc:
             _quietly_close(smtp)
             raise RelayUnavailable(
-                self._reply(exc.smtp_code, exc.smtp_error, f"relay {where}")
+                self._reply(exc.smtp_code, exc.smtp_error, causes.RELAY_REFUSED)
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
             _quietly_close(smtp)
-            raise RelayUnavailable(Reply(None, "", f"relay {where}: {exc}")) from None
+            raise RelayUnavailable(self._no_answer(exc)) from None
         self.smtp = smtp
         self.messages_on_connection = 0
         announced = (smtp.ehlo_resp or b"").split(b"\n", 1)[0].split(b" ", 1)[0]
@@ -173,10 +176,22 @@ class SmtpRelay:
             context.verify_mode = ssl.CERT_NONE
         return context
 
-    def _reply(self, code: int | None, text: bytes | str, prefix: str = "") -> Reply:
+    def _reply(self, code: int | None, text: bytes | str, cause: str = "") -> Reply:
+        """The relay's answer, its words as said; `cause` says what it refused, if it
+        refused us rather than the recipient (deliveries.causes)."""
         reply = split_reply(code, text)
-        text = f"{prefix}: {reply.text}" if prefix else reply.text
-        return Reply(reply.code, reply.enhanced_status, text, self.remote_name or self.config.host)
+        remote = self.remote_name or self.config.host
+        return Reply(reply.code, reply.enhanced_status, reply.text, remote, cause=cause)
+
+    def _no_answer(self, exc: BaseException, stage: str = "") -> Reply:
+        """No answer from the relay: the kind of failure and its technical detail."""
+        detail = causes.detail_of(exc)
+        return Reply(
+            None,
+            remote_mta=self.remote_name or self.config.host,
+            cause=causes.cause_of(exc),
+            detail=clean_text(f"{stage}: {detail}" if stage else detail, 2000),
+        )
 
     # ----------------------------------------------------------------- sending
 
@@ -215,15 +230,7 @@ class SmtpRelay:
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             return Attempt(
-                "temporary",
-                Reply(
-                    None,
-                    "",
-                    f"connection to the relay lost at {self.stage}: {exc or type(exc).__name__}",
-                    self.remote_name,
-                ),
-                self.stage,
-                connection_lost=True,
+                "temporary", self._no_answer(exc, self.stage), self.stage, connection_lost=True
             )
         reply = self._reply(code, text)
         if 200 <= code < 300:
@@ -305,12 +312,7 @@ class SmtpRelay:
                 # The relay refuses our envelope sender: a set-up problem, not this
                 # recipient's. The message waits for the operator to fix it.
                 outcome = "temporary"
-                reply = Reply(
-                    reply.code,
-                    reply.enhanced_status,
-                    f"the relay refused our sender: {reply.text}",
-                    reply.remote_mta,
-                )
+                reply = replace(reply, cause=causes.SENDER_REFUSED)
         return Attempt(outcome, reply, stage, connection_lost=lost)
 
     def _drop(self) -> None:

@@ -43,6 +43,7 @@ from typing import Protocol
 
 from django.utils import timezone
 
+from buzon.deliveries import causes
 from buzon.deliveries.models import Delivery, EmailNotification, FailureSource, Suppression
 from buzon.deliveries.recording import (
     Failure,
@@ -270,7 +271,7 @@ class BatchSender:
 
     def _unexpected(self, delivery: Claimed, exc: BaseException) -> None:
         log.error("delivery %s: unexpected error; deferring it", delivery.pk, exc_info=exc)
-        self._defer(delivery, Reply(None, "", f"internal error: {type(exc).__name__}: {exc}"))
+        self._defer(delivery, Reply(None, cause=causes.INTERNAL, detail=causes.detail_of(exc)))
 
     # ------------------------------------------------------------ one delivery
 
@@ -285,17 +286,24 @@ class BatchSender:
             return None
         if email is None or email.build_error or email.raw == b"":
             why = email.build_error if email is not None else "the email notification is missing"
-            text = f"Not sent: the email could not be built ({why})."
-            self._fail(d, FailureSource.INVALID, text, blame=SETUP)  # ours to fix
+            self._fail(  # ours to fix
+                d,
+                FailureSource.INVALID,
+                "",
+                blame=SETUP,
+                cause=causes.UNBUILDABLE,
+                cause_detail=why,
+            )
             return None
         try:
             address = check_address(d.email)
         except InvalidAddress as exc:
-            text = f"Not sent: {d.email!r} is not a valid email address: {exc}."
             self._fail(
                 d,
                 FailureSource.INVALID,
-                text,
+                "",
+                cause=causes.INVALID_ADDRESS,
+                cause_detail=str(exc),
                 status="5.1.3",
                 reason="userunknown",
                 hard=True,
@@ -336,7 +344,7 @@ class BatchSender:
         if attempt.connection_lost and attempt.outcome == "temporary":
             # Dropped (or 421) before the message was accepted: once more on a fresh
             # connection. RelayUnavailable if the relay is gone.
-            log.warning("relay connection lost (%s); reconnecting", attempt.reply)
+            log.warning("relay connection lost (%s); reconnecting", attempt.reply.error_text)
             transport.open()
             attempt = transport.send(
                 envelope.sender, envelope.recipient, envelope.message, d.return_token
@@ -363,6 +371,8 @@ class BatchSender:
                 hard=hard,
                 remote_mta=reply.remote_mta,
                 blame=blame,
+                cause=reply.cause,
+                cause_detail=reply.detail,
             )
         else:
             self._defer(d, reply)
@@ -382,6 +392,8 @@ class BatchSender:
         remote_mta: str = "",
         blame: str = "",
         suppressed_since: datetime | None = None,
+        cause: str = "",
+        cause_detail: str = "",
     ) -> None:
         failure = Failure(
             source,
@@ -393,6 +405,8 @@ class BatchSender:
             hard,
             blame=blame,
             suppressed_since=suppressed_since,
+            cause=cause,
+            cause_detail=cause_detail,
         )
         kind = source if source in ("suppressed", "invalid") else "failed"
         self._count(kind, record_failure(Delivery.objects.get(pk=d.pk), failure))

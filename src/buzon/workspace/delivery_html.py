@@ -299,6 +299,7 @@ def _facts(r: RecipientStatus, state: str) -> str:
         f'<dd class="who-acts" data-blame="{blame}">{escape(labels.who_acts_label(r.blame))}</dd>',
         _codes(r),
         _server_words(r),
+        _cause_detail(r),
         "".join(_server_line(line) for line in glossary.server_lines(r)),
         _when_and_how(r),
     )
@@ -327,6 +328,14 @@ def _server_words(r: RecipientStatus) -> str:
     said = escape(glossary.server_words(r.diagnostic))
     label = escape(glossary.server_words_label(r))
     return f'<dt>{label}</dt> <dd><pre class="diagnostic">{said}</pre></dd>'
+
+
+def _cause_detail(r: RecipientStatus) -> str:
+    """The error as raised when no server replied: technical, apart from any server's words."""
+    if not r.cause_detail:
+        return ""
+    label = _("Technical detail")
+    return f'<dt>{label}</dt> <dd><code class="cause-detail">{escape(r.cause_detail)}</code></dd>'
 
 
 def _server_line(line: glossary.ServerLine) -> str:

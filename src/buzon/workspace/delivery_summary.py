@@ -87,6 +87,8 @@ class RecipientStatus:
     next_attempt_at: datetime | None = None
     expires_at: datetime | None = None
     suppressed_since: datetime | None = None  # a "suppressed" failure: since when
+    cause: str = ""  # deliveries.causes: no server's answer, or what our relay refused
+    cause_detail: str = ""  # the technical detail of the cause (the error as raised)
     unverified: tuple[UnverifiedReportView, ...] = ()
 
     @property

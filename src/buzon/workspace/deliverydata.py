@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Quer
 from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
-from buzon.deliveries import counts, reports, suppression
+from buzon.deliveries import causes, counts, reports, suppression
 from buzon.deliveries.models import Delivery, DeliveryState, Suppression, UnverifiedReport
 from buzon.smtpcodes.parsing import STATUS_CODE
 from buzon.tickets.models import (
@@ -102,6 +102,14 @@ def _status_from_delivery(
 ) -> RecipientStatus:
     reply_code, enhanced_status = _codes_while_deferred(d)
     since = (suppressed_since or {}).get(d.email.lower())
+    stored = causes.as_stored(
+        d.cause,
+        d.cause_detail,
+        d.diagnostic or "",
+        d.last_error or "",
+        d.remote_mta or "",
+        has_codes=bool(reply_code or enhanced_status),
+    )
     if since is not None and d.failed_at is not None and since > d.failed_at:
         since = None  # refreshed by a later failure: not the one that stopped this copy
     return RecipientStatus(
@@ -115,8 +123,8 @@ def _status_from_delivery(
         reply_code=reply_code,
         enhanced_status=enhanced_status,
         reason=d.reason or "",
-        diagnostic=d.diagnostic or "",
-        remote_mta=d.remote_mta or "",
+        diagnostic=stored.diagnostic,
+        remote_mta=stored.remote_mta,
         failure_source=d.failure_source or "",
         hard=bool(d.hard),
         blame=d.blame or "",
@@ -126,8 +134,22 @@ def _status_from_delivery(
         next_attempt_at=d.next_attempt_at,
         expires_at=d.expires_at,
         suppressed_since=since,
+        cause=stored.cause,
+        cause_detail=stored.detail,
         unverified=unverified,
     )
+
+
+# Why an attempt has no server's answer, or what our relay refused (deliveries.causes).
+NO_ANSWER_CAUSES = causes.NO_ANSWER
+RELAY_ANSWERED_CAUSES = causes.RELAY_ANSWERED
+
+
+def stored_cause(
+    cause: str, detail: str, diagnostic: str, last_error: str, remote_mta: str, *, has_codes: bool
+) -> causes.Stored:
+    """A copy's cause fields; an old copy's read back out of our old English text."""
+    return causes.as_stored(cause, detail, diagnostic, last_error, remote_mta, has_codes=has_codes)
 
 
 def with_statuses(deliveries: Sequence[Delivery]) -> list[tuple[Delivery, RecipientStatus]]:
@@ -142,6 +164,7 @@ _DELIVERY_FIELDS = (
     "id", "email", "name", "kind", "state", "user_id", "attempts", "reply_code",
     "enhanced_status", "reason", "diagnostic", "remote_mta", "failure_source", "hard",
     "blame", "last_error", "failed_at", "handed_off_at", "next_attempt_at", "expires_at",
+    "cause", "cause_detail",
 )  # fmt: skip
 
 
@@ -170,6 +193,8 @@ class _DeliveryRow:
     handed_off_at: datetime | None
     next_attempt_at: datetime | None
     expires_at: datetime | None
+    cause: str
+    cause_detail: str
 
     @property
     def pk(self) -> int:

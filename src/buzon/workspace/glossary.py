@@ -25,7 +25,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext, pgett
 from django.utils.translation import gettext as _
 
 from buzon.smtpcodes import explain
-from buzon.workspace import labels
+from buzon.workspace import deliverydata, labels
 from buzon.workspace.delivery_summary import FAILED, RecipientStatus
 
 # Display states: the delivery states, with "failed" split by what happened.
@@ -60,6 +60,31 @@ SOURCE_LABELS = {
     "expired": gettext_lazy("Buzón: the retry period ended"),
     "invalid": gettext_lazy("Buzón: nothing was sent"),
 }
+
+# Why an attempt got no server's answer, or what our relay refused (`Delivery.cause`).
+CAUSE_LABELS = {
+    "refused": gettext_lazy("No server replied: our mail relay refused the connection"),
+    "timeout": gettext_lazy("No server replied: our mail relay did not answer in time"),
+    "tls": gettext_lazy("No server replied: the secure connection (TLS) to our mail relay failed"),
+    "closed": gettext_lazy(
+        "No server replied: our mail relay closed the connection before answering"
+    ),
+    "dns": gettext_lazy("No server replied: the name of our mail relay could not be found"),
+    "network": gettext_lazy(
+        "No server replied: a network error cut the connection to our mail relay"
+    ),
+    "esp": gettext_lazy("No server replied: the email provider could not be reached"),
+    "internal": gettext_lazy("No server replied: an internal error in Buzón stopped the attempt"),
+    "relay_refused": gettext_lazy("Our mail relay refused the connection or our sign-in"),
+    "sender_refused": gettext_lazy("Our mail relay refused our sender address"),
+    "invalid_address": gettext_lazy("The address is not a valid email address"),
+    "unbuildable": gettext_lazy("The email could not be built (an error of ours)"),
+}
+
+
+def cause_label(cause: str) -> str:
+    return str(CAUSE_LABELS.get(cause, cause))
+
 
 # The diagnostic of an invalid address is our address checker's, not a server's; every
 # other diagnostic is a server's words (for a suppression: of the failure that caused it).
@@ -112,7 +137,10 @@ def explanation_for(recipient: RecipientStatus) -> Any:
 
 def last_reason(r: RecipientStatus) -> str:
     """Why the last attempt failed, in our words: the reason class when it is a real
-    one, else what the code reference says of its codes, else that no server answered."""
+    one, else what the code reference says of its codes, else that no server answered
+    (and why, when our side knows: `deliveries.causes`)."""
+    if r.cause:
+        return cause_label(r.cause)
     if r.reason and r.reason not in ("expired", "suppressed", "undefined"):
         return labels.reason_label(r.reason)
     explanation = explanation_for(r)
@@ -129,7 +157,7 @@ def reason_text(r: RecipientStatus) -> str:
     """The short reason shown next to the codes, for every failed or retrying state."""
     state = state_of(r)
     if state == INVALID:
-        return _("The address is not a valid email address")
+        return cause_label("unbuildable" if r.cause == "unbuildable" else "invalid_address")
     return last_reason(r)
 
 
@@ -217,6 +245,8 @@ def server_lines(r: RecipientStatus) -> list[ServerLine]:
     we handed the message to): the receiving server is then not known. A bounce
     report names the receiving server (Remote-MTA); an email provider names itself."""
     host = r.remote_mta
+    if r.cause:
+        return _cause_server_lines(r.cause, host)
     if r.failure_source == "smtp" and host:
         return [
             ServerLine(_("Our mail relay"), host),
@@ -229,6 +259,20 @@ def server_lines(r: RecipientStatus) -> list[ServerLine]:
     if r.failure_source == "webhook" and host:
         return [ServerLine(_("Email provider"), host)]
     return []
+
+
+def _cause_server_lines(cause: str, host: str) -> list[ServerLine]:
+    """A failure of our own hop: the relay (or provider) named as such; the receiving
+    server was never reached."""
+    not_reached = ServerLine(
+        _("Receiving server"), "", _("not reached: the message did not get past our mail relay")
+    )
+    if cause in ("internal", "invalid_address", "unbuildable"):
+        return []  # no server was involved
+    if cause == "esp":
+        return [ServerLine(_("Email provider"), host, _("no reply")), not_reached]
+    note = _("it answered") if cause in deliverydata.RELAY_ANSWERED_CAUSES else _("no reply")
+    return [ServerLine(_("Our mail relay"), host, note), not_reached]
 
 
 def shows_server_words(r: RecipientStatus) -> bool:
@@ -305,6 +349,8 @@ ADVICE_TEXTS = {
 
 
 def server_words_label(r: RecipientStatus) -> str:
+    if r.cause in deliverydata.RELAY_ANSWERED_CAUSES:
+        return _("Our mail relay said")
     if state_of(r) == SUPPRESSED:
         return _("The receiving server said, in the failure that suppressed the address")
     if state_of(r) == EXPIRED:
@@ -316,6 +362,15 @@ def recipient_from_event(data: dict[str, Any]) -> RecipientStatus:
     """A DeliveryFailure event's data as the recipient status the glossary words."""
     who = data.get("recipient") or {}
     since = data.get("suppressed_since")
+    codes = bool(data.get("reply_code") or data.get("enhanced_status"))
+    stored = deliverydata.stored_cause(
+        data.get("cause") or "",
+        data.get("cause_detail") or "",
+        data.get("diagnostic") or "",
+        "",
+        data.get("remote_mta") or "",
+        has_codes=codes,
+    )
     return RecipientStatus(
         email=who.get("email", ""),
         name=who.get("name", ""),
@@ -323,9 +378,11 @@ def recipient_from_event(data: dict[str, Any]) -> RecipientStatus:
         reply_code=str(data.get("reply_code") or ""),
         enhanced_status=data.get("enhanced_status") or "",
         reason=data.get("reason") or "",
-        diagnostic=data.get("diagnostic") or "",
-        remote_mta=data.get("remote_mta") or "",
+        diagnostic=stored.diagnostic,
+        remote_mta=stored.remote_mta,
         failure_source=data.get("source") or "",
         blame=data.get("blame") or "",
         suppressed_since=datetime.fromisoformat(since) if since else None,
+        cause=stored.cause,
+        cause_detail=stored.detail,
     )

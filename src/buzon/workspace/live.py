@@ -54,6 +54,13 @@ def changed_deliveries(rows: list[Row], previous: str) -> set[int] | None:
     return {pk for pk, at in rows if pk and _micros(at) > since}
 
 
+def reply_version(recipients: Iterable[tuple[str, str, str]]) -> str:
+    """The version of the reply box's "To" line: each recipient's (address, kind,
+    warning). The page sends it back with its check; a changed answer replaces the line
+    (never the text being typed) only when it differs."""
+    return hashlib.blake2b(repr(sorted(recipients)).encode(), digest_size=6).hexdigest()
+
+
 def recent_ticket_rows() -> list[Row]:
     """One query on the `updated_at` index: tickets changed in the last RECENT."""
     since = timezone.now() - RECENT

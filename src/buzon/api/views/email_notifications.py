@@ -84,6 +84,8 @@ def recipient_json(call: Call, delivery: Delivery) -> t.Recipient:
             "remote_mta": delivery.remote_mta,
             "attempts": delivery.attempts,
             "last_error": delivery.last_error,
+            "cause": delivery.cause,
+            "cause_detail": delivery.cause_detail,
             "handed_off_at": stamp(delivery.handed_off_at),
             "failed_at": stamp(delivery.failed_at),
         },

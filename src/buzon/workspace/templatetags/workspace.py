@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from buzon.domains.typos import suggest_address, suggest_domain
-from buzon.workspace import choice_html, delivery_html, glossary, labels
+from buzon.workspace import choice_html, delivery_html, deliverydata, glossary, labels
 from buzon.workspace.delivery_summary import DeliverySummary, RecipientStatus
 
 register = template.Library()
@@ -76,6 +76,24 @@ def failure_source_label(value: str) -> str:
 
 
 # The glossary's wording of one recipient's delivery (see buzon.workspace.glossary).
+
+
+@register.filter
+def last_error_words(delivery: Any) -> str:
+    """A deferred delivery's last error for a list: the server's words with their codes,
+    or, when no server replied, why in our words with the error as raised."""
+    stored = deliverydata.stored_cause(
+        getattr(delivery, "cause", ""),
+        getattr(delivery, "cause_detail", ""),
+        delivery.diagnostic or "",
+        delivery.last_error or "",
+        "",
+        has_codes=bool(delivery.reply_code or delivery.enhanced_status),
+    )
+    if stored.cause in deliverydata.NO_ANSWER_CAUSES:
+        detail = f" ({stored.detail})" if stored.detail else ""
+        return glossary.cause_label(stored.cause) + detail
+    return str(delivery.last_error or delivery.diagnostic or "")
 
 
 @register.filter

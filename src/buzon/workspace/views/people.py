@@ -75,7 +75,7 @@ def failure_rows(failures: list[tuple[Any, RecipientStatus]]) -> list[FailureRow
                 email=d.email,
                 state=glossary.state_of(status),
                 headline=glossary.headline(status),
-                server_words=_shortened(glossary.server_words(d.diagnostic))
+                server_words=_shortened(glossary.server_words(status.diagnostic))
                 if glossary.shows_server_words(status)
                 else "",
                 reply_code=str(d.reply_code or ""),

@@ -105,7 +105,12 @@ def ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None
         "undeliverable_recipients": [r for r in recipients if r.undeliverable],
         "log": request.GET.get("log", "conversation"),
         "version": live.version_of(deliverydata.live_rows(ticket.pk)),
+        "reply_version": reply_version(recipients),
     }
+
+
+def reply_version(recipients: list[ReplyRecipient]) -> str:
+    return live.reply_version((r.user.email, r.kind, r.undeliverable) for r in recipients)
 
 
 @agent_required
