@@ -6,13 +6,14 @@ annotations), so a page of 100 costs a fixed number of queries.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast, overload
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 
 from buzon.api import types as t
 from buzon.api.router import Call
@@ -71,26 +72,10 @@ def ticket_extras(ids: list[int]) -> TicketExtras:
     extras = TicketExtras()
     if not ids:
         return extras
-    as_text = Cast("user_id", CharField())
-    # One public comment is enough: EXISTS stops at the first (the description,
-    # usually) instead of reading every comment of the page's tickets.
-    public = Comment.objects.filter(ticket=OuterRef("pk"), public=True)
-    rows = (
-        TicketTag.objects.filter(ticket_id__in=ids)
-        .values_list(Value(_TAG), "ticket_id", "name")
-        .union(
-            Ticket.email_ccs.through.objects.filter(ticket_id__in=ids).values_list(
-                Value(_CC), "ticket_id", as_text
-            ),
-            Ticket.followers.through.objects.filter(ticket_id__in=ids).values_list(
-                Value(_FOLLOWER), "ticket_id", as_text
-            ),
-            Ticket.objects.filter(pk__in=ids)
-            .filter(Exists(public))
-            .values_list(Value(_PUBLIC), "pk", Value("")),
-            all=True,
-        )
-    )
+    sql, page = _extras_sql(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [page, page, page, True, page])
+        rows = cursor.fetchall()
     for kind, ticket_id, value in rows:
         if kind == _TAG:
             extras.tags.setdefault(ticket_id, []).append(value)
@@ -104,6 +89,32 @@ def ticket_extras(ids: list[int]) -> TicketExtras:
     for user_ids in (*extras.cc_ids.values(), *extras.follower_ids.values()):
         user_ids.sort()
     return extras
+
+
+def _extras_sql(ids: list[int]) -> tuple[str, Any]:
+    """`ticket_extras`' statement and how the page's ids are passed to it.
+
+    Written as SQL, the ids passed as one value: built with the ORM, the union and
+    its four lists of a hundred ids each cost more CPU than the rest of the page.
+    On PostgreSQL the ids are an array (`= ANY(%s)`), elsewhere a JSON list.
+    """
+    if connection.vendor == "postgresql":
+        return _EXTRAS_SQL.format(page="= ANY(%s)"), ids
+    return _EXTRAS_SQL.format(page="IN (SELECT value FROM json_each(%s))"), json.dumps(ids)
+
+
+# One public comment is enough: EXISTS stops at the first (the description, usually)
+# instead of reading every comment of the page's tickets.
+_EXTRAS_SQL = (
+    f"SELECT {_TAG}, ticket_id, name FROM {TicketTag._meta.db_table} WHERE ticket_id {{page}} "
+    f"UNION ALL SELECT {_CC}, ticket_id, CAST(user_id AS varchar(20)) "
+    f"FROM {Ticket.email_ccs.through._meta.db_table} WHERE ticket_id {{page}} "
+    f"UNION ALL SELECT {_FOLLOWER}, ticket_id, CAST(user_id AS varchar(20)) "
+    f"FROM {Ticket.followers.through._meta.db_table} WHERE ticket_id {{page}} "
+    f"UNION ALL SELECT {_PUBLIC}, t.id, '' FROM {Ticket._meta.db_table} t WHERE EXISTS "
+    f"(SELECT 1 FROM {Comment._meta.db_table} c WHERE c.ticket_id = t.id AND c.public = %s) "
+    f"AND t.id {{page}}"
+)
 
 
 def tickets_json(call: Call, tickets: Iterable[Ticket]) -> list[t.Ticket]:
