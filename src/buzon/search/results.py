@@ -18,7 +18,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from buzon.search.compiler import compile_tickets, compile_users
-from buzon.search.fulltext import estimating
+from buzon.search.fulltext import AnyOf, estimating
 from buzon.search.parser import Query, parse_query
 from buzon.tickets.models import Ticket, User
 
@@ -75,7 +75,8 @@ def page_and_count(
         return page, bounded_count(queryset)
     ids = list(queryset.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
     wanted = ids[start:end]
-    plain = queryset.model._default_manager.filter(pk__in=wanted)
+    # One array parameter, not an IN list the ORM prepares id by id.
+    plain = queryset.model._default_manager.filter(AnyOf("pk", wanted))
     by_id = {row.pk: row for row in (rows(plain) if rows else plain)}
     page = [by_id[pk] for pk in wanted if pk in by_id]
     if len(ids) <= COUNT_LIMIT:
