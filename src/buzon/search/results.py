@@ -61,7 +61,8 @@ def page_and_count(
     On PostgreSQL, within the first COUNT_LIMIT + 1 matches, the conditions run
     once: the ids of the matches are read in order up to the limit (which counts
     them), and the page's rows are then fetched by id. `rows` turns a queryset of
-    the model into the one to fetch them from (select_related, annotations…).
+    the model into the one to fetch them from (select_related, annotations, or
+    `values()` with the primary key's column among them).
     """
     if end <= start:
         return [], bounded_count(queryset)
@@ -77,7 +78,8 @@ def page_and_count(
     wanted = ids[start:end]
     # One array parameter, not an IN list the ORM prepares id by id.
     plain = queryset.model._default_manager.filter(AnyOf("pk", wanted))
-    by_id = {row.pk: row for row in (rows(plain) if rows else plain)}
+    pk = queryset.model._meta.pk.attname
+    by_id = {_key(row, pk): row for row in (rows(plain) if rows else plain)}
     page = [by_id[pk] for pk in wanted if pk in by_id]
     if len(ids) <= COUNT_LIMIT:
         return page, Count(len(ids), exact=True)
@@ -86,6 +88,10 @@ def page_and_count(
 
 def _same(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return queryset
+
+
+def _key(row: Any, pk: str) -> Any:
+    return row[pk] if isinstance(row, dict) else row.pk
 
 
 def planner_estimate(queryset: QuerySet[Any]) -> int:
