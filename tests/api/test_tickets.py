@@ -297,3 +297,27 @@ def test_is_public_means_some_comment_is_public(api, agent, requester):
     assert api.get(f"tickets/{internal.pk}").json()["ticket"]["is_public"] is False
     listed = {t["id"]: t["is_public"] for t in api.get("tickets").json()["tickets"]}
     assert listed[internal.pk] is False
+
+
+def test_a_ticket_reads_the_same_alone_in_lists_and_in_search(api, ticket):
+    """Lists read plain rows with timestamps the database formats; the ticket alone is
+    read as a model instance: both must give the same JSON, to the second, in UTC."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    madrid_evening = datetime(2026, 3, 1, 23, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=1)))
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=madrid_evening, updated_at=datetime(2026, 3, 2, 8, 0, 0, 500_000, tzinfo=UTC)
+    )
+    alone = api.get(f"tickets/{ticket.pk}").json()["ticket"]
+    assert alone["created_at"] == "2026-03-01T22:59:59Z"
+    assert alone["updated_at"] == "2026-03-02T08:00:00Z"
+    listed = [
+        t for t in api.get("tickets?page[size]=100").json()["tickets"] if t["id"] == ticket.pk
+    ]
+    by_offset = [
+        t for t in api.get("tickets?per_page=100").json()["tickets"] if t["id"] == ticket.pk
+    ]
+    many = api.get(f"tickets/show_many?ids={ticket.pk}").json()["tickets"]
+    searched = api.get(f"search?query=type:ticket %23{ticket.pk}").json()["results"]
+    assert listed == by_offset == many == [alone]
+    assert [{k: v for k, v in r.items() if k != "result_type"} for r in searched] == [alone]

@@ -134,12 +134,12 @@ def _link(call: Call, size: int, **cursor: str | None) -> str:
     )
 
 
-def _value(row: Model, name: str) -> Any:
-    value = getattr(row, name)
+def _value(row: Model | dict[str, Any], name: str) -> Any:
+    value = row[name] if isinstance(row, dict) else getattr(row, name)
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def encode_cursor(row: Model, ordering: list[str]) -> str:
+def encode_cursor(row: Model | dict[str, Any], ordering: list[str]) -> str:
     values = [_value(row, f.lstrip("-")) for f in ordering]
     raw = json.dumps(values, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -28,7 +28,7 @@ import bisect
 import json
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -191,10 +191,16 @@ class IdsFromSubquery(Func):
         return f"{column_sql} = ANY(ARRAY({self.sql}))", [*params, *self.params]
 
 
+def int_array(values: Iterable[int]) -> str:
+    """PostgreSQL's literal of an array of integers, `{1,2,3}`: with a thousand ids,
+    a statement costs less than half the CPU it does with psycopg dumping a list."""
+    return "{" + ",".join(str(int(value)) for value in values) + "}"
+
+
 class AnyOf(Func):
-    """`column` is one of `values`, passed as one parameter however many there are:
-    `column = ANY(%s)` with an array on PostgreSQL, `column IN (SELECT value FROM
-    json_each(%s))` with a JSON list elsewhere."""
+    """`column` (an integer) is one of `values`, passed as one parameter however many
+    there are: `column = ANY(%s::bigint[])` with an array literal on PostgreSQL,
+    `column IN (SELECT value FROM json_each(%s))` with a JSON list elsewhere."""
 
     output_field = BooleanField()
 
@@ -207,7 +213,7 @@ class AnyOf(Func):
         (column,) = self.get_source_expressions()
         column_sql, params = compiler.compile(column)
         if connection.vendor == "postgresql":
-            return f"{column_sql} = ANY(%s)", [*params, self.values]
+            return f"{column_sql} = ANY(%s::bigint[])", [*params, int_array(self.values)]
         return (
             f"{column_sql} IN (SELECT value FROM json_each(%s))",
             [*params, json.dumps(self.values)],

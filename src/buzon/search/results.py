@@ -18,7 +18,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from buzon.search.compiler import compile_tickets, compile_users
-from buzon.search.fulltext import estimating
+from buzon.search.fulltext import AnyOf, estimating
 from buzon.search.parser import Query, parse_query
 from buzon.tickets.models import Ticket, User
 
@@ -61,7 +61,8 @@ def page_and_count(
     On PostgreSQL, within the first COUNT_LIMIT + 1 matches, the conditions run
     once: the ids of the matches are read in order up to the limit (which counts
     them), and the page's rows are then fetched by id. `rows` turns a queryset of
-    the model into the one to fetch them from (select_related, annotations…).
+    the model into the one to fetch them from (select_related, annotations, or
+    `values()` with the primary key's column among them).
     """
     if end <= start:
         return [], bounded_count(queryset)
@@ -75,8 +76,10 @@ def page_and_count(
         return page, bounded_count(queryset)
     ids = list(queryset.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
     wanted = ids[start:end]
-    plain = queryset.model._default_manager.filter(pk__in=wanted)
-    by_id = {row.pk: row for row in (rows(plain) if rows else plain)}
+    # One array parameter, not an IN list the ORM prepares id by id.
+    plain = queryset.model._default_manager.filter(AnyOf("pk", wanted))
+    pk = queryset.model._meta.pk.attname
+    by_id = {_key(row, pk): row for row in (rows(plain) if rows else plain)}
     page = [by_id[pk] for pk in wanted if pk in by_id]
     if len(ids) <= COUNT_LIMIT:
         return page, Count(len(ids), exact=True)
@@ -85,6 +88,10 @@ def page_and_count(
 
 def _same(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return queryset
+
+
+def _key(row: Any, pk: str) -> Any:
+    return row[pk] if isinstance(row, dict) else row.pk
 
 
 def planner_estimate(queryset: QuerySet[Any]) -> int:

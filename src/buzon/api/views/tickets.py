@@ -67,7 +67,7 @@ def list_tickets(call: Call) -> dict[str, Any]:
     ordering = _ticket_ordering(call)
     page = paginate(
         call,
-        visible_tickets(call.caller),
+        s.ticket_rows(visible_tickets(call.caller), *(o.lstrip("-") for o in ordering)),
         ordering,
         cursor=_cursorable(ordering),
     )
@@ -89,7 +89,7 @@ def _cursorable(ordering: list[str]) -> bool:
 def show_many_tickets(call: Call) -> dict[str, Any]:
     ids = call.ids_param("ids")
     tickets = visible_tickets(call.caller).filter(pk__in=ids).order_by("id")
-    return {"tickets": s.tickets_json(call, tickets)}
+    return {"tickets": s.tickets_json(call, s.ticket_rows(tickets))}
 
 
 @api.get(
