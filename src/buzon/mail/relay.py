@@ -283,7 +283,7 @@ class SmtpRelay:
             return self._refused("RCPT", rcpt_code, rcpt_text)
         if data_code != 354:
             return self._refused("DATA", data_code, data_text)
-        smtp.send(_DOT_AT_LINE_START.sub(b"..", message) + _end_of_data(message))
+        smtp.send(_dot_stuffed(message) + _end_of_data(message))
         return smtp.getreply()
 
     def _refused(self, stage: str, code: int, text: bytes | str) -> Attempt:
@@ -320,6 +320,14 @@ class SmtpRelay:
 
 
 _DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
+
+
+def _dot_stuffed(message: bytes) -> bytes:
+    """RFC 5321 4.5.2: a line that starts with a dot gets another. Most messages
+    have none, and looking for one costs a fifth of the substitution's copy."""
+    if not message.startswith(b".") and b"\n." not in message:
+        return message
+    return _DOT_AT_LINE_START.sub(b"..", message)
 
 
 def _end_of_data(message: bytes) -> bytes:
