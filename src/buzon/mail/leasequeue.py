@@ -88,9 +88,30 @@ class LeaseQueue:
     ) -> list[tuple[Any, ...]]:
         """Claim as `claim` does; each claimed row as (pk, *`fields`) after the claim,
         in id order. One statement: `UPDATE … WHERE pk IN (SELECT … FOR UPDATE SKIP
-        LOCKED LIMIT n) RETURNING …` (SQLite ≥ 3.35 and PostgreSQL)."""
+        LOCKED LIMIT n) RETURNING …` (SQLite ≥ 3.35 and PostgreSQL), written here
+        unless `also` holds expressions, which the ORM compiles."""
         now = now or timezone.now()
         lease_end = now + timedelta(seconds=lease)
+        columns = [self._column(name) for name in ("pk", *fields)]
+        returning = ", ".join(connection.ops.quote_name(col.target.column) for col in columns)
+        with transaction.atomic():
+            if self.relaxed_commit and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            if any(hasattr(value, "resolve_expression") for value in also.values()):
+                # The subselect's FOR UPDATE needs the transaction, hence compiled in it.
+                sql, params = self._compiled_claim(worker_id, limit, lease_end, now, also)
+            else:
+                sql, params = self._written_claim(worker_id, limit, lease_end, now, also)
+            with connection.cursor() as cursor:
+                cursor.execute(f"{sql} RETURNING {returning}", params)
+                rows = cursor.fetchall()
+        return sorted(_converted(rows, columns), key=lambda row: row[0])
+
+    def _compiled_claim(
+        self, worker_id: str, limit: int, lease_end: datetime, now: datetime, also: dict[str, Any]
+    ) -> tuple[str, Sequence[Any]]:
+        """The claim's UPDATE compiled by the ORM (for `also` values that are expressions)."""
         manager = self.model._default_manager
         due = (
             manager.select_for_update(skip_locked=True)
@@ -100,27 +121,45 @@ class LeaseQueue:
         )
         update = manager.filter(pk__in=due).query.chain(UpdateQuery)
         assert isinstance(update, UpdateQuery)
-        update.add_update_values(
-            {
-                "state": self.claimed_state,
-                "claimed_by": worker_id,
-                "lease_expires_at": lease_end,
-                "next_attempt_at": lease_end,
-                **also,
-            }
+        update.add_update_values(self._claimed_values(worker_id, lease_end, also))
+        return update.get_compiler(connection=connection).as_sql()
+
+    def _written_claim(
+        self, worker_id: str, limit: int, lease_end: datetime, now: datetime, also: dict[str, Any]
+    ) -> tuple[str, list[Any]]:
+        """The same UPDATE written here, for plain values: compiling it cost the worker
+        about as much as executing it."""
+        meta = self.model._meta
+        quote = connection.ops.quote_name
+        table, pk = quote(meta.db_table), quote(self._column("pk").target.column)
+        state, due_at = (
+            quote(self._column(name).target.column) for name in ("state", "next_attempt_at")
         )
-        columns = [self._column(name) for name in ("pk", *fields)]
-        with transaction.atomic():
-            if self.relaxed_commit and connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            # The subselect's FOR UPDATE needs the transaction, hence compiled in it.
-            sql, params = update.get_compiler(connection=connection).as_sql()
-            returning = ", ".join(connection.ops.quote_name(col.target.column) for col in columns)
-            with connection.cursor() as cursor:
-                cursor.execute(f"{sql} RETURNING {returning}", params)
-                rows = cursor.fetchall()
-        return sorted(_converted(rows, columns), key=lambda row: row[0])
+        sets, params = [], []
+        for name, value in self._claimed_values(worker_id, lease_end, also).items():
+            field = meta.get_field(name)
+            assert isinstance(field, models.Field)
+            sets.append(f"{quote(field.column)} = %s")
+            params.append(field.get_db_prep_save(value, connection))
+        skip_locked = connection.features.has_select_for_update_skip_locked
+        due = (
+            f"SELECT {pk} FROM {table} WHERE {state} IN ({', '.join(['%s'] * len(self.claimable))})"
+            f" AND {due_at} <= %s ORDER BY {due_at}, {pk} LIMIT {int(limit)}"
+            + (" FOR UPDATE SKIP LOCKED" if skip_locked else "")
+        )
+        params += [*self.claimable, connection.ops.adapt_datetimefield_value(now)]
+        return f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} IN ({due})", params
+
+    def _claimed_values(
+        self, worker_id: str, lease_end: datetime, also: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "state": self.claimed_state,
+            "claimed_by": worker_id,
+            "lease_expires_at": lease_end,
+            "next_attempt_at": lease_end,
+            **also,
+        }
 
     def _column(self, name: str) -> Col:
         meta = self.model._meta
