@@ -563,7 +563,8 @@ def _mark_handed_off(pks: list[Any], now: datetime, claimed_by: str | None) -> i
             f"UPDATE {table} SET state = %s, handed_off_at = %s, attempts = attempts + 1, "
             "first_attempt_at = COALESCE(first_attempt_at, %s), last_attempt_at = %s, "
             "next_attempt_at = NULL, lease_expires_at = NULL, claimed_by = '', "
-            "last_error = '', cause = '', cause_detail = '', zendesk_status_id = %s, zendesk_status_name = %s, "
+            "last_error = '', cause = '', cause_detail = '', "
+            "zendesk_status_id = %s, zendesk_status_name = %s, "
             f"zendesk_status_code = %s, updated_at = %s "
             f"WHERE id IN ({', '.join(['%s'] * len(pks))}) AND {mine}",
             [
