@@ -150,6 +150,22 @@ def test_an_unreachable_relay_defers_everything_and_fails_nothing(people):
     assert FAILURE_TAG not in ticket.tag_list
 
 
+def test_a_copy_handed_off_after_an_unreachable_relay_keeps_no_cause(people):
+    agent, users = people
+    open_ticket(agent, users["ana@example.com"])
+    port = free_port()
+    closed = Sandbox("127.0.0.1", port, SandboxHandler(sink=True))  # not started yet
+    Worker(transport=relay_for(closed), poll=0.05, relay_wait=0).run(until_idle=True)
+    assert Delivery.objects.get(email="ana@example.com").cause == "refused"
+
+    make_due()
+    with Sandbox("127.0.0.1", port, SandboxHandler(sink=True)) as server:
+        Worker(transport=relay_for(server), poll=0.05, relay_wait=0).run(until_idle=True)
+    delivery = Delivery.objects.get(email="ana@example.com")
+    assert delivery.state == "handed_off" and delivery.attempts == 2
+    assert (delivery.cause, delivery.cause_detail, delivery.last_error) == ("", "", "")
+
+
 class Flaky(SandboxHandler):
     """Drops the connection (without answering) at the n-th RCPT, once per n."""
 
