@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, QuerySet, Value
@@ -130,7 +130,11 @@ def _status_from_delivery(
     )
 
 
-def with_statuses(deliveries: Sequence[Delivery]) -> list[tuple[Delivery, RecipientStatus]]:
+# A Delivery, or a delivery read as values.
+AnyDelivery = TypeVar("AnyDelivery", bound="Delivery | _DeliveryRow")
+
+
+def with_statuses(deliveries: Sequence[AnyDelivery]) -> list[tuple[AnyDelivery, RecipientStatus]]:
     """Each Delivery row with its recipient status, as the glossary words it (the
     profile's failures): one more query at most, for when the suppressions began."""
     since = _suppressed_since(deliveries)
@@ -295,17 +299,25 @@ def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
     return suppression.active_suppressions(list(addresses))
 
 
+@dataclass(frozen=True, slots=True)
+class _FailedDeliveryRow(_DeliveryRow):
+    """A failed delivery as the profile lists it: its ticket too."""
+
+    ticket_id: int | None
+
+
 def failures_for_addresses(
     addresses: Iterable[str], limit: int = 50
-) -> list[tuple[Delivery, RecipientStatus]]:
+) -> list[tuple[_FailedDeliveryRow, RecipientStatus]]:
     """Failed deliveries to these addresses, newest first, with their statuses (for the
-    profile page): two queries at most."""
-    failures = list(
+    profile page): two queries at most, read as values (no model instances)."""
+    rows = (
         Delivery.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
-        .order_by("-failed_at", "-id")[:limit]
+        .order_by("-failed_at", "-id")
+        .values_list(*_DELIVERY_FIELDS, "ticket_id")[:limit]
     )
-    return with_statuses(failures)
+    return with_statuses([_FailedDeliveryRow(*row) for row in rows])
 
 
 def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
