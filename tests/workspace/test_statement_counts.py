@@ -15,8 +15,8 @@ TICKET_PAGE = 11  # session, user, ticket, live version, tags, CCs, comments, re
 # suppressions
 FAILURES_VIEW = 5
 HEALTH_PAGE = 17  # on PostgreSQL, 16 on SQLite; of which up to 5 fold the count deltas
-PROFILE = 9  # session, user, person, identities, last failures, suppressions, failures and
-# when their suppressions began, tickets
+PROFILE = 7  # session, user, person, identities with their last failures, suppressions,
+# failures, tickets
 
 
 def add_history(ticket, agent, replies: int) -> None:

@@ -15,7 +15,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django.apps import apps
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, QuerySet, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
@@ -134,10 +144,17 @@ def _status_from_delivery(
 AnyDelivery = TypeVar("AnyDelivery", bound="Delivery | _DeliveryRow")
 
 
-def with_statuses(deliveries: Sequence[AnyDelivery]) -> list[tuple[AnyDelivery, RecipientStatus]]:
+def with_statuses(
+    deliveries: Sequence[AnyDelivery], suppressions: dict[str, Suppression] | None = None
+) -> list[tuple[AnyDelivery, RecipientStatus]]:
     """Each Delivery row with its recipient status, as the glossary words it (the
-    profile's failures): one more query at most, for when the suppressions began."""
-    since = _suppressed_since(deliveries)
+    profile's failures): one more query at most, for when the suppressions began,
+    none when the suppressions of their addresses are given."""
+    if suppressions is None:
+        since = _suppressed_since(deliveries)
+    else:
+        stopped = {d.email.lower() for d in deliveries if d.failure_source == "suppressed"}
+        since = {a: s.created_at for a, s in suppressions.items() if a in stopped}
     return [(d, _status_from_delivery(d, suppressed_since=since)) for d in deliveries]
 
 
@@ -294,11 +311,6 @@ def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
     return reasons
 
 
-def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
-    """{lower-cased address: the suppression in force} for these addresses."""
-    return suppression.active_suppressions(list(addresses))
-
-
 @dataclass(frozen=True, slots=True)
 class _FailedDeliveryRow(_DeliveryRow):
     """A failed delivery as the profile lists it: its ticket too."""
@@ -307,27 +319,38 @@ class _FailedDeliveryRow(_DeliveryRow):
 
 
 def failures_for_addresses(
-    addresses: Iterable[str], limit: int = 50
+    addresses: Iterable[str], suppressions: dict[str, Suppression] | None = None, limit: int = 50
 ) -> list[tuple[_FailedDeliveryRow, RecipientStatus]]:
     """Failed deliveries to these addresses, newest first, with their statuses (for the
-    profile page): two queries at most, read as values (no model instances)."""
+    profile page), read as values from the index of failed deliveries by address: one
+    query, and one more unless `suppressions` (`suppressions_of` these addresses) is
+    given."""
     rows = (
         Delivery.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
         .order_by("-failed_at", "-id")
         .values_list(*_DELIVERY_FIELDS, "ticket_id")[:limit]
     )
-    return with_statuses([_FailedDeliveryRow(*row) for row in rows])
+    return with_statuses([_FailedDeliveryRow(*row) for row in rows], suppressions)
 
 
-def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
-    rows = (
+def suppressions_of(addresses: Iterable[str]) -> dict[str, Suppression]:
+    """{lower-cased address: its suppression}, in force or not (`Suppression.active`
+    says which), for these addresses: one query."""
+    wanted = {a.lower() for a in addresses}
+    return {s.address: s for s in Suppression.objects.filter(address__in=wanted)} if wanted else {}
+
+
+def identities_with_last_failure(user: User) -> list[UserIdentity]:
+    """The user's identities, each with `last_failure` (the latest failed delivery to
+    its address, in any case, or None): one query, an index probe per identity."""
+    last = (
         Delivery.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
-        .values("email")
-        .annotate(last=Max("failed_at"))
+        .filter(email_lower=Lower(OuterRef("value")), state="failed", failed_at__isnull=False)
+        .order_by("-failed_at")
+        .values("failed_at")[:1]
     )
-    return {r["email"].lower(): r["last"] for r in rows}
+    return list(user.identities.annotate(last_failure=Subquery(last)))
 
 
 # --- Delivery health ---------------------------------------------------------

@@ -137,22 +137,23 @@ def _ticket_url(ticket_id: int) -> str:
 
 
 def profile_context(person: User, add_form: AddressForm | None = None) -> dict[str, Any]:
-    rows = list(person.identities.all())
+    rows = deliverydata.identities_with_last_failure(person)
     addresses = [i.value for i in rows]
-    last = deliverydata.last_failure_by_address(addresses)
-    suppressions = deliverydata.active_suppressions(addresses)
+    # In force or not: when each began also words the failures it stopped.
+    suppressions = deliverydata.suppressions_of(addresses)
+    in_force = {address: s for address, s in suppressions.items() if s.active}
     return {
         "person": person,
         "identities": [
             IdentityRow(
                 i,
                 suggest_address(i.value),
-                last.get(i.value.lower()),
-                suppressions.get(i.value.lower()),
+                getattr(i, "last_failure", None),
+                in_force.get(i.value.lower()),
             )
             for i in rows
         ],
-        "failures": failure_rows(deliverydata.failures_for_addresses(addresses)),
+        "failures": failure_rows(deliverydata.failures_for_addresses(addresses, suppressions)),
         "requested": list(
             Ticket.objects.filter(requester=person)
             .only("id", "subject", "status")
