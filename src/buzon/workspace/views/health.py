@@ -22,6 +22,7 @@ from buzon.workspace.access import agent_required
 from buzon.workspace.labels import reason_label
 
 DAYS = 30
+UNMATCHED_SHOWN = 20
 # Distinct hues in a fixed order; the chart also has a legend with names and a table.
 PALETTE = [
     "#c0392b", "#2471a3", "#d68910", "#7d3c98", "#138d75", "#566573", "#a04000", "#1f618d",
@@ -232,10 +233,10 @@ def health(request: HttpRequest) -> HttpResponse:
     unmatched_model = deliverydata.unmatched_bounce_model()
     unmatched = None
     if unmatched_model is not None:
-        unmatched = {
-            "total": unmatched_model.objects.count(),
-            "recent": list(unmatched_model.objects.order_by("-pk")[:20]),
-        }
+        # Counted only when there are more than are listed; the raw messages not read.
+        recent = list(unmatched_model.objects.defer("raw").order_by("-pk")[:UNMATCHED_SHOWN])
+        total = unmatched_model.objects.count() if len(recent) == UNMATCHED_SHOWN else len(recent)
+        unmatched = {"total": total, "recent": recent}
     return render(
         request,
         "workspace/health.html",
@@ -245,7 +246,7 @@ def health(request: HttpRequest) -> HttpResponse:
             "domains": deliverydata.top_failing_domains(since),
             "ours": problems_of_ours(deliverydata.failures_of_ours(since)),
             "deferred_total": queue.get("deferred", 0),
-            "deferred": deliverydata.deferred_queue(),
+            "deferred": deliverydata.deferred_queue() if queue.get("deferred") else [],
             "queue": queue,
             "unmatched_model": unmatched_model,
             "unmatched": unmatched,
