@@ -4,6 +4,7 @@ whatever writes them: recording, plain updates, deletes (triggers, both database
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.utils import timezone
 
@@ -125,3 +126,33 @@ def test_periods_and_totals_sum_the_window_as_the_buckets_do(ticket):
         )
         assert last == max(c.last_at for c in by_bucket)
         assert addresses == sum(1 for a in failing if a.partition("@")[2] == domain)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's advisory lock")
+def test_while_another_process_folds_the_deltas_stay_and_are_still_read(ticket):
+    """One process folds at a time: a second one leaves the deltas alone (readers add
+    them), and folds them once the first is done."""
+    import psycopg
+    from django.conf import settings
+
+    record_failure(Delivery.objects.filter(ticket=ticket).first(), unknown_user())
+    db = settings.DATABASES["default"]
+    other = psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
+    )
+    try:
+        other.execute("SELECT pg_advisory_lock(%s)", [counts.FOLD_LOCK])
+        counts.fold()
+        assert pending() > 0
+        assert maintained() == counted_now()
+        other.execute("SELECT pg_advisory_unlock(%s)", [counts.FOLD_LOCK])
+        counts.fold()
+        assert pending() == 0 and maintained() == counted_now()
+    finally:
+        other.close()
+
+
+def pending() -> int:
+    with connection.cursor() as c:
+        c.execute("SELECT count(*) FROM deliveries_deliverycountdelta")
+        return c.fetchone()[0]
