@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,10 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.dates import MONTHS_3
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -94,18 +96,28 @@ def _row_html(f: FailureRow) -> str:
 
 
 def failure_rows(failures: list[tuple[Any, RecipientStatus]]) -> FailureRows:
-    """The profile's rows for (delivery, its status) pairs."""
+    """The profile's rows for (delivery, its status) pairs. What rows share (a code's
+    link, a source's label, the month names, the ticket link's shape) is made once."""
     code_urls: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    months = _short_months(get_language() or "")
+    ticket_prefix, ticket_suffix = reverse("workspace:ticket", args=[0]).rsplit("0", 1)
     rows = FailureRows()
     for d, status in failures:
         code = d.enhanced_status or ""
         if code and code not in code_urls:
             code_urls[code] = reverse("workspace:code", args=[code])
+        source = d.failure_source or ""
+        if source not in sources:
+            sources[source] = glossary.source_label(source)
         at = timezone.localtime(d.failed_at) if d.failed_at else None
         rows.append(
             FailureRow(
                 failed_at=at.isoformat() if at else "",
-                when=date_format(at, "j M Y H:i") if at else "",
+                # date_format(at, "j M Y H:i"), without parsing the format per row
+                when=f"{at.day} {months[at.month]} {at.year:04d} {at.hour:02d}:{at.minute:02d}"
+                if at
+                else "",
                 email=d.email,
                 state=glossary.state_of(status),
                 headline=glossary.headline(status),
@@ -115,12 +127,21 @@ def failure_rows(failures: list[tuple[Any, RecipientStatus]]) -> FailureRows:
                 reply_code=str(d.reply_code or ""),
                 enhanced_status=code,
                 code_url=code_urls.get(code, ""),
-                source=glossary.source_label(d.failure_source),
+                source=sources[source],
                 ticket_id=d.ticket_id,
-                ticket_url=_ticket_url(d.ticket_id) if d.ticket_id else "",
+                ticket_url=f"{ticket_prefix}{int(d.ticket_id)}{ticket_suffix}"
+                if d.ticket_id
+                else "",
             )
         )
     return rows
+
+
+@functools.lru_cache(maxsize=16)
+def _short_months(language: str) -> tuple[str, ...]:
+    """The months as the date format "M" writes them in `language` (the active one),
+    by number (1-12)."""
+    return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
 
 
 SHOWN_WORDS = 300  # characters of a diagnostic
@@ -130,10 +151,6 @@ def _shortened(text: str) -> str:
     """At most SHOWN_WORDS characters, with an ellipsis when cut (Truncator walks every
     character, so a text short enough is not given to it)."""
     return text if len(text) <= SHOWN_WORDS else Truncator(text).chars(SHOWN_WORDS)
-
-
-def _ticket_url(ticket_id: int) -> str:
-    return reverse("workspace:ticket", args=[ticket_id])
 
 
 def profile_context(person: User, add_form: AddressForm | None = None) -> dict[str, Any]:
