@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from buzon.mail.inbound.mailboxes import Mailbox
 from buzon.workspace import deliverydata
 from buzon.workspace.access import agent_required
-from buzon.workspace.labels import reason_label
+from buzon.workspace.labels import blame_label, reason_label
+from buzon.workspace.templatetags.deliverability import problem_checks
 
 DAYS = 30
 UNMATCHED_SHOWN = 20
@@ -223,6 +225,94 @@ def problems_of_ours(rows: list[dict[str, Any]], limit: int = 30) -> list[Proble
     return ordered[:limit]
 
 
+class ProblemRows(list[Problem]):
+    """Problems of ours; `html` is their table's rows, written here rather than in the
+    template (a wording, the checks that explain it and a dozen variables per row)."""
+
+    @property
+    def html(self) -> SafeString:
+        explains = _("What explains it:")
+        return SafeString("".join(_problem_html(p, explains) for p in self))
+
+
+def _problem_html(p: Problem, explains: str) -> str:
+    domains = f": {escape(', '.join(p.domains))}" if p.domains else ""
+    checks = " · ".join(
+        f'<a href="{escape(c["url"])}">{escape(c["title"])}</a>' for c in problem_checks(p)
+    )
+    if checks:
+        checks = f' <span class="setup-checks">{escape(explains)} {checks}</span>'
+    codes = "".join(f"<code>{escape(code)}</code> " for code in p.codes)
+    last = ""
+    if p.last:
+        at = timezone.localtime(p.last)
+        last = f'<time datetime="{at.isoformat()}">{escape(date_format(at, "j M H:i"))}</time>'
+    return (
+        f'<tr data-blame="{escape(p.blame)}" data-reason="{escape(p.reason)}">'
+        f'<th scope="row">{escape(p.provider)}</th><td class="fix">{_what_to_fix(p)}\n'
+        f' <span class="muted">({escape(blame_label(p.blame))}{domains})</span>{checks}</td>'
+        f'<td class="num">{int(p.count)}</td><td>{codes}</td><td>{last}</td></tr>'
+    )
+
+
+def _what_to_fix(p: Problem) -> str:
+    """What is wrong, and what to fix, by the problem's reason (else its blame)."""
+    values = {"provider": escape(p.provider), "ip": escape(p.ip or _("our sending IP"))}
+    if p.reason == "requireptr":
+        text = _(
+            "%(provider)s refuses our mail: the sending IP %(ip)s has no PTR record (reverse "
+            "DNS). Ask whoever runs that IP to publish a PTR record naming our server, with a "
+            "matching forward (A) record."
+        )
+    elif p.reason == "blocked":
+        text = _(
+            "%(provider)s refuses our mail: the sending IP %(ip)s is blocked (a blocklist or "
+            "the provider's own list). Look the IP up on the list the message names, fix the "
+            "cause, then ask for delisting."
+        )
+    elif p.reason == "authfailure":
+        text = _(
+            "%(provider)s refuses our mail: SPF, DKIM or DMARC failed for our sending domain. "
+            "Check that the SPF record includes the relay, that mail is DKIM-signed, and the "
+            "DMARC policy."
+        )
+    elif p.reason in ("securityerror", "failedstarttls"):
+        text = _(
+            "%(provider)s refuses our mail for a security reason (TLS or authentication): "
+            "check the relay's TLS and authentication set-up."
+        )
+    elif p.reason == "norelaying":
+        text = _(
+            "%(provider)s refused to relay our mail: check the relay (smarthost) settings "
+            "and its authentication."
+        )
+    elif p.reason == "rejected":
+        text = _(
+            "%(provider)s refuses our envelope sender: the bounce domain must resolve and "
+            "accept mail (MX or A records)."
+        )
+    elif p.reason == "syntaxerror":
+        text = _(
+            "%(provider)s rejected our SMTP conversation: check the relay's HELO name and "
+            "its software."
+        )
+    elif p.reason in ("speeding", "toomanyconn"):
+        text = _(
+            "%(provider)s limits how fast we send: lower the sending rate or the connections to it."
+        )
+    elif p.blame == "reputation":
+        text = _(
+            "%(provider)s limits our mail because of our sending reputation: check complaint "
+            "and bounce rates, and the provider's postmaster tools."
+        )
+    else:
+        text = _(
+            "%(provider)s refuses our sending set-up: see the codes, and the server's words "
+            "on the failed deliveries."
+        )
+    return text % values
+
+
 @agent_required
 def health(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -244,7 +334,7 @@ def health(request: HttpRequest) -> HttpResponse:
             "chart": failure_chart(rows, today),
             "days": DAYS,
             "domains": deliverydata.top_failing_domains(since),
-            "ours": problems_of_ours(deliverydata.failures_of_ours(since)),
+            "ours": ProblemRows(problems_of_ours(deliverydata.failures_of_ours(since))),
             "deferred_total": queue.get("deferred", 0),
             "deferred": deliverydata.deferred_queue() if queue.get("deferred") else [],
             "queue": queue,
