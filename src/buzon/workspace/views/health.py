@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from buzon.mail.inbound.mailboxes import Mailbox
 from buzon.workspace import deliverydata
 from buzon.workspace.access import agent_required
-from buzon.workspace.labels import blame_label, reason_label
+from buzon.workspace.labels import blame_label, reason_label, short_months
 from buzon.workspace.templatetags.deliverability import problem_checks
 
 DAYS = 30
@@ -116,9 +117,10 @@ def bars_svg(bars: list[Bar], height: float, bar_width: float) -> SafeString:
     """One `<g>` per day: its segments (each with its reason and count as a title)
     and, every seventh day counting back from the last, the day under the axis."""
     labels = {s.reason: escape(s.label) for bar in bars for s in bar.segments}
+    months = short_months(get_language() or "")
     parts = []
     for i, bar in enumerate(bars):
-        day = escape(date_format(bar.day, "j M"))
+        day = escape(f"{bar.day.day} {months[bar.day.month]}")  # date_format's "j M"
         x = _number(bar.x)
         segments = "".join(
             _SEGMENT.format(
@@ -135,11 +137,12 @@ def bars_svg(bars: list[Bar], height: float, bar_width: float) -> SafeString:
 
 def table_rows(bars: list[Bar]) -> SafeString:
     """The table's rows: a day with failures, its count per reason, its total."""
+    months = short_months(get_language() or "")
     rows = []
     for bar in bars:
         if bar.total:
             cells = "".join(f'<td class="num">{int(n) if n else ""}</td>' for n in bar.cells)
-            day = escape(date_format(bar.day, "j M Y"))
+            day = escape(f"{bar.day.day} {months[bar.day.month]} {bar.day.year:04d}")  # "j M Y"
             rows.append(
                 f'<tr><th scope="row">{day}</th>{cells}<td class="num">{int(bar.total)}</td></tr>'
             )

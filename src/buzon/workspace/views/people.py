@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
@@ -23,7 +21,7 @@ from django.views.decorators.http import require_POST
 from buzon.domains.recipients import domain_verdict
 from buzon.domains.typos import suggest_address
 from buzon.tickets.models import DeliverableState, Ticket, User, UserIdentity
-from buzon.workspace import deliverydata, glossary, identities
+from buzon.workspace import deliverydata, glossary, identities, labels
 from buzon.workspace.access import AgentRequest, agent_required
 from buzon.workspace.delivery_summary import RecipientStatus
 from buzon.workspace.forms import AddressForm
@@ -100,7 +98,7 @@ def failure_rows(failures: list[tuple[Any, RecipientStatus]]) -> FailureRows:
     link, a source's label, the month names, the ticket link's shape) is made once."""
     code_urls: dict[str, str] = {}
     sources: dict[str, str] = {}
-    months = _short_months(get_language() or "")
+    months = labels.short_months(get_language() or "")
     ticket_prefix, ticket_suffix = reverse("workspace:ticket", args=[0]).rsplit("0", 1)
     rows = FailureRows()
     for d, status in failures:
@@ -135,13 +133,6 @@ def failure_rows(failures: list[tuple[Any, RecipientStatus]]) -> FailureRows:
             )
         )
     return rows
-
-
-@functools.lru_cache(maxsize=16)
-def _short_months(language: str) -> tuple[str, ...]:
-    """The months as the date format "M" writes them in `language` (the active one),
-    by number (1-12)."""
-    return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
 
 
 SHOWN_WORDS = 300  # characters of a diagnostic
