@@ -172,3 +172,17 @@ def test_the_chart_counts_in_the_agents_days_and_writes_plain_coordinates(
     assert coordinates and all(re.fullmatch(r"\d+(\.\d+)?", c) for c in coordinates)
     viewbox = re.search(r'viewBox="([^"]*)" role="img"', html).group(1)
     assert re.fullmatch(r"0 0 \d+ \d+", viewbox)
+
+
+def test_the_chart_names_its_days_as_the_date_format_does_in_each_language():
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    for language in ("en", "es"):
+        with translation.override(language):
+            for month in range(1, 13):
+                day = date(2026, month, 3)
+                rows = [{"day": day, "reason": "userunknown", "n": 1}]
+                chart = failure_chart(rows, today=day, days=1)
+                assert f"<title>{date_format(day, 'j M')}: 1</title>" in chart["bars_svg"]
+                assert f'<th scope="row">{date_format(day, "j M Y")}</th>' in chart["table_rows"]

@@ -148,3 +148,44 @@ def test_a_long_diagnostic_is_cut_a_short_one_kept_whole(requester):
     assert shown("552 mailbox full") == "552 mailbox full"
     cut = shown("552 " + "x" * 500)
     assert len(cut) == SHOWN_WORDS and cut.startswith("552 xx") and cut.endswith("…")
+
+
+def test_each_address_shows_its_latest_failure_in_any_case(agent_client, ticket, requester):
+    """The "Last failure" column: the newest failed copy to the address, whatever the
+    case it was sent in; a copy that did not fail does not count."""
+    from datetime import UTC, datetime
+
+    from buzon.deliveries.models import Delivery
+
+    ana, older, newest = Delivery.objects.filter(ticket=ticket).order_by("id")
+    Delivery.objects.filter(pk=older.pk).update(
+        state="failed", email="ana@example.com", failed_at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    )
+    Delivery.objects.filter(pk=newest.pk).update(
+        state="failed", email="ANA@Example.com", failed_at=datetime(2026, 3, 9, 17, 45, tzinfo=UTC)
+    )
+    Delivery.objects.filter(pk=ana.pk).update(
+        state="delivered", failed_at=datetime(2026, 3, 20, tzinfo=UTC)
+    )
+    html = agent_client.get(f"/users/{requester.pk}/").content.decode()
+    row = html.split('data-address="ana@example.com"', 1)[1].split("</tr>", 1)[0]
+    assert '<time datetime="2026-03-09T17:45:00+00:00">9 Mar 2026 17:45</time>' in row
+
+
+def test_a_failure_is_dated_as_the_date_format_writes_it_in_each_language(requester):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone, translation
+    from django.utils.formats import date_format
+
+    from buzon.deliveries.models import Delivery
+    from buzon.workspace.deliverydata import with_statuses
+    from buzon.workspace.views.people import failure_rows
+
+    for language in ("en", "es"):
+        with translation.override(language):
+            for month in range(1, 13):
+                at = datetime(2026, month, 3, 7, 5, tzinfo=UTC)
+                delivery = Delivery(failed_at=at, email="ana@example.com", state="failed")
+                (row,) = failure_rows(with_statuses([delivery]))
+                assert row.when == date_format(timezone.localtime(at), "j M Y H:i")

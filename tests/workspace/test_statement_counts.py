@@ -14,9 +14,12 @@ TICKET_PAGE = 11  # session, user, ticket, live version, tags, CCs, comments, re
 # when the suppressions that stopped copies began (only with such a copy), identities,
 # suppressions
 FAILURES_VIEW = 5
-HEALTH_PAGE = 17  # on PostgreSQL, 16 on SQLite; of which up to 5 fold the count deltas
-PROFILE = 9  # session, user, person, identities, last failures, suppressions, failures and
-# when their suppressions began, tickets
+HEALTH_PAGE = 12  # on SQLite, 10 on PostgreSQL: session, user, folding the count deltas (3 on
+# SQLite, 1 on PostgreSQL), failures per day, deliveries per state, the deferred ones (only
+# when some are), unmatched bounces (counted only past a page), domains, problems of ours,
+# mailboxes, the deliverability check
+PROFILE = 7  # session, user, person, identities with their last failures, suppressions,
+# failures, tickets
 
 
 def add_history(ticket, agent, replies: int) -> None:

@@ -66,8 +66,14 @@ class DeliveryCountDelta(models.Model):
         return f"{self.dimension} {self.key} @{self.bucket}: {self.n:+d}"
 
 
-FOLD_PG = """
-WITH moved AS (DELETE FROM deliveries_deliverycountdelta RETURNING dimension, key, bucket, n, at)
+# One statement (its own transaction, or the caller's): the advisory lock is taken
+# before any delta is deleted, and held to the end of the transaction.
+FOLD_PG = f"""
+WITH folder AS (SELECT pg_try_advisory_xact_lock({FOLD_LOCK}) AS alone),
+moved AS (
+    DELETE FROM deliveries_deliverycountdelta WHERE (SELECT alone FROM folder)
+    RETURNING dimension, key, bucket, n, at
+)
 INSERT INTO deliveries_deliverycount (dimension, key, bucket, n, last_at)
 SELECT dimension, key, bucket, sum(n), max(at) FROM moved
 GROUP BY dimension, key, bucket ORDER BY dimension, bucket, key
@@ -87,13 +93,12 @@ SET n = deliveries_deliverycount.n + excluded.n,
 
 def fold() -> None:
     """Move the deltas into the counts. On PostgreSQL one process folds at a time
-    (the others skip: they read the deltas too)."""
+    (the others skip: they read the deltas too), in one statement."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            c.execute(FOLD_PG)
+        return
     with transaction.atomic(), connection.cursor() as c:
-        if connection.vendor == "postgresql":
-            c.execute("SELECT pg_try_advisory_xact_lock(%s)", [FOLD_LOCK])
-            if c.fetchone()[0]:
-                c.execute(FOLD_PG)
-            return
         c.execute("SELECT max(id) FROM deliveries_deliverycountdelta")
         last = c.fetchone()[0]
         if last is not None:
@@ -127,27 +132,7 @@ def counts(dimension: str, since_bucket: int = 0, *, with_last: bool = True) -> 
             [dimension, since_bucket, dimension, since_bucket],
         )
         rows = c.fetchall()
-    return [Count(key, int(bucket), int(n), _moment(last)) for key, bucket, n, last in rows]
-
-
-def totals(dimension: str, since_bucket: int, *, with_last: bool = True) -> list[Count]:
-    """Per key, the count of a dimension over every bucket from `since_bucket` on (the
-    `bucket` of each is `since_bucket`), summed by the database: one row per key, not
-    per key and bucket. Keys whose total is zero are left out."""
-    last = "max(last_at)" if with_last else "NULL"
-    with connection.cursor() as c:
-        c.execute(
-            f"""SELECT key, sum(n), {last} FROM (
-                SELECT key, n, last_at FROM deliveries_deliverycount
-                WHERE dimension = %s AND bucket >= %s
-                UNION ALL
-                SELECT key, n, at FROM deliveries_deliverycountdelta
-                WHERE dimension = %s AND bucket >= %s) AS c
-            GROUP BY key HAVING sum(n) <> 0""",
-            [dimension, since_bucket, dimension, since_bucket],
-        )
-        rows = c.fetchall()
-    return [Count(key, since_bucket, int(n), _moment(last)) for key, n, last in rows]
+    return [Count(key, int(bucket), int(n), moment(last)) for key, bucket, n, last in rows]
 
 
 def period_counts(dimension: str, starts: list[int]) -> list[tuple[str, int, int]]:
@@ -176,7 +161,60 @@ def period_counts(dimension: str, starts: list[int]) -> list[tuple[str, int, int
         return [(key, int(i), int(n)) for key, i, n in c.fetchall()]
 
 
-def _moment(value: datetime | str | None) -> datetime | None:
+def _window(dimension: str, columns: str) -> str:
+    """The folded and the pending rows of a dimension from a bucket on (one parameter)."""
+    return (
+        f"SELECT {columns} FROM deliveries_deliverycount "
+        f"WHERE dimension = '{dimension}' AND bucket >= %s "
+        f"UNION ALL SELECT {columns.replace('last_at', 'at')} FROM deliveries_deliverycountdelta "
+        f"WHERE dimension = '{dimension}' AND bucket >= %s"
+    )
+
+
+def top_domains(since_bucket: int, limit: int) -> list[tuple[str, int, datetime | None, int]]:
+    """(domain, failures, the latest, failing addresses) of the `limit` domains with the
+    most failures from the day `since_bucket` on, the most first (then by name): the
+    daily counts summed per domain and per address by the database, in one query."""
+    if connection.vendor == "postgresql":
+        at, collate = "strpos(a.key, '@')", ' COLLATE "C"'
+    else:
+        at, collate = "instr(a.key, '@')", ""
+    domain_of_address = f"CASE WHEN {at} > 0 THEN substr(a.key, {at} + 1) ELSE '' END"
+    with connection.cursor() as c:
+        c.execute(
+            f"""WITH domains AS (
+                SELECT key, sum(n) AS n, max(last_at) AS last_at
+                FROM ({_window("domain", "key, n, last_at")}) AS c
+                GROUP BY key HAVING sum(n) > 0 ORDER BY sum(n) DESC, key{collate} LIMIT %s
+            ), addresses AS (
+                SELECT key FROM ({_window("address", "key, n")}) AS c
+                GROUP BY key HAVING sum(n) > 0
+            )
+            SELECT d.key, d.n, d.last_at, count(a.key) FROM domains AS d
+            LEFT JOIN addresses AS a ON {domain_of_address} = d.key
+            GROUP BY d.key, d.n, d.last_at""",
+            [since_bucket, since_bucket, limit, since_bucket, since_bucket],
+        )
+        rows = [(key, int(n), moment(last), int(addresses)) for key, n, last, addresses in c]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def states(active_states: tuple[str, ...]) -> dict[str, int]:
+    """Deliveries per state, in one query: the active ones counted on the claim index
+    (it holds only the queue), the final ones from the counts."""
+    placeholders = ", ".join(["%s"] * len(active_states))
+    with connection.cursor() as c:
+        c.execute(
+            f"""SELECT state, count(*) FROM deliveries_delivery
+            WHERE state IN ({placeholders}) GROUP BY state
+            UNION ALL
+            SELECT key, sum(n) FROM ({_window("state", "key, n")}) AS c GROUP BY key""",
+            [*active_states, 0, 0],
+        )
+        return {state: int(n) for state, n in c if n}
+
+
+def moment(value: datetime | str | None) -> datetime | None:
     """A timestamp as read from either database (SQLite gives its stored text)."""
     if value is None or isinstance(value, datetime):
         return value

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -219,6 +220,15 @@ class Delivery(models.Model):
             models.Index(fields=["blame", "failed_at"], name="delivery_blame_idx"),
             # A person's profile: the deliveries to their addresses, in any case.
             models.Index(Lower("email"), name="delivery_email_lower_idx"),
+            # A profile's failures, newest first, and each address's last failure: read
+            # from this small index (the failed deliveries only), not from every copy.
+            models.Index(
+                Lower("email"),
+                F("failed_at").desc(),
+                F("id").desc(),
+                condition=Q(state="failed"),
+                name="delivery_failed_email_idx",
+            ),
             # An open ticket page's live check reads (id, updated_at) of the ticket's
             # deliveries from this index alone (buzon.workspace.live).
             models.Index(fields=["ticket", "updated_at", "id"], name="delivery_live_idx"),

@@ -12,11 +12,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, QuerySet, Value
-from django.db.models.functions import Lower, StrIndex, Substr
+from django.db import connection
+from django.db.models import (
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from buzon.deliveries import causes, counts, reports, suppression
@@ -152,10 +161,21 @@ def stored_cause(
     return causes.as_stored(cause, detail, diagnostic, last_error, remote_mta, has_codes=has_codes)
 
 
-def with_statuses(deliveries: Sequence[Delivery]) -> list[tuple[Delivery, RecipientStatus]]:
+# A Delivery, or a delivery read as values.
+AnyDelivery = TypeVar("AnyDelivery", bound="Delivery | _DeliveryRow")
+
+
+def with_statuses(
+    deliveries: Sequence[AnyDelivery], suppressions: dict[str, Suppression] | None = None
+) -> list[tuple[AnyDelivery, RecipientStatus]]:
     """Each Delivery row with its recipient status, as the glossary words it (the
-    profile's failures): one more query at most, for when the suppressions began."""
-    since = _suppressed_since(deliveries)
+    profile's failures): one more query at most, for when the suppressions began,
+    none when the suppressions of their addresses are given."""
+    if suppressions is None:
+        since = _suppressed_since(deliveries)
+    else:
+        stopped = {d.email.lower() for d in deliveries if d.failure_source == "suppressed"}
+        since = {a: s.created_at for a, s in suppressions.items() if a in stopped}
     return [(d, _status_from_delivery(d, suppressed_since=since)) for d in deliveries]
 
 
@@ -315,32 +335,46 @@ def undeliverable_reasons(addresses: Iterable[str]) -> dict[str, str]:
     return reasons
 
 
-def active_suppressions(addresses: Iterable[str]) -> dict[str, Suppression]:
-    """{lower-cased address: the suppression in force} for these addresses."""
-    return suppression.active_suppressions(list(addresses))
+@dataclass(frozen=True, slots=True)
+class _FailedDeliveryRow(_DeliveryRow):
+    """A failed delivery as the profile lists it: its ticket too."""
+
+    ticket_id: int | None
 
 
 def failures_for_addresses(
-    addresses: Iterable[str], limit: int = 50
-) -> list[tuple[Delivery, RecipientStatus]]:
+    addresses: Iterable[str], suppressions: dict[str, Suppression] | None = None, limit: int = 50
+) -> list[tuple[_FailedDeliveryRow, RecipientStatus]]:
     """Failed deliveries to these addresses, newest first, with their statuses (for the
-    profile page): two queries at most."""
-    failures = list(
-        Delivery.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
-        .order_by("-failed_at", "-id")[:limit]
-    )
-    return with_statuses(failures)
-
-
-def last_failure_by_address(addresses: Iterable[str]) -> dict[str, datetime]:
+    profile page), read as values from the index of failed deliveries by address: one
+    query, and one more unless `suppressions` (`suppressions_of` these addresses) is
+    given."""
     rows = (
         Delivery.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=[a.lower() for a in addresses], state="failed")
-        .values("email")
-        .annotate(last=Max("failed_at"))
+        .order_by("-failed_at", "-id")
+        .values_list(*_DELIVERY_FIELDS, "ticket_id")[:limit]
     )
-    return {r["email"].lower(): r["last"] for r in rows}
+    return with_statuses([_FailedDeliveryRow(*row) for row in rows], suppressions)
+
+
+def suppressions_of(addresses: Iterable[str]) -> dict[str, Suppression]:
+    """{lower-cased address: its suppression}, in force or not (`Suppression.active`
+    says which), for these addresses: one query."""
+    wanted = {a.lower() for a in addresses}
+    return {s.address: s for s in Suppression.objects.filter(address__in=wanted)} if wanted else {}
+
+
+def identities_with_last_failure(user: User) -> list[UserIdentity]:
+    """The user's identities, each with `last_failure` (the latest failed delivery to
+    its address, in any case, or None): one query, an index probe per identity."""
+    last = (
+        Delivery.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower=Lower(OuterRef("value")), state="failed", failed_at__isnull=False)
+        .order_by("-failed_at")
+        .values("failed_at")[:1]
+    )
+    return list(user.identities.annotate(last_failure=Subquery(last)))
 
 
 # --- Delivery health ---------------------------------------------------------
@@ -370,40 +404,43 @@ def _by_period(row: tuple[str, int, int]) -> tuple[int, str]:
 def top_failing_domains(since: datetime, limit: int = 10) -> list[dict[str, Any]]:
     """The domains with the most failures in the UTC days since `since`, each with its
     distinct failing addresses and its latest failure, from the daily counts summed
-    per domain and per address by the database."""
+    per domain and per address by the database (one query)."""
     first_day = counts.bucket_of(since, counts.DAY)
-    failing = sorted(
-        (c for c in counts.totals("domain", first_day) if c.n > 0), key=lambda c: (-c.n, c.key)
-    )[:limit]
-    addresses: dict[str, int] = dict.fromkeys((c.key for c in failing), 0)
-    for c in counts.totals("address", first_day, with_last=False):
-        domain = c.key.partition("@")[2]
-        if domain in addresses and c.n > 0:
-            addresses[domain] += 1
     return [
-        {"domain": c.key, "n": c.n, "addresses": addresses[c.key], "last": c.last_at}
-        for c in failing
+        {"domain": domain, "n": n, "addresses": addresses, "last": last}
+        for domain, n, last, addresses in counts.top_domains(first_day, limit)
     ]
 
 
 def failures_of_ours(since: datetime, groups: int = 200) -> list[dict[str, Any]]:
     """Failures blamed on our sending setup or reputation since `since`, grouped by
     blame, reason, codes, remote server and recipient domain (at most `groups` groups,
-    the largest first), each with one example diagnostic. Two queries; the first runs
-    on the (blame, failed_at) index."""
-    domain = Lower(Substr("email", StrIndex("email", Value("@")) + 1))
-    rows = list(
-        Delivery.objects.filter(blame__in=sorted(OURS), failed_at__gte=since, state="failed")
-        .annotate(domain=domain)
-        .values("blame", "reason", "reply_code", "enhanced_status", "remote_mta", "domain")
-        .annotate(n=Count("id"), last=Max("failed_at"), example=Max("id"))
-        .order_by("-n", "domain")[:groups]
-    )
-    examples = dict(
-        Delivery.objects.filter(pk__in=[r["example"] for r in rows]).values_list("pk", "diagnostic")
-    )
+    the largest first), each with one example diagnostic. One query, on the
+    (blame, failed_at) index."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    at = "strpos(email, '@')" if connection.vendor == "postgresql" else "instr(email, '@')"
+    blames = sorted(OURS)
+    with connection.cursor() as c:
+        c.execute(
+            f"""SELECT g.*, (SELECT d.diagnostic FROM {table} AS d WHERE d.id = g.example)
+            FROM (
+                SELECT blame, reason, reply_code, enhanced_status, remote_mta,
+                    lower(substr(email, {at} + 1)) AS domain,
+                    count(id) AS n, max(failed_at) AS last, max(id) AS example
+                FROM {table}
+                WHERE blame IN ({", ".join(["%s"] * len(blames))})
+                    AND failed_at >= %s AND state = 'failed'
+                GROUP BY blame, reason, reply_code, enhanced_status, remote_mta,
+                    lower(substr(email, {at} + 1))
+                ORDER BY n DESC, domain LIMIT %s
+            ) AS g""",
+            [*blames, connection.ops.adapt_datetimefield_value(since), groups],
+        )
+        columns = [column[0] for column in c.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in c.fetchall()]
     for row in rows:
-        row["diagnostic"] = examples.get(row["example"], "")
+        row["last"] = counts.moment(row["last"])
+        row["diagnostic"] = row.pop(columns[-1]) or ""
     return rows
 
 
@@ -414,16 +451,9 @@ def deferred_queue(limit: int = 50) -> list[Delivery]:
 
 
 def queue_counts() -> dict[str, int]:
-    """Deliveries per state: the active ones counted on the claim index (only the
-    queue), the final ones from the maintained counts."""
-    active = (
-        Delivery.objects.filter(state__in=ACTIVE_STATES)
-        .values("state")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    found = {r["state"]: r["n"] for r in active}
-    found.update((c.key, c.n) for c in counts.counts("state") if c.n)
+    """Deliveries per state, in the states' order: the active ones counted on the claim
+    index (only the queue), the final ones from the maintained counts; one query."""
+    found = counts.states(ACTIVE_STATES)
     return {state: found[state] for state in DeliveryState.values if found.get(state)}
 
 

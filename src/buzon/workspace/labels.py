@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -185,3 +188,11 @@ MATCHED_BY_LABELS = {
 
 def matched_by_label(value: str) -> str:
     return str(MATCHED_BY_LABELS.get(value, value))
+
+
+@functools.lru_cache(maxsize=16)
+def short_months(language: str) -> tuple[str, ...]:
+    """The months as the date format "M" writes them in `language` (which must be the
+    active one), by number (1-12): pages that date many rows format the day themselves
+    rather than parse a format per row."""
+    return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))

@@ -15,13 +15,17 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from buzon.mail.inbound.mailboxes import Mailbox
 from buzon.workspace import deliverydata
 from buzon.workspace.access import agent_required
-from buzon.workspace.labels import reason_label
+from buzon.workspace.labels import blame_label, reason_label, short_months
+from buzon.workspace.templatetags.deliverability import problem_checks
 
 DAYS = 30
+UNMATCHED_SHOWN = 20
 # Distinct hues in a fixed order; the chart also has a legend with names and a table.
 PALETTE = [
     "#c0392b", "#2471a3", "#d68910", "#7d3c98", "#138d75", "#566573", "#a04000", "#1f618d",
@@ -113,9 +117,10 @@ def bars_svg(bars: list[Bar], height: float, bar_width: float) -> SafeString:
     """One `<g>` per day: its segments (each with its reason and count as a title)
     and, every seventh day counting back from the last, the day under the axis."""
     labels = {s.reason: escape(s.label) for bar in bars for s in bar.segments}
+    months = short_months(get_language() or "")
     parts = []
     for i, bar in enumerate(bars):
-        day = escape(date_format(bar.day, "j M"))
+        day = escape(f"{bar.day.day} {months[bar.day.month]}")  # date_format's "j M"
         x = _number(bar.x)
         segments = "".join(
             _SEGMENT.format(
@@ -132,11 +137,12 @@ def bars_svg(bars: list[Bar], height: float, bar_width: float) -> SafeString:
 
 def table_rows(bars: list[Bar]) -> SafeString:
     """The table's rows: a day with failures, its count per reason, its total."""
+    months = short_months(get_language() or "")
     rows = []
     for bar in bars:
         if bar.total:
             cells = "".join(f'<td class="num">{int(n) if n else ""}</td>' for n in bar.cells)
-            day = escape(date_format(bar.day, "j M Y"))
+            day = escape(f"{bar.day.day} {months[bar.day.month]} {bar.day.year:04d}")  # "j M Y"
             rows.append(
                 f'<tr><th scope="row">{day}</th>{cells}<td class="num">{int(bar.total)}</td></tr>'
             )
@@ -222,6 +228,94 @@ def problems_of_ours(rows: list[dict[str, Any]], limit: int = 30) -> list[Proble
     return ordered[:limit]
 
 
+class ProblemRows(list[Problem]):
+    """Problems of ours; `html` is their table's rows, written here rather than in the
+    template (a wording, the checks that explain it and a dozen variables per row)."""
+
+    @property
+    def html(self) -> SafeString:
+        explains = _("What explains it:")
+        return SafeString("".join(_problem_html(p, explains) for p in self))
+
+
+def _problem_html(p: Problem, explains: str) -> str:
+    domains = f": {escape(', '.join(p.domains))}" if p.domains else ""
+    checks = " · ".join(
+        f'<a href="{escape(c["url"])}">{escape(c["title"])}</a>' for c in problem_checks(p)
+    )
+    if checks:
+        checks = f' <span class="setup-checks">{escape(explains)} {checks}</span>'
+    codes = "".join(f"<code>{escape(code)}</code> " for code in p.codes)
+    last = ""
+    if p.last:
+        at = timezone.localtime(p.last)
+        last = f'<time datetime="{at.isoformat()}">{escape(date_format(at, "j M H:i"))}</time>'
+    return (
+        f'<tr data-blame="{escape(p.blame)}" data-reason="{escape(p.reason)}">'
+        f'<th scope="row">{escape(p.provider)}</th><td class="fix">{_what_to_fix(p)}\n'
+        f' <span class="muted">({escape(blame_label(p.blame))}{domains})</span>{checks}</td>'
+        f'<td class="num">{int(p.count)}</td><td>{codes}</td><td>{last}</td></tr>'
+    )
+
+
+def _what_to_fix(p: Problem) -> str:
+    """What is wrong, and what to fix, by the problem's reason (else its blame)."""
+    values = {"provider": escape(p.provider), "ip": escape(p.ip or _("our sending IP"))}
+    if p.reason == "requireptr":
+        text = _(
+            "%(provider)s refuses our mail: the sending IP %(ip)s has no PTR record (reverse "
+            "DNS). Ask whoever runs that IP to publish a PTR record naming our server, with a "
+            "matching forward (A) record."
+        )
+    elif p.reason == "blocked":
+        text = _(
+            "%(provider)s refuses our mail: the sending IP %(ip)s is blocked (a blocklist or "
+            "the provider's own list). Look the IP up on the list the message names, fix the "
+            "cause, then ask for delisting."
+        )
+    elif p.reason == "authfailure":
+        text = _(
+            "%(provider)s refuses our mail: SPF, DKIM or DMARC failed for our sending domain. "
+            "Check that the SPF record includes the relay, that mail is DKIM-signed, and the "
+            "DMARC policy."
+        )
+    elif p.reason in ("securityerror", "failedstarttls"):
+        text = _(
+            "%(provider)s refuses our mail for a security reason (TLS or authentication): "
+            "check the relay's TLS and authentication set-up."
+        )
+    elif p.reason == "norelaying":
+        text = _(
+            "%(provider)s refused to relay our mail: check the relay (smarthost) settings "
+            "and its authentication."
+        )
+    elif p.reason == "rejected":
+        text = _(
+            "%(provider)s refuses our envelope sender: the bounce domain must resolve and "
+            "accept mail (MX or A records)."
+        )
+    elif p.reason == "syntaxerror":
+        text = _(
+            "%(provider)s rejected our SMTP conversation: check the relay's HELO name and "
+            "its software."
+        )
+    elif p.reason in ("speeding", "toomanyconn"):
+        text = _(
+            "%(provider)s limits how fast we send: lower the sending rate or the connections to it."
+        )
+    elif p.blame == "reputation":
+        text = _(
+            "%(provider)s limits our mail because of our sending reputation: check complaint "
+            "and bounce rates, and the provider's postmaster tools."
+        )
+    else:
+        text = _(
+            "%(provider)s refuses our sending set-up: see the codes, and the server's words "
+            "on the failed deliveries."
+        )
+    return text % values
+
+
 @agent_required
 def health(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -232,10 +326,10 @@ def health(request: HttpRequest) -> HttpResponse:
     unmatched_model = deliverydata.unmatched_bounce_model()
     unmatched = None
     if unmatched_model is not None:
-        unmatched = {
-            "total": unmatched_model.objects.count(),
-            "recent": list(unmatched_model.objects.order_by("-pk")[:20]),
-        }
+        # Counted only when there are more than are listed; the raw messages not read.
+        recent = list(unmatched_model.objects.defer("raw").order_by("-pk")[:UNMATCHED_SHOWN])
+        total = unmatched_model.objects.count() if len(recent) == UNMATCHED_SHOWN else len(recent)
+        unmatched = {"total": total, "recent": recent}
     return render(
         request,
         "workspace/health.html",
@@ -243,9 +337,9 @@ def health(request: HttpRequest) -> HttpResponse:
             "chart": failure_chart(rows, today),
             "days": DAYS,
             "domains": deliverydata.top_failing_domains(since),
-            "ours": problems_of_ours(deliverydata.failures_of_ours(since)),
+            "ours": ProblemRows(problems_of_ours(deliverydata.failures_of_ours(since))),
             "deferred_total": queue.get("deferred", 0),
-            "deferred": deliverydata.deferred_queue(),
+            "deferred": deliverydata.deferred_queue() if queue.get("deferred") else [],
             "queue": queue,
             "unmatched_model": unmatched_model,
             "unmatched": unmatched,
