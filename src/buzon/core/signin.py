@@ -23,8 +23,15 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_parameters, get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 from django.http import HttpRequest
+
+from buzon.tickets.models import User
+from buzon.tickets.prepared import RowQuery
+
+USER_BY_ID = RowQuery(lambda pk: User.objects.filter(pk=pk), (1,))
 
 
 def username(request: HttpRequest | None, credentials: dict | None) -> str:
@@ -62,6 +69,19 @@ class ThrottlingBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, *args, **kwargs)
+
+
+class AccountBackend(ModelBackend):
+    """Django's ModelBackend (passwords, permissions), reading the signed-in user of
+    each request with a query compiled once (`tickets.prepared`)."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        user = USER_BY_ID.get(pk)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 class DatabaseHandler(AxesDatabaseHandler):
