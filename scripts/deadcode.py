@@ -56,6 +56,8 @@ CONVENTION_NAMES = {
     "get_by_natural_key": "Django's auth user manager",
     "create_superuser": "Django's auth user manager (createsuperuser)",
     "get_failures": "django-axes' handler interface",
+    "get_user": "Django's authentication backend interface",
+    "_get_session_from_db": "Django's database session store, which buzon.core.sessions extends",
     "handle_RCPT": "aiosmtpd handler hooks",
     "handle_DATA": "aiosmtpd handler hooks",
     "factory": "aiosmtpd.controller.Controller builds its SMTP server with it",

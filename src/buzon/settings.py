@@ -328,7 +328,8 @@ LOGIN_REDIRECT_URL = "/"
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-in while an account or a client address is locked out (first).
     "buzon.core.signin.ThrottlingBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading each request's user with a precompiled query.
+    "buzon.core.signin.AccountBackend",
 ]
 # Django's standard validators, for every password set through a form (admin, the
 # createsuperuser and changepassword commands).
@@ -373,6 +374,8 @@ STATIC_ROOT = DATA_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Django's database sessions, read with a precompiled query (buzon.core.sessions).
+SESSION_ENGINE = "buzon.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -8,7 +8,9 @@ import io
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from api.apihelpers import api_for, basic_auth
 from buzon.api.models import ApiToken
@@ -211,3 +213,14 @@ def test_unknown_endpoint_and_method_answer_json(api):
     assert missing.status_code == 404 and missing.json()["error"] == "RecordNotFound"
     wrong = api.request("PATCH", "tickets.json")
     assert wrong.status_code == 405 and "GET" in wrong["Allow"]
+
+
+def test_a_token_request_reads_the_lock_out_counts_then_the_token_with_its_user(api):
+    api.client.get("/api/v2/users/me.json", HTTP_AUTHORIZATION=api.auth)  # last_used_at written
+    with CaptureQueriesContext(connection) as captured:
+        assert (
+            api.client.get("/api/v2/users/me.json", HTTP_AUTHORIZATION=api.auth).status_code == 200
+        )
+    first, second = (q["sql"].split(" FROM ")[1].split()[0].strip('"') for q in captured[:2])
+    assert (first, second) == ("axes_accessattempt", "api_apitoken")
+    assert 'JOIN "tickets_user"' in captured[1]["sql"]

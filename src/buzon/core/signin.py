@@ -13,8 +13,7 @@ were written by the client and are not trusted.
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
+import functools
 from typing import Any
 
 from axes.attempts import get_cool_off_threshold
@@ -23,8 +22,15 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_parameters, get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import HttpRequest
+
+from buzon.tickets.models import User
+from buzon.tickets.prepared import RowQuery
+
+USER_BY_ID = RowQuery(lambda pk: User.objects.filter(pk=pk), (1,))
 
 
 def username(request: HttpRequest | None, credentials: dict | None) -> str:
@@ -64,10 +70,23 @@ class ThrottlingBackend(AxesStandaloneBackend):
         return super().authenticate(request, *args, **kwargs)
 
 
+class AccountBackend(ModelBackend):
+    """Django's ModelBackend (passwords, permissions), reading the signed-in user of
+    each request with a query compiled once (`tickets.prepared`)."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        user = USER_BY_ID.get(pk)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
 class DatabaseHandler(AxesDatabaseHandler):
     """django-axes' database handler, counting failures for all the lock-out parameters
-    (the account, the client address) in one query instead of one each: the API asks
-    on every token request."""
+    (the account, the client address) in one statement instead of one each, and with
+    SQL written once: the API asks on every token request."""
 
     def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
         parameters = get_client_parameters(
@@ -78,15 +97,37 @@ class DatabaseHandler(AxesDatabaseHandler):
             request,
             credentials,
         )
-        conditions = [Q(**kwargs) for kwargs in parameters]
-        if not conditions:
+        if not parameters:
             return 0
-        counts = AccessAttempt.objects.filter(
-            reduce(or_, conditions), attempt_time__gte=get_cool_off_threshold(request)
-        ).aggregate(
-            **{
-                f"n{i}": Sum("failures_since_start", filter=condition)
-                for i, condition in enumerate(conditions)
-            }
-        )
-        return max(value or 0 for value in counts.values())
+        # The SQL is written once per shape of the parameters (which names, which of
+        # them are missing): the ORM would build it anew on every token request.
+        shape = tuple(tuple((name, value is None) for name, value in p.items()) for p in parameters)
+        values = [value for p in parameters for value in p.values() if value is not None]
+        threshold = connection.ops.adapt_datetimefield_value(get_cool_off_threshold(request))
+        with connection.cursor() as cursor:
+            cursor.execute(_failures_sql(shape, connection.vendor), [*values, *values, threshold])
+            counts = cursor.fetchone()
+        return max(value or 0 for value in counts)
+
+
+@functools.cache
+def _failures_sql(shape: tuple[tuple[tuple[str, bool], ...], ...], vendor: str) -> str:
+    """SELECT, for each set of lock-out parameters, the failures of the attempts that
+    match it, among the attempts within the cool-off time that match any of them."""
+    quote = connection.ops.quote_name
+    meta = AccessAttempt._meta
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    conditions = [
+        " AND ".join(f"{column(n)} IS NULL" if null else f"{column(n)} = %s" for n, null in names)
+        for names in shape
+    ]
+    failures = column("failures_since_start")
+    sums = ", ".join(f"SUM(CASE WHEN {c} THEN {failures} ELSE 0 END)" for c in conditions)
+    matches = " OR ".join(f"({c})" for c in conditions)
+    return (
+        f"SELECT {sums} FROM {quote(meta.db_table)} "
+        f"WHERE ({matches}) AND {column('attempt_time')} >= %s"
+    )
