@@ -157,7 +157,9 @@ def record_failure(
     """
     at = failure.occurred_at or timezone.now()
     batch = _batch.get()
-    with transaction.atomic():
+    # In a batch, the caller's savepoint for the message is this one's (see
+    # `locked_for_failures`): no nested savepoint, two round trips fewer.
+    with transaction.atomic(savepoint=batch is None):
         d = (batch.take(delivery.pk) if batch is not None and audit else None) or (
             _locked_for_failure(delivery.pk, at, audit=audit)
         )
@@ -202,7 +204,8 @@ def record_failure(
         )
         if failure.source != FailureSource.SUPPRESSED:  # nothing was tried
             _count_undeliverable(d, failure, at)
-        if audit and _audit_failure(d, failure, status, at, by) and batch is not None:
+        tagged = audit and _audit_failure(d, failure, status, at, by, savepoint=batch is None)
+        if tagged and batch is not None:
             batch.tagged(d.ticket_id)
     log.info(
         "delivery %s to %r failed (%s): %s %s %s",
@@ -304,7 +307,9 @@ def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
     tickets or addresses wait for each other instead of deadlocking. `record_failure`
     for one of them in the block uses the row read here, once. Copies of one ticket
     share one ticket object, so each failure sees the ticket as the previous one left
-    it."""
+    it. Every report routed in the block runs inside a savepoint of the caller's that
+    is rolled back whole when it raises (the processor's, per message): recording a
+    failure takes no savepoint of its own there."""
     if not connection.in_atomic_block:
         raise RuntimeError("locked_for_failures holds its locks in the caller's transaction")
     deliveries = list(
@@ -421,10 +426,15 @@ def failure_depth(notification: Notification) -> int:
 
 
 def _audit_failure(
-    d: Delivery, failure: Failure, status: ZendeskStatus, at: datetime, by: User | None = None
+    d: Delivery,
+    failure: Failure,
+    status: ZendeskStatus,
+    at: datetime,
+    by: User | None = None,
+    savepoint: bool = True,
 ) -> bool:
     """Audit the failure on the ticket; whether this audit (its triggers included) left
-    the failure tag added."""
+    the failure tag added. `savepoint`: as `update_ticket`'s."""
     email = d.email_notification
     notification = email.notification
     data = {
@@ -469,6 +479,7 @@ def _audit_failure(
         ticket_locked=True,
         trigger_version=getattr(d, "trigger_version", None),
         changes_out=changes,
+        savepoint=savepoint,
     )
     return FAILURE_TAG in (changes.get("tags") or (None, []))[1]
 

@@ -116,6 +116,7 @@ def update_ticket(
     ticket_locked: bool = False,
     trigger_version: str | None = None,
     changes_out: dict[str, tuple[Any, Any]] | None = None,
+    savepoint: bool = True,
 ) -> Audit | None:
     """Apply a change to a ticket; None when it changes nothing (no audit is written).
 
@@ -128,11 +129,15 @@ def update_ticket(
     the current transaction, fresh; it is not read again. `trigger_version`: the
     triggers' version the caller read (`buzon.rules.active.version_sql`).
     `changes_out`: filled with the fields the update changed, the triggers' changes
-    included, as `(previous, current)`.
+    included, as `(previous, current)`. `savepoint=False`: the caller's own savepoint
+    (or transaction) is rolled back whole if this raises, so this update needs none of
+    its own; only with `events`, which make the update a change whatever the fields.
     """
     cleaned = clean_fields(fields or {})
     bodies = _comment_bodies(comment) if comment else None
-    with transaction.atomic():
+    if not events:
+        savepoint = True  # an update that changes nothing rolls its savepoint back
+    with transaction.atomic(savepoint=savepoint):
         if not ticket_locked:
             ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         now = timezone.now()
