@@ -140,6 +140,7 @@ def update_ticket(
     with transaction.atomic(savepoint=savepoint):
         if not ticket_locked:
             ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        saved = _columns(ticket)
         now = timezone.now()
         if not run_rules:
             metadata = {**(metadata or {}), "rules_skipped": True}
@@ -160,10 +161,10 @@ def update_ticket(
             return None
         ticket.updated_at = now
         if update.comment is not None or set(update.changes) - TAG_FIELDS - {"tags"}:
-            ticket.save()  # what the triggers' notifications may read back
+            saved = _save_changed(ticket, saved)  # what the triggers' notifications read
         if run_rules:
             run_triggers(update, version=trigger_version)
-        ticket.save()
+        _save_changed(ticket, saved)
         _text_changed(update)
     if changes_out is not None:
         changes_out.update(update.changes)
@@ -206,6 +207,21 @@ def system_user(known_pk: int | None = None) -> User:
 def system_user_pk_sql() -> Subquery:
     """The system user's id as an expression, to annotate onto another query."""
     return Subquery(User.objects.filter(email=SYSTEM_EMAIL).values("pk")[:1])
+
+
+def _columns(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's column values (all immutable: strings, numbers, dates, ids)."""
+    return {f.attname: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields}
+
+
+def _save_changed(ticket: Ticket, saved: dict[str, Any]) -> dict[str, Any]:
+    """Write the columns that differ from `saved` (the row as it was read or last
+    written, locked by this transaction) and nothing else; the row as it is now."""
+    now = _columns(ticket)
+    changed = [name for name, value in now.items() if saved[name] != value]
+    if changed:
+        ticket.save(update_fields=changed)
+    return now
 
 
 def _text_changed(update: Update) -> None:
