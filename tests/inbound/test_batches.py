@@ -65,6 +65,39 @@ def test_a_message_that_raises_is_rolled_back_alone_and_the_batch_commits(
     events = AuditEvent.objects.filter(audit__ticket=ticket, type=EventType.DELIVERY_FAILURE)
     assert sorted(e.data["recipient"]["email"] for e in events) == [ana.email, diego.email]
     assert processor.tally["error"] == 1
+    # the address writes of a rolled-back message went with it
+    assert UserIdentity.objects.get(value=carla.email).undeliverable_count == 0
+    assert set(Suppression.objects.values_list("address", flat=True)) == {ana.email, diego.email}
+
+
+@pytest.mark.django_db
+def test_soft_failures_in_one_batch_suppress_at_the_one_that_reaches_the_limit(
+    agent, settings, monkeypatch
+):
+    monkeypatch.setattr(processor_module, "COMMIT_AFTER", 60.0)  # however slow the machine
+    settings.SOFT_FAILURE_LIMIT = 3
+    person = User.objects.create_user("full@example.org", "Full Mailbox")
+    for n in range(5):
+        create_ticket(
+            actor=agent,
+            via=Via.WEB,
+            fields={"subject": f"Pedido {n}", "requester_id": person.pk},
+            comment=CommentInput(body="Hola, su pedido."),
+        )
+    copies = list(Delivery.objects.filter(email=person.email).order_by("id"))
+    record_handoffs([(d, Reply(250)) for d in copies])
+    for d in copies:
+        raw = dsn(d, code=452, status="4.2.2", text="Mailbox full")
+        store.store(raw, "", [return_path(d.return_token)], source=InboundSource.SMTP)
+
+    processor = process_all()
+
+    assert processor.tally["processed:recorded"] == 5
+    identity = UserIdentity.objects.get(value=person.email)
+    assert (identity.undeliverable_count, identity.deliverable_state) == (5, "undeliverable")
+    suppression = Suppression.objects.get(address=person.email)
+    assert suppression.delivery_id == copies[2].pk  # the third failure in a row
+    assert suppression.reason == "mailboxfull"
 
 
 ROUTINE = ("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT")

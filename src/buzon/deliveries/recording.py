@@ -203,7 +203,10 @@ def record_failure(
             dedupe_key=failure.dedupe_key,
         )
         if failure.source != FailureSource.SUPPRESSED:  # nothing was tried
-            _count_undeliverable(d, failure, at)
+            if batch is not None:
+                batch.count_later(d, failure, at)
+            else:
+                _count_undeliverable(d, failure, at)
         tagged = audit and _audit_failure(d, failure, status, at, by, savepoint=batch is None)
         if tagged and batch is not None:
             batch.tagged(d.ticket_id)
@@ -268,19 +271,16 @@ def _for_failure(at: datetime, *, audit: bool) -> models.QuerySet[Delivery]:
 
 class LockedForFailures:
     """Deliveries a batch of reports may fail, read and locked together (see
-    `locked_for_failures`); each is handed to `record_failure` once."""
+    `locked_for_failures`); each is handed to `record_failure` once. The failures'
+    writes to their addresses (identity counts, suppressions) wait here until
+    `settle`."""
 
     def __init__(self, deliveries: list[Delivery]) -> None:
         self._waiting = {d.pk: d for d in deliveries}
+        self._against: list[tuple[Delivery, Failure, datetime]] = []
 
     def take(self, pk: int) -> Delivery | None:
         return self._waiting.pop(pk, None)
-
-    def suppressed(self, email: str) -> None:
-        """The address was just suppressed: the batch's other copies to it see so."""
-        for d in self._waiting.values():
-            if d.email.lower() == email.lower():
-                d.suppressed_now = True  # type: ignore[attr-defined]
 
     def tagged(self, ticket_id: int) -> None:
         """The ticket now has the failure tag: the batch's other copies on it see so
@@ -289,8 +289,24 @@ class LockedForFailures:
             if d.ticket_id == ticket_id:
                 d.has_failure_tag = True  # type: ignore[attr-defined]
 
+    def count_later(self, d: Delivery, failure: Failure, at: datetime) -> None:
+        self._against.append((d, failure, at))
+
+    def mark(self) -> int:
+        """Where the waiting address writes stand (before a message is routed)."""
+        return len(self._against)
+
+    def undo_since(self, mark: int) -> None:
+        """Forget the address writes since `mark` (that message was rolled back)."""
+        del self._against[mark:]
+
+    def settle(self) -> None:
+        """Write the waiting address writes now (`_settle_addresses`)."""
+        against, self._against = self._against, []
+        _settle_addresses(against)
+
     def discard(self) -> None:
-        """Forget them all (a message's changes were rolled back, and with them what
+        """Forget the rows (a message's changes were rolled back, and with them what
         these rows say): recording reads each row again, as alone."""
         self._waiting.clear()
 
@@ -302,9 +318,15 @@ _batch: ContextVar[LockedForFailures | None] = ContextVar("locked_for_failures",
 def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
     """Within the current transaction, read and lock the deliveries `pks` with their
     tickets in one statement (what `record_failure` reads of each, as
-    `_locked_for_failure`), tickets in id order; their events' dedupe keys in another;
-    then their addresses' identities, locked in id order. Workers whose batches share
-    tickets or addresses wait for each other instead of deadlocking. `record_failure`
+    `_locked_for_failure`), tickets in id order; their events' dedupe keys in another.
+    Workers whose batches share tickets wait for each other instead of deadlocking.
+    What the failures write to their addresses (identity counts, suppressions) is
+    written at the end of the block, all at once, the identities locked in id order
+    (`_settle_addresses`): a batch holds its addresses' locks only from then to its
+    commit, so workers whose batches share addresses (a person on many tickets) take
+    turns only that long. A caller that routes anything but a report in the block
+    settles them first (`LockedForFailures.settle`), and so do complaints and
+    confirmed deliveries. `record_failure`
     for one of them in the block uses the row read here, once. Copies of one ticket
     share one ticket object, so each failure sees the ticket as the previous one left
     it. Every report routed in the block runs inside a savepoint of the caller's that
@@ -324,19 +346,11 @@ def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
     for d in deliveries:
         d.ticket = tickets.setdefault(d.ticket_id, d.ticket)
         d.dedupe_keys = keys[d.pk]  # type: ignore[attr-defined]
-    emails = {d.email.lower() for d in deliveries}
-    if emails and connection.features.has_select_for_update:
-        list(
-            UserIdentity.objects.alias(lowered=Lower("value"))
-            .filter(lowered__in=emails)
-            .order_by("id")
-            .select_for_update()
-            .values_list("id", flat=True)
-        )
     batch = LockedForFailures(deliveries)
     token = _batch.set(batch)
     try:
         yield batch
+        batch.settle()
     finally:
         _batch.reset(token)
         batch.discard()
@@ -389,9 +403,6 @@ def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
             delivery=d,
             now=at,
         )
-        batch = _batch.get()
-        if batch is not None:
-            batch.suppressed(d.email)
 
 
 def _count_against_identity(email: str, at: datetime, *, suppress_now: bool) -> list[int]:
@@ -416,6 +427,81 @@ def _count_against_identity(email: str, at: datetime, *, suppress_now: bool) -> 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def _settle_addresses(against: list[tuple[Delivery, Failure, datetime]]) -> None:
+    """A batch's failures against their addresses, written as `_count_undeliverable`
+    would have written them one by one in this order: the identities locked in id
+    order and counted in one UPDATE, then one statement per address newly suppressed,
+    in address order. An address's count grows by its failures that count; it becomes
+    undeliverable, and suppressed, at the first failure that is its own fault or that
+    brings its count to SOFT_FAILURE_LIMIT, unless it was suppressed when that
+    failure's delivery was read."""
+    by_email: dict[str, list[tuple[Delivery, Failure, datetime]]] = {}
+    for d, failure, at in against:
+        if failure.who in (ADDRESS, MAILBOX):
+            by_email.setdefault(d.email, []).append((d, failure, at))
+    if not by_email:
+        return
+    counts = _count_many_against_identities(
+        {e: (len(fs), any(f.who == ADDRESS for _, f, _ in fs)) for e, fs in by_email.items()}
+    )
+    for email in sorted(by_email):
+        failures = by_email[email]
+        before = counts[email] - len(failures) if email in counts else None
+        for n, (d, failure, at) in enumerate(failures, start=1):
+            reached = before is not None and before + n >= settings.SOFT_FAILURE_LIMIT
+            if failure.who == ADDRESS or reached:
+                if not getattr(d, "suppressed_now", False):
+                    suppress(
+                        d.email,
+                        reason=failure.reason,
+                        source=failure.source,
+                        reply_code=failure.reply_code,
+                        enhanced_status=d.enhanced_status,
+                        diagnostic=d.diagnostic,
+                        delivery=d,
+                        now=at,
+                    )
+                break
+
+
+def _count_many_against_identities(failures: dict[str, tuple[int, bool]]) -> dict[str, int]:
+    """{email: (failures, any of them the address's own fault)} counted against the
+    identities, as `_count_against_identity` for each; {lower-cased value: new count}."""
+    emails = sorted(failures)
+    if connection.features.has_select_for_update:
+        list(
+            UserIdentity.objects.alias(lowered=Lower("value"))
+            .filter(lowered__in=emails)
+            .order_by("id")
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+    table = connection.ops.quote_name(UserIdentity._meta.db_table)
+    per_email = "CASE LOWER(value) " + " ".join(["WHEN %s THEN %s"] * len(emails)) + " END"
+    sql = (
+        f"UPDATE {table} SET undeliverable_count = undeliverable_count + {per_email}, "
+        f"deliverable_state = CASE WHEN deliverable_state = %s AND ({per_email} = 1 "
+        f"OR undeliverable_count + {per_email} >= %s) THEN %s ELSE deliverable_state END, "
+        f"updated_at = %s WHERE LOWER(value) IN ({', '.join(['%s'] * len(emails))}) "
+        "RETURNING LOWER(value), undeliverable_count"
+    )
+    added = [p for e in emails for p in (e, failures[e][0])]
+    own_fault = [p for e in emails for p in (e, int(failures[e][1]))]
+    params: list[Any] = [
+        *added,
+        DeliverableState.DELIVERABLE,
+        *own_fault,
+        *added,
+        settings.SOFT_FAILURE_LIMIT,
+        DeliverableState.UNDELIVERABLE,
+        timezone.now(),
+        *emails,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
 
 
 def failure_depth(notification: Notification) -> int:
@@ -620,6 +706,9 @@ def record_delivered(
 ) -> bool:
     """A positive DSN (or ESP webhook) confirmed delivery to the mailbox."""
     at = occurred_at or timezone.now()
+    batch = _batch.get()
+    if batch is not None:  # the counts it resets as the failures before left them
+        batch.settle()
     with transaction.atomic():
         d = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if d.state not in (DeliveryState.HANDED_OFF, DeliveryState.DEFERRED) or (
@@ -666,6 +755,7 @@ def record_complaint(
     batch = _batch.get()
     if batch is not None:  # its rows would not see this ticket update
         batch.discard()
+        batch.settle()  # the suppressions and identities as the failures before left them
     with transaction.atomic():
         d = (
             Delivery.objects.select_for_update(of=("self",))

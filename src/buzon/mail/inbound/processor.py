@@ -96,8 +96,10 @@ class InboundProcessor:
     def _route_batch(self, prepared: list[tuple[InboundMessage, Prepared]]) -> int:
         """Route prepared rows in one transaction, each in its own savepoint: a message
         that raises is rolled back alone and marked `error`; the others commit together.
-        The deliveries the rows' return paths name are locked first, with their tickets
-        and addresses, in id order (`recording.locked_for_failures`). The transaction
+        The deliveries the rows' return paths name are locked first, with their tickets,
+        in id order (`recording.locked_for_failures`); what the failures write to their
+        addresses is written at the end, before the commit (and before routing anything
+        but a report), less what a rolled-back message wrote. The transaction
         ends after COMMIT_AFTER seconds of routing (SQLite's one writer, the SMTP
         server's sessions among others, waits for it), and takes about as many rows as the
         last one managed in that time: what it locks up front it mostly uses. A
@@ -131,8 +133,12 @@ class InboundProcessor:
                         taken += 1
                         if row.pk not in ours:
                             continue
+                        if not ready.is_report:  # it may read what the failures write
+                            locked.settle()
+                        mark = locked.mark()
                         error = self._route_in_savepoint(row, ready)
                         if error:
+                            locked.undo_since(mark)
                             locked.discard()  # its rows may hold what was rolled back
                             self._mark_error(row.pk, error)
                             failed.append((row.pk, error))
