@@ -192,7 +192,7 @@ def record_failure(
             d.first_attempt_at = d.first_attempt_at or at
             d.last_attempt_at = at
         d.save(update_fields=FAILED_FIELDS)
-        DeliveryEvent.objects.create(
+        event = DeliveryEvent(
             delivery=d,
             at=at,
             kind=_event_kind(failure.source),
@@ -202,6 +202,10 @@ def record_failure(
             text=d.diagnostic,
             dedupe_key=failure.dedupe_key,
         )
+        if batch is not None:
+            batch.insert_later(event)
+        else:
+            event.save()
         if failure.source != FailureSource.SUPPRESSED:  # nothing was tried
             if batch is not None:
                 batch.count_later(d, failure, at)
@@ -272,12 +276,13 @@ def _for_failure(at: datetime, *, audit: bool) -> models.QuerySet[Delivery]:
 class LockedForFailures:
     """Deliveries a batch of reports may fail, read and locked together (see
     `locked_for_failures`); each is handed to `record_failure` once. The failures'
-    writes to their addresses (identity counts, suppressions) wait here until
-    `settle`."""
+    events and their writes to their addresses (identity counts, suppressions) wait
+    here until `settle`."""
 
     def __init__(self, deliveries: list[Delivery]) -> None:
         self._waiting = {d.pk: d for d in deliveries}
         self._against: list[tuple[Delivery, Failure, datetime]] = []
+        self._events: list[DeliveryEvent] = []
 
     def take(self, pk: int) -> Delivery | None:
         return self._waiting.pop(pk, None)
@@ -292,16 +297,24 @@ class LockedForFailures:
     def count_later(self, d: Delivery, failure: Failure, at: datetime) -> None:
         self._against.append((d, failure, at))
 
-    def mark(self) -> int:
-        """Where the waiting address writes stand (before a message is routed)."""
-        return len(self._against)
+    def insert_later(self, event: DeliveryEvent) -> None:
+        self._events.append(event)
 
-    def undo_since(self, mark: int) -> None:
-        """Forget the address writes since `mark` (that message was rolled back)."""
-        del self._against[mark:]
+    def mark(self) -> tuple[int, int]:
+        """Where the waiting writes stand (before a message is routed)."""
+        return len(self._against), len(self._events)
+
+    def undo_since(self, mark: tuple[int, int]) -> None:
+        """Forget the writes since `mark` (that message was rolled back)."""
+        del self._against[mark[0] :]
+        del self._events[mark[1] :]
 
     def settle(self) -> None:
-        """Write the waiting address writes now (`_settle_addresses`)."""
+        """Write the waiting writes now: the failures' events in one INSERT, then what
+        they do to their addresses (`_settle_addresses`)."""
+        events, self._events = self._events, []
+        if events:
+            DeliveryEvent.objects.bulk_create(events)
         against, self._against = self._against, []
         _settle_addresses(against)
 
@@ -320,13 +333,14 @@ def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
     tickets in one statement (what `record_failure` reads of each, as
     `_locked_for_failure`), tickets in id order; their events' dedupe keys in another.
     Workers whose batches share tickets wait for each other instead of deadlocking.
-    What the failures write to their addresses (identity counts, suppressions) is
-    written at the end of the block, all at once, the identities locked in id order
-    (`_settle_addresses`): a batch holds its addresses' locks only from then to its
-    commit, so workers whose batches share addresses (a person on many tickets) take
-    turns only that long. A caller that routes anything but a report in the block
-    settles them first (`LockedForFailures.settle`), and so do complaints and
-    confirmed deliveries. `record_failure`
+    The failures' events (one INSERT) and what they write to their addresses
+    (identity counts, suppressions) are written at the end of the block, all at once,
+    the identities locked in id order (`_settle_addresses`): a batch holds its
+    addresses' locks only from then to its commit, so workers whose batches share
+    addresses (a person on many tickets) take turns only that long. A caller that
+    routes anything but a report in the block settles first
+    (`LockedForFailures.settle`), and so do complaints, delays and confirmed
+    deliveries, which read events and counts. `record_failure`
     for one of them in the block uses the row read here, once. Copies of one ticket
     share one ticket object, so each failure sees the ticket as the previous one left
     it. Every report routed in the block runs inside a savepoint of the caller's that
@@ -707,7 +721,7 @@ def record_delivered(
     """A positive DSN (or ESP webhook) confirmed delivery to the mailbox."""
     at = occurred_at or timezone.now()
     batch = _batch.get()
-    if batch is not None:  # the counts it resets as the failures before left them
+    if batch is not None:  # the events and counts as the failures before left them
         batch.settle()
     with transaction.atomic():
         d = Delivery.objects.select_for_update().get(pk=delivery.pk)
@@ -935,6 +949,9 @@ def record_delay(delivery: Delivery, report: Delay) -> bool:
     """A later hop says delivery is delayed: the delivery shows as deferred (it is not
     failed, and Buzón does not resend it; the reporting server keeps retrying)."""
     at = report.occurred_at or timezone.now()
+    batch = _batch.get()
+    if batch is not None:  # the events it reads as the failures before left them
+        batch.settle()
     with transaction.atomic():
         d = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if d.state in (DeliveryState.FAILED, DeliveryState.DELIVERED):
