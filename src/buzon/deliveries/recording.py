@@ -58,6 +58,7 @@ from buzon.tickets.models import (
     TicketTag,
     User,
     UserIdentity,
+    update_columns,
 )
 from buzon.tickets.services import EventInput, system_user, system_user_pk_sql, update_ticket
 from buzon_bounces import classify
@@ -191,7 +192,7 @@ def record_failure(
             d.attempts += 1
             d.first_attempt_at = d.first_attempt_at or at
             d.last_attempt_at = at
-        d.save(update_fields=FAILED_FIELDS)
+        update_columns(d, FAILED_FIELDS)
         event = DeliveryEvent(
             delivery=d,
             at=at,

@@ -34,6 +34,7 @@ from buzon.tickets.models import (
     Ticket,
     User,
     Via,
+    update_columns,
 )
 from buzon.tickets.signals import text_changed
 
@@ -220,7 +221,7 @@ def _save_changed(ticket: Ticket, saved: dict[str, Any]) -> dict[str, Any]:
     now = _columns(ticket)
     changed = [name for name, value in now.items() if saved[name] != value]
     if changed:
-        ticket.save(update_fields=changed)
+        update_columns(ticket, changed)
     return now
 
 

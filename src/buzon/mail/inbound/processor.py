@@ -45,6 +45,7 @@ from buzon.mail.inbound.models import CLAIMABLE, InboundKind, InboundMessage, In
 from buzon.mail.inbound.parsing import Unreadable
 from buzon.mail.inbound.routing import Outcome, Prepared, prepare, prepare_batch, route
 from buzon.mail.leasequeue import LeaseQueue
+from buzon.tickets.models import update_columns
 
 log = logging.getLogger("buzon.mail.inbound")
 
@@ -216,7 +217,7 @@ class InboundProcessor:
         row.lease_expires_at = None
         row.next_attempt_at = None
         row.processed_at = timezone.now()
-        row.save(update_fields=SAVED_FIELDS)  # never rewrites the raw bytes
+        update_columns(row, SAVED_FIELDS)  # never rewrites the raw bytes
 
     def _mark_error(self, pk: int, error: str) -> None:
         """The `error` state with what went wrong; the raw bytes stay."""
