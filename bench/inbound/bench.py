@@ -8,11 +8,12 @@ run; medians of --rounds rounds (default 3) of -n bounces (default 1,000).
 
 It creates a fresh test database (Django's test-database machinery). Each round, for
 each worker count of --workers, it records N new deliveries through the real outbox
-(N/10 proactive tickets with a requester and nine CCs, ten people new to the round:
-one email notification each, ten deliveries), and builds one RFC 3464 DSN per
-delivery (`failed 5.1.1`, the original headers attached), addressed to the delivery's
-signed return path. Then, with the same client (4 connections in parallel, each
-reusing its connection):
+(N/10 proactive tickets with a requester and nine CCs, people new to the round — the
+same ten on every ticket, or with `--addresses spread` ten of its own on each, as real
+bounces spread over many addresses: one email notification each, ten deliveries), and
+builds one RFC 3464 DSN per delivery (`failed 5.1.1`, the original headers attached),
+addressed to the delivery's signed return path. Then, with the same client (4
+connections in parallel, each reusing its connection):
 
 1. end to end: `buzon smtpd` and `buzon worker --queues inbound` (that many of
    them; more than one on PostgreSQL only) running as their own processes; from the
@@ -61,6 +62,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3; medians)")
     parser.add_argument("--no-postfix", action="store_true", help="skip the Postfix column")
     parser.add_argument(
+        "--addresses",
+        choices=["shared", "spread"],
+        default="shared",
+        help="shared (default): every ticket of a round goes to the same ten people, so "
+        "every batch fails the same ten addresses (the hardest case for two workers); "
+        "spread: each ticket its own ten people, as real bounce traffic spreads",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         nargs="+",
@@ -96,12 +105,13 @@ def main() -> int:
         agent = make_agent()
         print(
             f"database: {connection.vendor}   bounces per round: {n}   rounds: {args.rounds}   "
-            f"inbound workers: {' and '.join(map(str, args.workers))}"
+            f"inbound workers: {' and '.join(map(str, args.workers))}   "
+            f"addresses: {args.addresses}"
         )
         for round_ in range(1, args.rounds + 1):
             for workers in args.workers:
                 # 1. End to end: the SMTP server and the workers, each its own process.
-                tokens = queue_deliveries(n, agent)
+                tokens = queue_deliveries(n, agent, spread=args.addresses == "spread")
                 first = build_dsns(tokens)
                 failed_before = failed_count()
                 port = free_port()
@@ -175,19 +185,27 @@ def make_agent():
     return User.objects.create_user("agent@helpdesk.test", "Agent", role=Role.AGENT)
 
 
-def queue_deliveries(n: int, agent) -> list[tuple[str, str, bytes]]:
-    """N new queued deliveries through the real outbox, to ten people new to this set
-    (a bounce suppresses its address); (return token, email, original)."""
+def queue_deliveries(n: int, agent, *, spread: bool = False) -> list[tuple[str, str, bytes]]:
+    """N new queued deliveries through the real outbox, to people new to this set (a
+    bounce suppresses its address): the same ten on every ticket, or with `spread` ten
+    of its own on each; (return token, email, original)."""
     from buzon.deliveries.models import Delivery
     from buzon.tickets.models import User, Via
     from buzon.tickets.services import CommentInput, create_ticket
 
     tag = secrets.token_hex(3)
-    people = [
-        User.objects.create_user(f"user{i}-{tag}@example.org", f"User {i}") for i in range(10)
-    ]
+
+    def ten_people(group: int) -> list[User]:
+        return [
+            User.objects.create_user(f"user{i}-{group}-{tag}@example.org", f"User {i}")
+            for i in range(10)
+        ]
+
+    people = ten_people(0)
     newest = Delivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
     for i in range(n // 10):
+        if spread and i:
+            people = ten_people(i)
         create_ticket(
             actor=agent,
             via=Via.WEB,

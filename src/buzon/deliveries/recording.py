@@ -58,6 +58,7 @@ from buzon.tickets.models import (
     TicketTag,
     User,
     UserIdentity,
+    update_columns,
 )
 from buzon.tickets.services import EventInput, system_user, system_user_pk_sql, update_ticket
 from buzon_bounces import classify
@@ -166,7 +167,9 @@ def record_failure(
     """
     at = failure.occurred_at or timezone.now()
     batch = _batch.get()
-    with transaction.atomic():
+    # In a batch, the caller's savepoint for the message is this one's (see
+    # `locked_for_failures`): no nested savepoint, two round trips fewer.
+    with transaction.atomic(savepoint=batch is None):
         d = (batch.take(delivery.pk) if batch is not None and audit else None) or (
             _locked_for_failure(delivery.pk, at, audit=audit)
         )
@@ -200,8 +203,8 @@ def record_failure(
             d.attempts += 1
             d.first_attempt_at = d.first_attempt_at or at
             d.last_attempt_at = at
-        d.save(update_fields=FAILED_FIELDS)
-        DeliveryEvent.objects.create(
+        update_columns(d, FAILED_FIELDS)
+        event = DeliveryEvent(
             delivery=d,
             at=at,
             kind=_event_kind(failure.source),
@@ -211,9 +214,17 @@ def record_failure(
             text=d.diagnostic,
             dedupe_key=failure.dedupe_key,
         )
+        if batch is not None:
+            batch.insert_later(event)
+        else:
+            event.save()
         if failure.source != FailureSource.SUPPRESSED:  # nothing was tried
-            _count_undeliverable(d, failure, at)
-        if audit and _audit_failure(d, failure, status, at, by) and batch is not None:
+            if batch is not None:
+                batch.count_later(d, failure, at)
+            else:
+                _count_undeliverable(d, failure, at)
+        tagged = audit and _audit_failure(d, failure, status, at, by, savepoint=batch is None)
+        if tagged and batch is not None:
             batch.tagged(d.ticket_id)
     log.info(
         "delivery %s to %r failed (%s): %s %s %s",
@@ -276,19 +287,17 @@ def _for_failure(at: datetime, *, audit: bool) -> models.QuerySet[Delivery]:
 
 class LockedForFailures:
     """Deliveries a batch of reports may fail, read and locked together (see
-    `locked_for_failures`); each is handed to `record_failure` once."""
+    `locked_for_failures`); each is handed to `record_failure` once. The failures'
+    events and their writes to their addresses (identity counts, suppressions) wait
+    here until `settle`."""
 
     def __init__(self, deliveries: list[Delivery]) -> None:
         self._waiting = {d.pk: d for d in deliveries}
+        self._against: list[tuple[Delivery, Failure, datetime]] = []
+        self._events: list[DeliveryEvent] = []
 
     def take(self, pk: int) -> Delivery | None:
         return self._waiting.pop(pk, None)
-
-    def suppressed(self, email: str) -> None:
-        """The address was just suppressed: the batch's other copies to it see so."""
-        for d in self._waiting.values():
-            if d.email.lower() == email.lower():
-                d.suppressed_now = True  # type: ignore[attr-defined]
 
     def tagged(self, ticket_id: int) -> None:
         """The ticket now has the failure tag: the batch's other copies on it see so
@@ -297,8 +306,32 @@ class LockedForFailures:
             if d.ticket_id == ticket_id:
                 d.has_failure_tag = True  # type: ignore[attr-defined]
 
+    def count_later(self, d: Delivery, failure: Failure, at: datetime) -> None:
+        self._against.append((d, failure, at))
+
+    def insert_later(self, event: DeliveryEvent) -> None:
+        self._events.append(event)
+
+    def mark(self) -> tuple[int, int]:
+        """Where the waiting writes stand (before a message is routed)."""
+        return len(self._against), len(self._events)
+
+    def undo_since(self, mark: tuple[int, int]) -> None:
+        """Forget the writes since `mark` (that message was rolled back)."""
+        del self._against[mark[0] :]
+        del self._events[mark[1] :]
+
+    def settle(self) -> None:
+        """Write the waiting writes now: the failures' events in one INSERT, then what
+        they do to their addresses (`_settle_addresses`)."""
+        events, self._events = self._events, []
+        if events:
+            DeliveryEvent.objects.bulk_create(events)
+        against, self._against = self._against, []
+        _settle_addresses(against)
+
     def discard(self) -> None:
-        """Forget them all (a message's changes were rolled back, and with them what
+        """Forget the rows (a message's changes were rolled back, and with them what
         these rows say): recording reads each row again, as alone."""
         self._waiting.clear()
 
@@ -310,12 +343,21 @@ _batch: ContextVar[LockedForFailures | None] = ContextVar("locked_for_failures",
 def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
     """Within the current transaction, read and lock the deliveries `pks` with their
     tickets in one statement (what `record_failure` reads of each, as
-    `_locked_for_failure`), tickets in id order; their events' dedupe keys in another;
-    then their addresses' identities, locked in id order. Workers whose batches share
-    tickets or addresses wait for each other instead of deadlocking. `record_failure`
+    `_locked_for_failure`), tickets in id order; their events' dedupe keys in another.
+    Workers whose batches share tickets wait for each other instead of deadlocking.
+    The failures' events (one INSERT) and what they write to their addresses
+    (identity counts, suppressions) are written at the end of the block, all at once,
+    the identities locked in id order (`_settle_addresses`): a batch holds its
+    addresses' locks only from then to its commit, so workers whose batches share
+    addresses (a person on many tickets) take turns only that long. A caller that
+    routes anything but a report in the block settles first
+    (`LockedForFailures.settle`), and so do complaints, delays and confirmed
+    deliveries, which read events and counts. `record_failure`
     for one of them in the block uses the row read here, once. Copies of one ticket
     share one ticket object, so each failure sees the ticket as the previous one left
-    it."""
+    it. Every report routed in the block runs inside a savepoint of the caller's that
+    is rolled back whole when it raises (the processor's, per message): recording a
+    failure takes no savepoint of its own there."""
     if not connection.in_atomic_block:
         raise RuntimeError("locked_for_failures holds its locks in the caller's transaction")
     deliveries = list(
@@ -330,19 +372,11 @@ def locked_for_failures(pks: Iterable[int]) -> Iterator[LockedForFailures]:
     for d in deliveries:
         d.ticket = tickets.setdefault(d.ticket_id, d.ticket)
         d.dedupe_keys = keys[d.pk]  # type: ignore[attr-defined]
-    emails = {d.email.lower() for d in deliveries}
-    if emails and connection.features.has_select_for_update:
-        list(
-            UserIdentity.objects.alias(lowered=Lower("value"))
-            .filter(lowered__in=emails)
-            .order_by("id")
-            .select_for_update()
-            .values_list("id", flat=True)
-        )
     batch = LockedForFailures(deliveries)
     token = _batch.set(batch)
     try:
         yield batch
+        batch.settle()
     finally:
         _batch.reset(token)
         batch.discard()
@@ -395,9 +429,6 @@ def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
             delivery=d,
             now=at,
         )
-        batch = _batch.get()
-        if batch is not None:
-            batch.suppressed(d.email)
 
 
 def _count_against_identity(email: str, at: datetime, *, suppress_now: bool) -> list[int]:
@@ -424,6 +455,81 @@ def _count_against_identity(email: str, at: datetime, *, suppress_now: bool) -> 
         return [row[0] for row in cursor.fetchall()]
 
 
+def _settle_addresses(against: list[tuple[Delivery, Failure, datetime]]) -> None:
+    """A batch's failures against their addresses, written as `_count_undeliverable`
+    would have written them one by one in this order: the identities locked in id
+    order and counted in one UPDATE, then one statement per address newly suppressed,
+    in address order. An address's count grows by its failures that count; it becomes
+    undeliverable, and suppressed, at the first failure that is its own fault or that
+    brings its count to SOFT_FAILURE_LIMIT, unless it was suppressed when that
+    failure's delivery was read."""
+    by_email: dict[str, list[tuple[Delivery, Failure, datetime]]] = {}
+    for d, failure, at in against:
+        if failure.who in (ADDRESS, MAILBOX):
+            by_email.setdefault(d.email, []).append((d, failure, at))
+    if not by_email:
+        return
+    counts = _count_many_against_identities(
+        {e: (len(fs), any(f.who == ADDRESS for _, f, _ in fs)) for e, fs in by_email.items()}
+    )
+    for email in sorted(by_email):
+        failures = by_email[email]
+        before = counts[email] - len(failures) if email in counts else None
+        for n, (d, failure, at) in enumerate(failures, start=1):
+            reached = before is not None and before + n >= settings.SOFT_FAILURE_LIMIT
+            if failure.who == ADDRESS or reached:
+                if not getattr(d, "suppressed_now", False):
+                    suppress(
+                        d.email,
+                        reason=failure.reason,
+                        source=failure.source,
+                        reply_code=failure.reply_code,
+                        enhanced_status=d.enhanced_status,
+                        diagnostic=d.diagnostic,
+                        delivery=d,
+                        now=at,
+                    )
+                break
+
+
+def _count_many_against_identities(failures: dict[str, tuple[int, bool]]) -> dict[str, int]:
+    """{email: (failures, any of them the address's own fault)} counted against the
+    identities, as `_count_against_identity` for each; {lower-cased value: new count}."""
+    emails = sorted(failures)
+    if connection.features.has_select_for_update:
+        list(
+            UserIdentity.objects.alias(lowered=Lower("value"))
+            .filter(lowered__in=emails)
+            .order_by("id")
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+    table = connection.ops.quote_name(UserIdentity._meta.db_table)
+    per_email = "CASE LOWER(value) " + " ".join(["WHEN %s THEN %s"] * len(emails)) + " END"
+    sql = (
+        f"UPDATE {table} SET undeliverable_count = undeliverable_count + {per_email}, "
+        f"deliverable_state = CASE WHEN deliverable_state = %s AND ({per_email} = 1 "
+        f"OR undeliverable_count + {per_email} >= %s) THEN %s ELSE deliverable_state END, "
+        f"updated_at = %s WHERE LOWER(value) IN ({', '.join(['%s'] * len(emails))}) "
+        "RETURNING LOWER(value), undeliverable_count"
+    )
+    added = [p for e in emails for p in (e, failures[e][0])]
+    own_fault = [p for e in emails for p in (e, int(failures[e][1]))]
+    params: list[Any] = [
+        *added,
+        DeliverableState.DELIVERABLE,
+        *own_fault,
+        *added,
+        settings.SOFT_FAILURE_LIMIT,
+        DeliverableState.UNDELIVERABLE,
+        timezone.now(),
+        *emails,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
 def failure_depth(notification: Notification) -> int:
     """How many delivery failures led to this notification (0: a person's update)."""
     metadata = notification.event.audit.metadata or {}
@@ -432,10 +538,15 @@ def failure_depth(notification: Notification) -> int:
 
 
 def _audit_failure(
-    d: Delivery, failure: Failure, status: ZendeskStatus, at: datetime, by: User | None = None
+    d: Delivery,
+    failure: Failure,
+    status: ZendeskStatus,
+    at: datetime,
+    by: User | None = None,
+    savepoint: bool = True,
 ) -> bool:
     """Audit the failure on the ticket; whether this audit (its triggers included) left
-    the failure tag added."""
+    the failure tag added. `savepoint`: as `update_ticket`'s."""
     email = d.email_notification
     notification = email.notification
     data = {
@@ -482,6 +593,7 @@ def _audit_failure(
         ticket_locked=True,
         trigger_version=getattr(d, "trigger_version", None),
         changes_out=changes,
+        savepoint=savepoint,
     )
     return FAILURE_TAG in (changes.get("tags") or (None, []))[1]
 
@@ -655,6 +767,9 @@ def record_delivered(
 ) -> bool:
     """A positive DSN (or ESP webhook) confirmed delivery to the mailbox."""
     at = occurred_at or timezone.now()
+    batch = _batch.get()
+    if batch is not None:  # the events and counts as the failures before left them
+        batch.settle()
     with transaction.atomic():
         d = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if d.state not in (DeliveryState.HANDED_OFF, DeliveryState.DEFERRED) or (
@@ -701,6 +816,7 @@ def record_complaint(
     batch = _batch.get()
     if batch is not None:  # its rows would not see this ticket update
         batch.discard()
+        batch.settle()  # the suppressions and identities as the failures before left them
     with transaction.atomic():
         d = (
             Delivery.objects.select_for_update(of=("self",))
@@ -891,6 +1007,9 @@ def record_delay(delivery: Delivery, report: Delay) -> bool:
     """A later hop says delivery is delayed: the delivery shows as deferred (it is not
     failed, and Buzón does not resend it; the reporting server keeps retrying)."""
     at = report.occurred_at or timezone.now()
+    batch = _batch.get()
+    if batch is not None:  # the events it reads as the failures before left them
+        batch.settle()
     with transaction.atomic():
         d = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if d.state in (DeliveryState.FAILED, DeliveryState.DELIVERED):

@@ -34,6 +34,7 @@ from buzon.tickets.models import (
     Ticket,
     User,
     Via,
+    update_columns,
 )
 from buzon.tickets.signals import text_changed
 
@@ -116,6 +117,7 @@ def update_ticket(
     ticket_locked: bool = False,
     trigger_version: str | None = None,
     changes_out: dict[str, tuple[Any, Any]] | None = None,
+    savepoint: bool = True,
 ) -> Audit | None:
     """Apply a change to a ticket; None when it changes nothing (no audit is written).
 
@@ -128,13 +130,18 @@ def update_ticket(
     the current transaction, fresh; it is not read again. `trigger_version`: the
     triggers' version the caller read (`buzon.rules.active.version_sql`).
     `changes_out`: filled with the fields the update changed, the triggers' changes
-    included, as `(previous, current)`.
+    included, as `(previous, current)`. `savepoint=False`: the caller's own savepoint
+    (or transaction) is rolled back whole if this raises, so this update needs none of
+    its own; only with `events`, which make the update a change whatever the fields.
     """
     cleaned = clean_fields(fields or {})
     bodies = _comment_bodies(comment) if comment else None
-    with transaction.atomic():
+    if not events:
+        savepoint = True  # an update that changes nothing rolls its savepoint back
+    with transaction.atomic(savepoint=savepoint):
         if not ticket_locked:
             ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        saved = _columns(ticket)
         now = timezone.now()
         if not run_rules:
             metadata = {**(metadata or {}), "rules_skipped": True}
@@ -155,10 +162,10 @@ def update_ticket(
             return None
         ticket.updated_at = now
         if update.comment is not None or set(update.changes) - TAG_FIELDS - {"tags"}:
-            ticket.save()  # what the triggers' notifications may read back
+            saved = _save_changed(ticket, saved)  # what the triggers' notifications read
         if run_rules:
             run_triggers(update, version=trigger_version)
-        ticket.save()
+        _save_changed(ticket, saved)
         _text_changed(update)
     if changes_out is not None:
         changes_out.update(update.changes)
@@ -201,6 +208,21 @@ def system_user(known_pk: int | None = None) -> User:
 def system_user_pk_sql() -> Subquery:
     """The system user's id as an expression, to annotate onto another query."""
     return Subquery(User.objects.filter(email=SYSTEM_EMAIL).values("pk")[:1])
+
+
+def _columns(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's column values (all immutable: strings, numbers, dates, ids)."""
+    return {f.attname: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields}
+
+
+def _save_changed(ticket: Ticket, saved: dict[str, Any]) -> dict[str, Any]:
+    """Write the columns that differ from `saved` (the row as it was read or last
+    written, locked by this transaction) and nothing else; the row as it is now."""
+    now = _columns(ticket)
+    changed = [name for name, value in now.items() if saved[name] != value]
+    if changed:
+        update_columns(ticket, changed)
+    return now
 
 
 def _text_changed(update: Update) -> None:

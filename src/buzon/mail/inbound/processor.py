@@ -45,6 +45,7 @@ from buzon.mail.inbound.models import CLAIMABLE, InboundKind, InboundMessage, In
 from buzon.mail.inbound.parsing import Unreadable
 from buzon.mail.inbound.routing import Outcome, Prepared, prepare, prepare_batch, route
 from buzon.mail.leasequeue import LeaseQueue
+from buzon.tickets.models import update_columns
 
 log = logging.getLogger("buzon.mail.inbound")
 
@@ -96,8 +97,10 @@ class InboundProcessor:
     def _route_batch(self, prepared: list[tuple[InboundMessage, Prepared]]) -> int:
         """Route prepared rows in one transaction, each in its own savepoint: a message
         that raises is rolled back alone and marked `error`; the others commit together.
-        The deliveries the rows' return paths name are locked first, with their tickets
-        and addresses, in id order (`recording.locked_for_failures`). The transaction
+        The deliveries the rows' return paths name are locked first, with their tickets,
+        in id order (`recording.locked_for_failures`); what the failures write to their
+        addresses is written at the end, before the commit (and before routing anything
+        but a report), less what a rolled-back message wrote. The transaction
         ends after COMMIT_AFTER seconds of routing (SQLite's one writer, the SMTP
         server's sessions among others, waits for it), and takes about as many rows as the
         last one managed in that time: what it locks up front it mostly uses. A
@@ -131,8 +134,12 @@ class InboundProcessor:
                         taken += 1
                         if row.pk not in ours:
                             continue
+                        if not ready.is_report:  # it may read what the failures write
+                            locked.settle()
+                        mark = locked.mark()
                         error = self._route_in_savepoint(row, ready)
                         if error:
+                            locked.undo_since(mark)
                             locked.discard()  # its rows may hold what was rolled back
                             self._mark_error(row.pk, error)
                             failed.append((row.pk, error))
@@ -210,7 +217,7 @@ class InboundProcessor:
         row.lease_expires_at = None
         row.next_attempt_at = None
         row.processed_at = timezone.now()
-        row.save(update_fields=SAVED_FIELDS)  # never rewrites the raw bytes
+        update_columns(row, SAVED_FIELDS)  # never rewrites the raw bytes
 
     def _mark_error(self, pk: int, error: str) -> None:
         """The `error` state with what went wrong; the raw bytes stay."""

@@ -76,6 +76,11 @@ class Prepared:
     _visible: tuple[str, str] | None = None
 
     @property
+    def is_report(self) -> bool:
+        """Does it carry a report about mail (not only an automatic reply)?"""
+        return any(r.reason != "vacation" for r in self.records)
+
+    @property
     def bodies(self) -> tuple[str, str]:
         """(visible text, sanitised HTML) of a person's message. `prepare` works them
         out for anything that is not a report; a report only needs them when routing
@@ -94,7 +99,7 @@ def prepare(row: InboundMessage) -> Prepared:
         records = []
     returned_copy = original_header(raw, COPY_HEADER)[:200] if records else ""
     prepared = Prepared(parsed, records, loops.automatic_reason(parsed, raw), returned_copy)
-    if not any(r.reason != "vacation" for r in records):
+    if not prepared.is_report:
         prepared.bodies  # noqa: B018 — sanitise now, outside the transaction
     return prepared
 
