@@ -224,3 +224,10 @@ def test_a_token_request_reads_the_lock_out_counts_then_the_token_with_its_user(
     first, second = (q["sql"].split(" FROM ")[1].split()[0].strip('"') for q in captured[:2])
     assert (first, second) == ("axes_accessattempt", "api_apitoken")
     assert 'JOIN "tickets_user"' in captured[1]["sql"]
+
+
+def test_a_client_without_an_address_is_still_served(api):
+    # An empty client address is no IP address: the lock-out check must not choke on it
+    # (PostgreSQL's inet column refuses '').
+    response = api.client.get("/api/v2/users/me.json", HTTP_AUTHORIZATION=api.auth, REMOTE_ADDR="")
+    assert response.status_code == 200

@@ -102,12 +102,23 @@ class DatabaseHandler(AxesDatabaseHandler):
         # The SQL is written once per shape of the parameters (which names, which of
         # them are missing): the ORM would build it anew on every token request.
         shape = tuple(tuple((name, value is None) for name, value in p.items()) for p in parameters)
-        values = [value for p in parameters for value in p.values() if value is not None]
+        # Each value as the ORM would send it (on PostgreSQL an empty client address
+        # is no inet: it becomes NULL, which matches nothing, as the ORM's filter did).
+        values = [
+            _prepared(name, value)
+            for p in parameters
+            for name, value in p.items()
+            if value is not None
+        ]
         threshold = connection.ops.adapt_datetimefield_value(get_cool_off_threshold(request))
         with connection.cursor() as cursor:
             cursor.execute(_failures_sql(shape, connection.vendor), [*values, *values, threshold])
             counts = cursor.fetchone()
         return max(value or 0 for value in counts)
+
+
+def _prepared(name: str, value: Any) -> Any:
+    return AccessAttempt._meta.get_field(name).get_db_prep_value(value, connection)
 
 
 @functools.cache
