@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms, template
@@ -9,7 +10,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from buzon.domains.typos import suggest_address, suggest_domain
-from buzon.workspace import choice_html, delivery_html, glossary, labels
+from buzon.tickets.models import Ticket
+from buzon.workspace import choice_html, delivery_html, glossary, labels, table_html
 from buzon.workspace.delivery_summary import DeliverySummary, RecipientStatus
 
 register = template.Library()
@@ -209,3 +211,9 @@ def as_list(value: Any) -> list[Any]:
     if isinstance(value, list | tuple):
         return list(value)
     return [value]
+
+
+@register.simple_tag
+def ticket_rows(tickets: Iterable[Ticket], columns: list[str]) -> SafeString:
+    """A list of tickets' rows (`workspace.table_html`)."""
+    return table_html.ticket_rows(tickets, columns)
