@@ -22,9 +22,7 @@ from typing import Any
 
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import is_aware, localtime
 from django.utils.translation import gettext as _
 
 from buzon.domains.checks import TITLES, checks_for_failure
@@ -39,6 +37,7 @@ from buzon.workspace.delivery_summary import (
     advice_for,
     shows_warning_icon,
 )
+from buzon.workspace.time_html import time_element
 
 _STATE_ICONS = {
     glossary.SUPPRESSED: "blocked",
@@ -72,8 +71,7 @@ def state_icon(state: str) -> str:
 
 def _time(at: datetime) -> str:
     """`<time>` in the reader's time zone, as `|date:"c"` and `|date:"j M Y H:i"` write it."""
-    local = localtime(at) if is_aware(at) else at
-    return f'<time datetime="{date_format(local, "c")}">{date_format(local, "j M Y H:i")}</time>'
+    return time_element(at)
 
 
 def render_slot(

@@ -11,7 +11,14 @@ from django.utils.safestring import SafeString
 
 from buzon.domains.typos import suggest_address, suggest_domain
 from buzon.tickets.models import Ticket
-from buzon.workspace import choice_html, delivery_html, glossary, labels, table_html
+from buzon.workspace import (
+    choice_html,
+    comment_html,
+    delivery_html,
+    glossary,
+    labels,
+    table_html,
+)
 from buzon.workspace.delivery_summary import DeliverySummary, RecipientStatus
 
 register = template.Library()
@@ -217,3 +224,15 @@ def as_list(value: Any) -> list[Any]:
 def ticket_rows(tickets: Iterable[Ticket], columns: list[str]) -> SafeString:
     """A list of tickets' rows (`workspace.table_html`)."""
     return table_html.ticket_rows(tickets, columns)
+
+
+@register.simple_tag(takes_context=True)
+def comment_articles(context: template.Context, entries: list[Any]) -> SafeString:
+    """The conversation's comments (`workspace.comment_html`), in the page's context."""
+    ticket = context.get("ticket")
+    page = comment_html.PageContext(
+        ticket.pk if ticket is not None else None,
+        context.get("csrf_token", ""),
+        str(context.get("log") or ""),
+    )
+    return comment_html.articles(entries, page)
