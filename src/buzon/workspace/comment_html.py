@@ -15,11 +15,11 @@ from typing import Any, Protocol
 
 from django.template.defaultfilters import filesizeformat
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
-from buzon.workspace import delivery_html, labels
+from buzon.workspace import delivery_html, labels, words
 from buzon.workspace.delivery_summary import DeliverySummary
 from buzon.workspace.time_html import TimeWriter
+from buzon.workspace.words import gettext as _
 
 _LOCK = (
     '<svg class="icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" '
@@ -62,7 +62,7 @@ class _Writer:
     def via(self, value: str) -> str:
         label = self.via_labels.get(value)
         if label is None:
-            label = self.via_labels[value] = escape(labels.VIA_LABELS.get(value, value))
+            label = self.via_labels[value] = escape(words.text(labels.VIA_LABELS.get(value, value)))
         return label
 
     def article(self, comment: Any, summary: DeliverySummary) -> str:
