@@ -75,7 +75,7 @@ class _Writer:
             f'<article class="comment {kind}" id="comment-{pk}" '
             f'aria-labelledby="comment-{pk}-head">\n'
             f'  <header id="comment-{pk}-head">\n'
-            f'    <strong class="author">{escape(_author_name(comment))}</strong>\n'
+            f'    <strong class="author">{escape(comment.author_name or "")}</strong>\n'
             f"    {self.badges[bool(comment.public)]}\n"
             f"    {self.times.element(comment.created_at)}\n"
             f'    <span class="via muted">{self.via(comment.via)}</span>\n'
@@ -85,14 +85,6 @@ class _Writer:
             f"  {slot}\n"
             "</article>"
         )
-
-
-def _author_name(comment: Any) -> str:
-    name = getattr(comment, "author_name", None)
-    if name is None:
-        author = comment.author
-        name = author.name if author is not None else ""
-    return str(name or "")
 
 
 def _attachments(attachments: Any) -> str:
