@@ -14,7 +14,7 @@ from buzon.workspace import deliverydata, live
 from buzon.workspace.access import agent_required
 from buzon.workspace.delivery_summary import RecipientStatus
 from buzon.workspace.templatetags.workspace import delivery_state_label
-from buzon.workspace.views.tickets import conversation, events_context, load_ticket
+from buzon.workspace.views.tickets import conversation, events_context, load_ticket, tag_names
 
 UNCHANGED = 204
 
@@ -54,7 +54,7 @@ def ticket_live(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "ticket": ticket,
         "version": version,
         "changed": changed,
-        "tags": sorted(t.name for t in ticket.tags.all()),
+        "tags": tag_names(ticket),
         "announcement": _announcement(recipients),
         "events": request.GET.get("log") == "events",
     }

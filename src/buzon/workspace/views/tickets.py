@@ -26,6 +26,7 @@ from buzon.tickets.models import (
     Notification,
     Organization,
     Ticket,
+    TicketTag,
     User,
     Via,
 )
@@ -77,11 +78,18 @@ class ReplyRecipient:
 
 def load_ticket(ticket_id: int) -> Ticket:
     return get_object_or_404(
-        Ticket.objects.select_related(
-            "requester", "assignee", "group", "organization"
-        ).prefetch_related("tags", "email_ccs"),
+        Ticket.objects.select_related("requester", "assignee", "group", "organization"),
         pk=ticket_id,
     )
+
+
+def tag_names(ticket: Ticket) -> list[str]:
+    return sorted(TicketTag.objects.filter(ticket_id=ticket.pk).values_list("name", flat=True))
+
+
+def email_ccs(ticket: Ticket) -> list[User]:
+    """The CCs, read once per page (a prefetch would cost the page more than the query)."""
+    return list(ticket.email_ccs.all())
 
 
 def conversation(ticket: Ticket) -> tuple[list[CommentEntry], int]:
@@ -102,9 +110,12 @@ def conversation(ticket: Ticket) -> tuple[list[CommentEntry], int]:
     return entries, total
 
 
-def reply_recipients(ticket: Ticket, actor: User) -> list[ReplyRecipient]:
+def reply_recipients(
+    ticket: Ticket, actor: User, ccs: list[User] | None = None
+) -> list[ReplyRecipient]:
     """Who a public reply emails (the standard trigger: requester and CCs, current addresses)."""
-    people = [(ticket.requester, "to")] + [(u, "cc") for u in ticket.email_ccs.all()]
+    copied = email_ccs(ticket) if ccs is None else ccs
+    people = [(ticket.requester, "to")] + [(u, "cc") for u in copied]
     chosen = [(user, kind) for user, kind in people if user.is_active and user.pk != actor.pk]
     reasons = deliverydata.undeliverable_reasons(user.email for user, _ in chosen)
     return [
@@ -115,11 +126,12 @@ def reply_recipients(ticket: Ticket, actor: User) -> list[ReplyRecipient]:
 
 def ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
     entries, total = conversation(ticket)
-    recipients = reply_recipients(ticket, request.user)
+    ccs = email_ccs(ticket)
+    recipients = reply_recipients(ticket, request.user, ccs)
     return {
         "ticket": ticket,
-        "tags": sorted(t.name for t in ticket.tags.all()),
-        "ccs": list(ticket.email_ccs.all()),
+        "tags": tag_names(ticket),
+        "ccs": ccs,
         "entries": entries,
         "comment_total": total,
         "comment_limit": COMMENT_LIMIT,
