@@ -19,6 +19,8 @@ from buzon.tickets.models import Ticket
 from buzon.workspace import labels
 from buzon.workspace.time_html import TimeWriter
 
+_SOME_ID = 987654321
+
 
 def escape(value: object) -> str:
     return _html_escape(str(value))
@@ -39,11 +41,10 @@ class _Labels:
         return found
 
 
-def _tags(ticket: Ticket) -> str:
+def _tags(names: Iterable[str]) -> str:
     return "".join(
-        f'<span class="tag{" tag-failure" if tag.name == FAILURE_TAG else ""}">'
-        f"{escape(tag.name)}</span> "
-        for tag in ticket.tags.all()
+        f'<span class="tag{" tag-failure" if name == FAILURE_TAG else ""}">{escape(name)}</span> '
+        for name in names
     )
 
 
@@ -53,11 +54,16 @@ def _name_or_dash(person: object) -> str:
 
 
 class _RowWriter:
-    def __init__(self) -> None:
+    def __init__(self, tag_names: Mapping[int, list[str]] | None) -> None:
+        self.tag_names = tag_names
         self.statuses = _Labels(labels.STATUS_LABELS)
         self.priorities = _Labels(labels.PRIORITY_LABELS)
         self.types = _Labels(labels.TYPE_LABELS)
         self.times = TimeWriter()
+        # A ticket's address, reversed once: the page's rows differ only by the id.
+        self.url_before, _, self.url_after = escape(
+            reverse("workspace:ticket", args=[_SOME_ID])
+        ).partition(str(_SOME_ID))
         self.cells: dict[str, Callable[[Ticket, str], str]] = {
             "id": lambda t, url: f'<td class="col-id"><a href="{url}">#{t.pk}</a></td>',
             "subject": lambda t, url: (
@@ -74,16 +80,26 @@ class _RowWriter:
             "type": lambda t, url: f"<td>{self.types(t.type)}</td>",
             "created_at": lambda t, url: f"<td>{self.times.element(t.created_at)}</td>",
             "updated_at": lambda t, url: f"<td>{self.times.element(t.updated_at)}</td>",
-            "tags": lambda t, url: f'<td class="col-tags">{_tags(t)}</td>',
+            "tags": lambda t, url: f'<td class="col-tags">{_tags(self.tags_of(t))}</td>',
         }
 
+    def tags_of(self, ticket: Ticket) -> Iterable[str]:
+        if self.tag_names is None:
+            return (tag.name for tag in ticket.tags.all())
+        return self.tag_names.get(ticket.pk, ())
+
     def row(self, ticket: Ticket, columns: list[str]) -> str:
-        url = escape(reverse("workspace:ticket", args=[ticket.pk]))
+        url = self.url_before + str(ticket.pk) + self.url_after
         cells = "".join(self.cells[c](ticket, url) for c in columns if c in self.cells)
         return f'<tr data-href="{url}">{cells}</tr>'
 
 
-def ticket_rows(tickets: Iterable[Ticket], columns: list[str]) -> SafeString:
-    """A `<tr>` per ticket with a cell per column (unknown columns get none)."""
-    writer = _RowWriter()
+def ticket_rows(
+    tickets: Iterable[Ticket],
+    columns: list[str],
+    tag_names: Mapping[int, list[str]] | None = None,
+) -> SafeString:
+    """A `<tr>` per ticket with a cell per column (unknown columns get none); the tags
+    from `tag_names` when given, else each ticket's prefetched tags."""
+    writer = _RowWriter(tag_names)
     return mark_safe("\n".join(writer.row(ticket, columns) for ticket in tickets))

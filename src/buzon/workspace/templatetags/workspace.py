@@ -221,9 +221,14 @@ def as_list(value: Any) -> list[Any]:
 
 
 @register.simple_tag
-def ticket_rows(tickets: Iterable[Ticket], columns: list[str]) -> SafeString:
-    """A list of tickets' rows (`workspace.table_html`)."""
-    return table_html.ticket_rows(tickets, columns)
+def ticket_rows(
+    tickets: Iterable[Ticket], columns: list[str], tag_names: dict[int, list[str]] | str
+) -> SafeString:
+    """A list of tickets' rows (`workspace.table_html`); `tag_names` is "" where the
+    page gives none (search: the tickets' prefetched tags)."""
+    return table_html.ticket_rows(
+        tickets, columns, tag_names if isinstance(tag_names, dict) else None
+    )
 
 
 @register.simple_tag(takes_context=True)
