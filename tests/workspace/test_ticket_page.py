@@ -200,6 +200,19 @@ def test_comment_html_is_sanitised(agent, agent_client, ticket):
     assert "<p>Hi</p>" in html
 
 
+def test_a_comments_attachments_and_author_are_listed_as_text(agent, agent_client, ticket):
+    agent.name = "Alicia <Agent>"
+    agent.save()
+    ticket.comments.update(
+        attachments=[
+            {"file_name": "<factura>.pdf", "content_type": "application/pdf", "size": 2048}
+        ]
+    )
+    html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert '<strong class="author">Alicia &lt;Agent&gt;</strong>' in html
+    assert '<li>📎 &lt;factura&gt;.pdf <span class="muted">2.0\xa0KB</span></li>' in html
+
+
 def test_a_hostile_subject_is_escaped(agent, agent_client, ticket):
     update_ticket(ticket, actor=agent, via=Via.WEB, fields={"subject": "<b>bold</b> & co"})
     html = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()

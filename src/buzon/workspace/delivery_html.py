@@ -22,14 +22,11 @@ from typing import Any
 
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import is_aware, localtime
-from django.utils.translation import gettext as _
 
 from buzon.domains.checks import TITLES, checks_for_failure
 from buzon.domains.typos import suggest_address
-from buzon.workspace import glossary, labels
+from buzon.workspace import glossary, labels, words
 from buzon.workspace.delivery_summary import (
     ALL_FAILED,
     NONE_FAILED,
@@ -39,6 +36,8 @@ from buzon.workspace.delivery_summary import (
     advice_for,
     shows_warning_icon,
 )
+from buzon.workspace.time_html import time_element
+from buzon.workspace.words import gettext as _
 
 _STATE_ICONS = {
     glossary.SUPPRESSED: "blocked",
@@ -72,8 +71,7 @@ def state_icon(state: str) -> str:
 
 def _time(at: datetime) -> str:
     """`<time>` in the reader's time zone, as `|date:"c"` and `|date:"j M Y H:i"` write it."""
-    local = localtime(at) if is_aware(at) else at
-    return f'<time datetime="{date_format(local, "c")}">{date_format(local, "j M Y H:i")}</time>'
+    return time_element(at)
 
 
 def render_slot(
@@ -103,7 +101,11 @@ def render_block(
     """Every recipient with its state, and the failure summary; "" without recipients."""
     if not summary.recipients:
         return mark_safe("")
-    context = _Context(comment_id, ticket_id, csrf_token, log)
+    with words.once_per_language():
+        return _block(summary, _Context(comment_id, ticket_id, csrf_token, log))
+
+
+def _block(summary: DeliverySummary, context: _Context) -> SafeString:
     items = " ".join(
         _recipient_item(r, n, context) for n, r in enumerate(summary.recipients, start=1)
     )
@@ -362,7 +364,7 @@ def _advice(r: RecipientStatus) -> Iterable[str]:
     for item in advice_for(r, suggestion):
         sentence = glossary.ADVICE_TEXTS.get(item)
         if sentence is not None:
-            yield f"<li>{sentence}</li>"
+            yield f"<li>{words.text(sentence)}</li>"
         elif item == "use_suggestion":
             yield _use_suggestion(r, suggestion or "")
         elif item == "check_address":

@@ -21,12 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext_lazy
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from buzon.smtpcodes import explain
-from buzon.workspace import deliverydata, labels
+from buzon.workspace import deliverydata, labels, words
 from buzon.workspace.delivery_summary import FAILED, RecipientStatus
+from buzon.workspace.words import gettext as _
 
 # Display states: the delivery states, with "failed" split by what happened.
 QUEUED, SENDING, DEFERRED = "queued", "sending", "deferred"
@@ -105,11 +105,11 @@ def state_of(r: RecipientStatus) -> str:
 
 
 def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state or UNTRACKED, state))
+    return words.text(STATE_LABELS.get(state or UNTRACKED, state))
 
 
 def source_label(source: str) -> str:
-    return str(SOURCE_LABELS.get(source or "", source))
+    return words.text(SOURCE_LABELS.get(source or "", source))
 
 
 def _day(at: datetime | None) -> str:
@@ -121,7 +121,7 @@ def _when(at: datetime | None) -> str:
 
 
 def current_lang() -> str:
-    return (get_language() or "en")[:2]
+    return (words.language() or "en")[:2]
 
 
 def explanation_for(recipient: RecipientStatus) -> Any:

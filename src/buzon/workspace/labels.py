@@ -8,6 +8,8 @@ from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from buzon.workspace import words
+
 STATUS_LABELS = {
     "new": pgettext_lazy("ticket status", "New"),
     "open": pgettext_lazy("ticket status", "Open"),
@@ -122,7 +124,7 @@ REASON_LABELS = {
 
 
 def reason_label(reason: str) -> str:
-    return str(REASON_LABELS.get(reason or "undefined", REASON_LABELS["undefined"]))
+    return words.text(REASON_LABELS.get(reason or "undefined", REASON_LABELS["undefined"]))
 
 
 # Titles of the standard views and triggers (rules.standard), so the .po has them;
@@ -176,7 +178,7 @@ def blame_label(blame: str) -> str:
 
 
 def who_acts_label(blame: str) -> str:
-    return str(WHO_ACTS.get(blame or "unknown", WHO_ACTS["unknown"]))
+    return words.text(WHO_ACTS.get(blame or "unknown", WHO_ACTS["unknown"]))
 
 
 # How an unverified report named the delivery (bounce_matching's words).

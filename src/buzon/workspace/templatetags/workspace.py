@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms, template
@@ -9,7 +10,16 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from buzon.domains.typos import suggest_address, suggest_domain
-from buzon.workspace import choice_html, delivery_html, deliverydata, glossary, labels
+from buzon.tickets.models import Ticket
+from buzon.workspace import (
+    choice_html,
+    comment_html,
+    delivery_html,
+    deliverydata,
+    glossary,
+    labels,
+    table_html,
+)
 from buzon.workspace.delivery_summary import DeliverySummary, RecipientStatus
 
 register = template.Library()
@@ -227,3 +237,26 @@ def as_list(value: Any) -> list[Any]:
     if isinstance(value, list | tuple):
         return list(value)
     return [value]
+
+
+@register.simple_tag
+def ticket_rows(
+    tickets: Iterable[Ticket], columns: list[str], tag_names: dict[int, list[str]] | str
+) -> SafeString:
+    """A list of tickets' rows (`workspace.table_html`); `tag_names` is "" where the
+    page gives none (search: the tickets' prefetched tags)."""
+    return table_html.ticket_rows(
+        tickets, columns, tag_names if isinstance(tag_names, dict) else None
+    )
+
+
+@register.simple_tag(takes_context=True)
+def comment_articles(context: template.Context, entries: list[Any]) -> SafeString:
+    """The conversation's comments (`workspace.comment_html`), in the page's context."""
+    ticket = context.get("ticket")
+    page = comment_html.PageContext(
+        ticket.pk if ticket is not None else None,
+        context.get("csrf_token", ""),
+        str(context.get("log") or ""),
+    )
+    return comment_html.articles(entries, page)

@@ -24,6 +24,7 @@ from buzon.workspace.views.tickets import (
     load_ticket,
     reply_recipients,
     reply_version,
+    tag_names,
 )
 
 UNCHANGED = 204
@@ -82,7 +83,7 @@ def ticket_live(request: AgentRequest, ticket_id: int) -> HttpResponse:
         "ticket": ticket,
         "version": version,
         "changed": changed,
-        "tags": sorted(t.name for t in ticket.tags.all()),
+        "tags": tag_names(ticket),
         "announcement": _announcement(recipients),
         "events": request.GET.get("log") == "events",
     }

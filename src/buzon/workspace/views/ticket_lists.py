@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -10,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from buzon.rules.models import SORTABLE, View
-from buzon.tickets.models import Ticket
+from buzon.tickets.models import Ticket, TicketTag
 from buzon.workspace import live
 from buzon.workspace.access import AgentRequest, agent_required
 
@@ -104,6 +105,18 @@ def with_related(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.select_related("requester", "assignee", "group").prefetch_related("tags")
 
 
+def tag_names_of(tickets: list[Ticket]) -> dict[int, list[str]]:
+    """Each ticket's tag names, in one query of (ticket, name) rows: a prefetch made a
+    model instance of every tag and cost a view's page more than its query."""
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = TicketTag.objects.filter(ticket_id__in=[t.pk for t in tickets]).order_by(
+        "ticket_id", "id"
+    )
+    for ticket_id, name in rows.values_list("ticket_id", "name"):
+        names[ticket_id].append(name)
+    return names
+
+
 @agent_required
 def home(request: HttpRequest) -> HttpResponse:
     first = View.objects.filter(active=True).order_by("position", "id").first()
@@ -131,15 +144,19 @@ def view_tickets(request: HttpRequest, view_id: int) -> HttpResponse:
     )
     number = page_number(request)
     start = (number - 1) * PAGE_SIZE
-    rows = list(with_related(tickets)[start : start + PAGE_SIZE + 1])
+    rows = list(
+        tickets.select_related("requester", "assignee", "group")[start : start + PAGE_SIZE + 1]
+    )
     page = OpenPage(number, PAGE_SIZE, min(len(rows), PAGE_SIZE), len(rows) > PAGE_SIZE)
+    shown = rows[:PAGE_SIZE]
     return render(
         request,
         "workspace/view.html",
         {
             "sidebar": [(v, None) for v in views],
             "view": view,
-            "tickets": rows[:PAGE_SIZE],
+            "tickets": shown,
+            "tag_names": tag_names_of(shown) if "tags" in view.columns else {},
             "columns": view.columns,
             "sortable": SORTABLE,
             "sort": sort,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from buzon.tickets.models import (
     Notification,
     Organization,
     Ticket,
+    TicketTag,
     User,
     Via,
 )
@@ -39,9 +41,30 @@ COMMENT_LIMIT = 300
 AUDIT_LIMIT = 300
 
 
+@dataclass(frozen=True, slots=True)
+class CommentRow:
+    """What the conversation shows of a comment, read with `values_list` (model
+    instances of the comments and their authors cost the page more than their query)."""
+
+    id: int
+    public: bool
+    created_at: datetime
+    via: str
+    html_body: str
+    attachments: list[dict[str, Any]]
+    author_name: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_COMMENT_FIELDS = ("id", "public", "created_at", "via", "html_body", "attachments", "author__name")
+
+
 @dataclass
 class CommentEntry:
-    comment: Comment
+    comment: CommentRow
     summary: DeliverySummary
 
 
@@ -55,21 +78,29 @@ class ReplyRecipient:
 
 def load_ticket(ticket_id: int) -> Ticket:
     return get_object_or_404(
-        Ticket.objects.select_related(
-            "requester", "assignee", "group", "organization"
-        ).prefetch_related("tags", "email_ccs"),
+        Ticket.objects.select_related("requester", "assignee", "group", "organization"),
         pk=ticket_id,
     )
+
+
+def tag_names(ticket: Ticket) -> list[str]:
+    return sorted(TicketTag.objects.filter(ticket_id=ticket.pk).values_list("name", flat=True))
+
+
+def email_ccs(ticket: Ticket) -> list[User]:
+    """The CCs, read once per page (a prefetch would cost the page more than the query)."""
+    return list(ticket.email_ccs.all())
 
 
 def conversation(ticket: Ticket) -> tuple[list[CommentEntry], int]:
     """Comments in order, each with the delivery summary of its notifications, and how
     many comments the ticket has (counted only when it has more than shown)."""
-    newest = list(
-        Comment.objects.filter(ticket=ticket)
-        .select_related("author")
-        .order_by("-created_at", "-id")[:COMMENT_LIMIT]
-    )
+    newest = [
+        CommentRow(*row)
+        for row in Comment.objects.filter(ticket=ticket)
+        .order_by("-created_at", "-id")
+        .values_list(*_COMMENT_FIELDS)[:COMMENT_LIMIT]
+    ]
     total = len(newest)
     if total == COMMENT_LIMIT:
         total = Comment.objects.filter(ticket=ticket).count()
@@ -79,9 +110,12 @@ def conversation(ticket: Ticket) -> tuple[list[CommentEntry], int]:
     return entries, total
 
 
-def reply_recipients(ticket: Ticket, actor: User) -> list[ReplyRecipient]:
+def reply_recipients(
+    ticket: Ticket, actor: User, ccs: list[User] | None = None
+) -> list[ReplyRecipient]:
     """Who a public reply emails (the standard trigger: requester and CCs, current addresses)."""
-    people = [(ticket.requester, "to")] + [(u, "cc") for u in ticket.email_ccs.all()]
+    copied = email_ccs(ticket) if ccs is None else ccs
+    people = [(ticket.requester, "to")] + [(u, "cc") for u in copied]
     chosen = [(user, kind) for user, kind in people if user.is_active and user.pk != actor.pk]
     reasons = deliverydata.undeliverable_reasons(user.email for user, _ in chosen)
     return [
@@ -92,11 +126,12 @@ def reply_recipients(ticket: Ticket, actor: User) -> list[ReplyRecipient]:
 
 def ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
     entries, total = conversation(ticket)
-    recipients = reply_recipients(ticket, request.user)
+    ccs = email_ccs(ticket)
+    recipients = reply_recipients(ticket, request.user, ccs)
     return {
         "ticket": ticket,
-        "tags": sorted(t.name for t in ticket.tags.all()),
-        "ccs": list(ticket.email_ccs.all()),
+        "tags": tag_names(ticket),
+        "ccs": ccs,
         "entries": entries,
         "comment_total": total,
         "comment_limit": COMMENT_LIMIT,
