@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
@@ -20,11 +20,9 @@ from django.db import connection
 from django.db.models import (
     Exists,
     F,
-    IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -480,13 +478,18 @@ def unmatched_bounce_model() -> Any | None:
 def live_rows(ticket_id: int) -> list[tuple[int, datetime]]:
     """(id, updated_at) of the ticket's deliveries, and of the ticket itself as id 0
     (its tags, e.g. the failure tag, change with its `updated_at`): an open ticket
-    page's live check (`workspace.live`), in one query of two index lookups."""
-    deliveries = (
-        Delivery.objects.filter(ticket_id=ticket_id).order_by().values_list("id", "updated_at")
-    )
-    ticket = (
-        Ticket.objects.filter(pk=ticket_id)
-        .order_by()
-        .values_list(Value(0, output_field=IntegerField()), "updated_at")
-    )
-    return list(deliveries.union(ticket, all=True))
+    page's live check (`workspace.live`), in one query of two index lookups. Plain SQL:
+    building this union with the ORM cost several times what running it does."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, updated_at FROM {Delivery._meta.db_table} WHERE ticket_id = %s "
+            f"UNION ALL SELECT 0, updated_at FROM {Ticket._meta.db_table} WHERE id = %s",
+            [ticket_id, ticket_id],
+        )
+        return [(pk, _aware(at)) for pk, at in cursor.fetchall()]
+
+
+def _aware(at: datetime | str) -> datetime:
+    """A timestamp as the ORM reads it (SQLite gives a naive value, or text, in UTC)."""
+    value = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
