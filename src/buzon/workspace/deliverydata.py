@@ -18,8 +18,7 @@ from typing import Any, TypeVar
 from django.apps import apps
 from django.db import connection
 from django.db.models import (
-    Exists,
-    F,
+    Field,
     OuterRef,
     QuerySet,
     Subquery,
@@ -32,6 +31,7 @@ from buzon.deliveries.models import Delivery, DeliveryState, Suppression, Unveri
 from buzon.smtpcodes.parsing import STATUS_CODE
 from buzon.tickets.models import (
     DeliverableState,
+    Notification,
     NotificationRecipient,
     Ticket,
     User,
@@ -231,24 +231,55 @@ class _RecipientRow:
     delivery: _DeliveryRow | None
 
 
-@cache
-def _recipient_columns(key: str) -> QuerySet[NotificationRecipient, tuple[Any, ...]]:
+def _column(model: Any, name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return str(field.column)
+
+
+def _recipient_sql(key: str) -> str:
     """Recipients with their delivery (a LEFT JOIN: a recipient may have none yet) and
-    whether any unverified report names it, as rows grouped by `key`: shaped once per
-    process (resolving its 26 columns cost the ticket page more than running it), then
-    filtered per call. Never evaluated itself: `filter` returns a new query."""
-    reported = UnverifiedReport.objects.filter(delivery_id=OuterRef("delivery__id"))
-    delivery_columns = [f"delivery__{field}" for field in _DELIVERY_FIELDS]
+    whether any unverified report names it, grouped by `key` ("notification_id" or
+    "notification__comment_id"), for a list of keys given as `{keys}`. Plain SQL:
+    building this 28-column query with the ORM cost the ticket page more than running it."""
+    recipient, notification = NotificationRecipient._meta, Notification._meta
+    delivery, report = Delivery._meta, UnverifiedReport._meta
+    columns = ", ".join(f"d.{_column(Delivery, f)}" for f in _DELIVERY_FIELDS)
+    if key == "notification_id":
+        group, joined = "r.notification_id", ""
+    else:
+        group = "n.comment_id"
+        joined = f" INNER JOIN {notification.db_table} n ON n.id = r.notification_id"
     return (
-        NotificationRecipient.objects.annotate(group_key=F(key), reported=Exists(reported))
-        .order_by(key, "id")
-        .values_list("group_key", "email", "name", "kind", "user_id", "reported", *delivery_columns)
+        f"SELECT {group}, r.email, r.name, r.kind, r.user_id, "
+        f"EXISTS(SELECT 1 FROM {report.db_table} u WHERE u.delivery_id = d.id), {columns} "
+        f"FROM {recipient.db_table} r{joined} "
+        f"LEFT OUTER JOIN {delivery.db_table} d ON d.recipient_id = r.id "
+        f"WHERE {group} IN ({{keys}}) ORDER BY {group}, r.id"
     )
+
+
+# Where the timestamps and the one boolean are among _DELIVERY_FIELDS (SQLite gives
+# timestamps as naive values and booleans as integers).
+_TIME_FIELDS = {"failed_at", "handed_off_at", "next_attempt_at", "expires_at"}
+_DELIVERY_TIMES = tuple(i for i, f in enumerate(_DELIVERY_FIELDS) if f in _TIME_FIELDS)
+_DELIVERY_HARD = _DELIVERY_FIELDS.index("hard")
+
+
+def _delivery_row(values: list[Any]) -> _DeliveryRow:
+    for i in _DELIVERY_TIMES:
+        if values[i] is not None:
+            values[i] = _aware(values[i])
+    if values[_DELIVERY_HARD] is not None:
+        values[_DELIVERY_HARD] = bool(values[_DELIVERY_HARD])
+    return _DeliveryRow(*values)
 
 
 def _recipient_rows(key: str, ids: list[int]) -> list[_RecipientRow]:
     """The recipients whose `key` is one of `ids`, in one query."""
-    rows = _recipient_columns(key).filter(**{f"{key}__in": ids})
+    with connection.cursor() as cursor:
+        cursor.execute(_recipient_sql(key).format(keys=", ".join(["%s"] * len(ids))), ids)
+        rows = cursor.fetchall()
     return [
         _RecipientRow(
             group_key=group_key,
@@ -256,8 +287,8 @@ def _recipient_rows(key: str, ids: list[int]) -> list[_RecipientRow]:
             name=name,
             kind=kind,
             user_id=user_id,
-            reported=reported,
-            delivery=_DeliveryRow(*delivery) if delivery[0] is not None else None,
+            reported=bool(reported),
+            delivery=_delivery_row(delivery) if delivery[0] is not None else None,
         )
         for group_key, email, name, kind, user_id, reported, *delivery in rows
     ]
