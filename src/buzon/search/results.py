@@ -17,7 +17,12 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 
-from buzon.search.compiler import compile_tickets, compile_users
+from buzon.search.compiler import (
+    compile_tickets,
+    compile_users,
+    listed_tickets,
+    tickets_with_ids,
+)
 from buzon.search.fulltext import AnyOf, estimating
 from buzon.search.parser import Query, parse_query
 from buzon.tickets.models import Ticket, User
@@ -55,6 +60,7 @@ def page_and_count(
     start: int,
     end: int,
     rows: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+    known: Count | None = None,
 ) -> tuple[list[Any], Count]:
     """The rows from `start` to `end` of `queryset` and its bounded count.
 
@@ -62,8 +68,11 @@ def page_and_count(
     once: the ids of the matches are read in order up to the limit (which counts
     them), and the page's rows are then fetched by id. `rows` turns a queryset of
     the model into the one to fetch them from (select_related, annotations, or
-    `values()` with the primary key's column among them).
+    `values()` with the primary key's column among them). When the count is `known`
+    already, only the page is read.
     """
+    if known is not None:
+        return list((rows or _same)(queryset)[start:end]) if end > start else [], known
     if end <= start:
         return [], bounded_count(queryset)
     if end > COUNT_LIMIT + 1 or connections[queryset.db].vendor != "postgresql":
@@ -112,12 +121,23 @@ class SearchResult:
     query: Query
     tickets: QuerySet[Ticket]
     users: QuerySet[User]
+    # Every matching ticket's id, when compiling found them all (see `listed_tickets`).
+    ticket_ids: list[int] | None = None
 
     @cached_property
     def ticket_counted(self) -> Count:
         if not self.query.finds_tickets:
             return Count(0, exact=True)
+        if self.known_ticket_count is not None:
+            return self.known_ticket_count
         return bounded_count(self.tickets)
+
+    @property
+    def known_ticket_count(self) -> Count | None:
+        """The ticket count without counting: the listed ids, within the exact limit."""
+        if self.ticket_ids is None or len(self.ticket_ids) > COUNT_LIMIT:
+            return None
+        return Count(len(self.ticket_ids), exact=True)
 
     @cached_property
     def user_counted(self) -> Count:
@@ -150,10 +170,17 @@ def search(
     `tickets` / `users` limit what can be found (e.g. to what the searcher may see).
     """
     query = parse_query(text)
+    # Only when nothing limits what can be found: the listed ids are then the results.
+    ids = None if tickets is not None and tickets.query.has_filters() else listed_tickets(query)
     return SearchResult(
         query=query,
-        tickets=compile_tickets(query, user=user, base=tickets),
+        tickets=(
+            compile_tickets(query, user=user, base=tickets)
+            if ids is None
+            else tickets_with_ids(query, ids, base=tickets)
+        ),
         users=compile_users(query, user=user, base=users),
+        ticket_ids=ids,
     )
 
 
