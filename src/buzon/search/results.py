@@ -60,7 +60,6 @@ def page_and_count(
     start: int,
     end: int,
     rows: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
-    known: Count | None = None,
 ) -> tuple[list[Any], Count]:
     """The rows from `start` to `end` of `queryset` and its bounded count.
 
@@ -68,11 +67,8 @@ def page_and_count(
     once: the ids of the matches are read in order up to the limit (which counts
     them), and the page's rows are then fetched by id. `rows` turns a queryset of
     the model into the one to fetch them from (select_related, annotations, or
-    `values()` with the primary key's column among them). When the count is `known`
-    already, only the page is read.
+    `values()` with the primary key's column among them).
     """
-    if known is not None:
-        return list((rows or _same)(queryset)[start:end]) if end > start else [], known
     if end <= start:
         return [], bounded_count(queryset)
     if end > COUNT_LIMIT + 1 or connections[queryset.db].vendor != "postgresql":

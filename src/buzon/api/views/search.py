@@ -90,9 +90,7 @@ def search_view(call: Call) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     ticket_count = 0
     if result.query.finds_tickets:
-        tickets, counted = page_and_count(
-            result.tickets, start, end, s.ticket_rows, known=result.known_ticket_count
-        )
+        tickets, counted = page_and_count(result.tickets, start, end, s.ticket_rows)
         ticket_count = counted.value
         results += [{**x, "result_type": "ticket"} for x in s.tickets_json(call, tickets)]
     user_count = 0
