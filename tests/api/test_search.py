@@ -114,3 +114,33 @@ def test_a_last_page_is_counted_without_a_count_query(api, failed_ticket):
         body = api.get(f"search.json?query=type:ticket tags:{FAILURE_TAG}").json()
     assert body["count"] == 1 and len(body["results"]) == 1
     assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_tags_alone_are_paged_and_counted_once_per_ticket(api, end_user_api, agent, requester):
+    tickets = []
+    for n, tags in enumerate((["vip"], ["vip", "urgente"], ["urgente"], ["otro"])):
+        ticket = create_ticket(
+            actor=agent,
+            via=Via.WEB,
+            fields={"subject": f"Caso {n}", "requester_id": requester.pk, "tags": tags},
+            comment=CommentInput(body="hola"),
+        )
+        tickets.append(ticket)
+    others = create_ticket(
+        actor=agent,
+        via=Via.WEB,
+        fields={"subject": "De otra persona", "requester_id": agent.pk, "tags": ["vip"]},
+        comment=CommentInput(body="hola"),
+    )
+    first = api.get("search?query=tags:vip tags:urgente&per_page=2").json()
+    second = api.get("search?query=tags:vip tags:urgente&per_page=2&page=2").json()
+    assert first["count"] == second["count"] == 4
+    newest_first = [others.pk, tickets[2].pk, tickets[1].pk, tickets[0].pk]
+    assert [r["id"] for r in first["results"] + second["results"]] == newest_first
+    assert first["next_page"] and second["next_page"] is None
+    assert api.get("search/count?query=tags:vip tags:urgente").json() == {"count": 4}
+    own = end_user_api.get("search?query=tags:vip").json()
+    assert own["count"] == 2 and {r["id"] for r in own["results"]} == {
+        tickets[0].pk,
+        tickets[1].pk,
+    }

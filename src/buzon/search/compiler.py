@@ -248,11 +248,40 @@ def _has_tag(names: list[str]) -> Q:
     knows how many there are and fetches those tickets by id, instead of reading
     every ticket to join them with the tags.
     """
+    ids = _tagged_ids(names)
+    if ids is not None:
+        return Q(AnyOf("pk", ids))
+    return Q(Exists(TicketTag.objects.filter(name__in=names, ticket=OuterRef("pk"))))
+
+
+def _tagged_ids(names: list[str]) -> list[int] | None:
+    """The ids of the tickets with any of the tags, when there are few enough to list."""
     tagged = TicketTag.objects.filter(name__in=names)
     found = list(tagged.values_list("ticket_id", flat=True)[: MAX_LISTED_TAGGED + 1])
-    if len(found) <= MAX_LISTED_TAGGED:
-        return Q(AnyOf("pk", sorted(set(found))))
-    return Q(Exists(tagged.filter(ticket=OuterRef("pk"))))
+    return sorted(set(found)) if len(found) <= MAX_LISTED_TAGGED else None
+
+
+def listed_tickets(query: Query) -> list[int] | None:
+    """Every matching ticket's id, when the query is only tags (`tags:a tags:b`) with
+    few enough tickets to list; else None. The ids are then the whole condition (see
+    `tickets_with_ids`) and, counted, the number of results."""
+    terms = query.terms
+    if not query.finds_tickets or not terms:
+        return None
+    for term in terms:
+        if term.field != "tags" or term.negated or term.operator != EQUALS:
+            return None
+        if len(term.value) != 1:
+            return None
+    return _tagged_ids([term.value[0] for term in terms])
+
+
+def tickets_with_ids(
+    query: Query, ids: list[int], base: QuerySet[Ticket] | None = None
+) -> QuerySet[Ticket]:
+    """What `compile_tickets` returns for a query `listed_tickets` answered with `ids`."""
+    tickets = Ticket.objects.all() if base is None else base
+    return tickets.filter(Q(AnyOf("pk", ids))).order_by(*_ticket_order(query))
 
 
 def _people(column: str) -> Filter:

@@ -17,7 +17,12 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 
-from buzon.search.compiler import compile_tickets, compile_users
+from buzon.search.compiler import (
+    compile_tickets,
+    compile_users,
+    listed_tickets,
+    tickets_with_ids,
+)
 from buzon.search.fulltext import AnyOf, estimating
 from buzon.search.parser import Query, parse_query
 from buzon.tickets.models import Ticket, User
@@ -112,12 +117,23 @@ class SearchResult:
     query: Query
     tickets: QuerySet[Ticket]
     users: QuerySet[User]
+    # Every matching ticket's id, when compiling found them all (see `listed_tickets`).
+    ticket_ids: list[int] | None = None
 
     @cached_property
     def ticket_counted(self) -> Count:
         if not self.query.finds_tickets:
             return Count(0, exact=True)
+        if self.known_ticket_count is not None:
+            return self.known_ticket_count
         return bounded_count(self.tickets)
+
+    @property
+    def known_ticket_count(self) -> Count | None:
+        """The ticket count without counting: the listed ids, within the exact limit."""
+        if self.ticket_ids is None or len(self.ticket_ids) > COUNT_LIMIT:
+            return None
+        return Count(len(self.ticket_ids), exact=True)
 
     @cached_property
     def user_counted(self) -> Count:
@@ -150,10 +166,17 @@ def search(
     `tickets` / `users` limit what can be found (e.g. to what the searcher may see).
     """
     query = parse_query(text)
+    # Only when nothing limits what can be found: the listed ids are then the results.
+    ids = None if tickets is not None and tickets.query.has_filters() else listed_tickets(query)
     return SearchResult(
         query=query,
-        tickets=compile_tickets(query, user=user, base=tickets),
+        tickets=(
+            compile_tickets(query, user=user, base=tickets)
+            if ids is None
+            else tickets_with_ids(query, ids, base=tickets)
+        ),
         users=compile_users(query, user=user, base=users),
+        ticket_ids=ids,
     )
 
 
