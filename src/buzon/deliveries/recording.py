@@ -418,17 +418,25 @@ def _count_undeliverable(d: Delivery, failure: Failure, at: datetime) -> None:
         return
     counts = _count_against_identity(d.email, at, suppress_now=blame == ADDRESS)
     should_suppress = blame == ADDRESS or any(n >= settings.SOFT_FAILURE_LIMIT for n in counts)
-    if should_suppress and not getattr(d, "suppressed_now", False):
-        suppress(
-            d.email,
-            reason=failure.reason,
-            source=failure.source,
-            reply_code=failure.reply_code,
-            enhanced_status=d.enhanced_status,
-            diagnostic=d.diagnostic,
-            delivery=d,
-            now=at,
-        )
+    if should_suppress:
+        _suppress_for(d, failure, at)
+
+
+def _suppress_for(d: Delivery, failure: Failure, at: datetime) -> None:
+    """Suppress the delivery's address after this failure, unless it already was
+    when the delivery was read."""
+    if getattr(d, "suppressed_now", False):
+        return
+    suppress(
+        d.email,
+        reason=failure.reason,
+        source=failure.source,
+        reply_code=failure.reply_code,
+        enhanced_status=d.enhanced_status,
+        diagnostic=d.diagnostic,
+        delivery=d,
+        now=at,
+    )
 
 
 def _count_against_identity(email: str, at: datetime, *, suppress_now: bool) -> list[int]:
@@ -478,17 +486,7 @@ def _settle_addresses(against: list[tuple[Delivery, Failure, datetime]]) -> None
         for n, (d, failure, at) in enumerate(failures, start=1):
             reached = before is not None and before + n >= settings.SOFT_FAILURE_LIMIT
             if failure.who == ADDRESS or reached:
-                if not getattr(d, "suppressed_now", False):
-                    suppress(
-                        d.email,
-                        reason=failure.reason,
-                        source=failure.source,
-                        reply_code=failure.reply_code,
-                        enhanced_status=d.enhanced_status,
-                        diagnostic=d.diagnostic,
-                        delivery=d,
-                        now=at,
-                    )
+                _suppress_for(d, failure, at)
                 break
 
 
