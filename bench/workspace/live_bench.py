@@ -6,7 +6,7 @@
 Starts Buzón the way `make run` does (`buzon run`: gunicorn with BUZON_WEB_WORKERS
 sync workers, the mail worker, the sandbox mail server) on a fresh database, opens one
 ticket per page (each with a notification to 3 recipients), and runs one poller per
-page that asks `/tickets/<id>/live/?v=<version>` every second, as the page's htmx does.
+page that asks `/tickets/<id>/live/?v=<version>&to=<digest>` every second, as the page's htmx does.
 
 Per round it measures an idle window (nothing changes) and a busy one (every second
 one delivery of a random open ticket changes), and prints for each: checks answered,
@@ -31,13 +31,21 @@ import tempfile
 import threading
 import time
 import urllib.request
+from html import unescape
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchlib import free_port, wait_for_port
 
 TICKS = os.sysconf("SC_CLK_TCK")
-VERSION = re.compile(r'id="ticket-live"[^>]*hx-get="[^"]*\?v=([^"&]+)"')
+# The poller's query as the page writes it (`v=<version>&to=<the reply box's digest>`).
+VERSION = re.compile(r'id="ticket-live"[^>]*hx-get="[^"]*\?(v=[^"]+)"')
+
+
+def poll_query(html: str) -> str:
+    match = VERSION.search(html)
+    assert match, "no live poller on the page"
+    return unescape(match.group(1))
 
 
 def main() -> int:
@@ -140,12 +148,12 @@ def print_query_counts(ticket_id: int) -> None:
     client = Client()
     client.force_login(User.objects.get(email="agent@helpdesk.test"))
     html = client.get(f"/tickets/{ticket_id}/").content.decode()
-    version = VERSION.search(html).group(1)
+    version = poll_query(html)
     with CaptureQueriesContext(connection) as idle:
-        assert client.get(f"/tickets/{ticket_id}/live/?v={version}").status_code == 204
+        assert client.get(f"/tickets/{ticket_id}/live/?{version}").status_code == 204
     Delivery.objects.filter(ticket_id=ticket_id).update(updated_at=time_now())
     with CaptureQueriesContext(connection) as changed:
-        assert client.get(f"/tickets/{ticket_id}/live/?v={version}").status_code == 200
+        assert client.get(f"/tickets/{ticket_id}/live/?{version}").status_code == 200
     own = [q for q in idle.captured_queries if "django_session" not in q["sql"]]
     own = [q for q in own if not q["sql"].startswith('SELECT "tickets_user"')]
     print(f"queries per check: idle {len(idle.captured_queries)} "
@@ -208,7 +216,7 @@ class Poller(threading.Thread):
 
     def __init__(self, base: str, cookie: str, ticket_id: int, version: str, until: float):
         super().__init__(daemon=True)
-        self.url = f"{base}/tickets/{ticket_id}/live/?v="
+        self.url = f"{base}/tickets/{ticket_id}/live/?"
         self.cookie, self.version, self.until = cookie, version, until
         self.latencies: list[float] = []
         self.statuses: list[int] = []
@@ -223,7 +231,7 @@ class Poller(threading.Thread):
                 body = response.read().decode()
                 self.statuses.append(response.status)
             if response.status == 200:
-                self.version = VERSION.search(body).group(1)
+                self.version = poll_query(body)
             self.latencies.append(time.monotonic() - started)
             time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
 
@@ -235,7 +243,7 @@ def fetch(base: str, cookie: str, path: str) -> str:
 
 
 def window(base, cookie, tickets, root, seconds, busy: bool) -> dict[str, float]:
-    versions = {t: VERSION.search(fetch(base, cookie, f"/tickets/{t}/")).group(1) for t in tickets}
+    versions = {t: poll_query(fetch(base, cookie, f"/tickets/{t}/")) for t in tickets}
     until = time.monotonic() + seconds
     pollers = [Poller(base, cookie, t, versions[t], until) for t in tickets]
     cpu_before = web_cpu_seconds(root)
