@@ -90,6 +90,8 @@ def main() -> int:
     django.setup()
     from django.db import connection
 
+    if connection.vendor != "sqlite":  # named after the given one: it keeps its prefix
+        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_bench"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     env = {
         **os.environ,
