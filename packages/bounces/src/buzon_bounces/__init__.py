@@ -8,6 +8,9 @@ Public API:
 - `classify(status, reply_code, diagnostic, remote_host=None, command=None) -> Verdict`
   (a named tuple: reason, hard, blame; see `buzon_bounces.blame` for who must act)
 - `is_auto_reply(message) -> bool`
+- `original_header(message, name) -> str`
+- `read(message) -> Mail`: the message parsed once; `parse`, `is_auto_reply` and
+  `original_header` take it instead of the bytes (a `Mail` is read-only)
 
 No Django import anywhere in this package: it is usable on its own.
 """
@@ -18,11 +21,12 @@ import email.message
 
 from . import autoreply
 from .classify import Verdict, classify
+from .mail import Mail
 from .parser import parse, parse_mailbox, read
 from .record import BounceRecord
 
 
-def is_auto_reply(message: bytes | str | email.message.Message) -> bool:
+def is_auto_reply(message: bytes | str | email.message.Message | Mail) -> bool:
     """True for RFC 3834 auto-replies and the common vacation formats. Never raises."""
     try:
         return autoreply.detect(read(message))
@@ -30,7 +34,7 @@ def is_auto_reply(message: bytes | str | email.message.Message) -> bool:
         return False
 
 
-def original_header(message: bytes | str | email.message.Message, name: str) -> str:
+def original_header(message: bytes | str | email.message.Message | Mail, name: str) -> str:
     """A header of the returned message inside a bounce (its message/rfc822 or
     text/rfc822-headers part, or the copy quoted in a text-only bounce); "" when the
     bounce returns none, or it has no such header. Never raises."""
@@ -42,10 +46,12 @@ def original_header(message: bytes | str | email.message.Message, name: str) -> 
 
 __all__ = [
     "BounceRecord",
+    "Mail",
     "Verdict",
     "classify",
     "is_auto_reply",
     "original_header",
     "parse",
     "parse_mailbox",
+    "read",
 ]

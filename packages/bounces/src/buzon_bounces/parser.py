@@ -31,11 +31,15 @@ def _raw_bytes(message: bytes | str | email.message.Message) -> bytes:
             return b""
 
 
-def read(message: bytes | str | email.message.Message) -> Mail:
+def read(message: bytes | str | email.message.Message | Mail) -> Mail:
+    """The message as the formats see it; a `Mail` already read is returned as it is,
+    so that a caller asking several questions of one message parses it once."""
+    if isinstance(message, Mail):
+        return message
     return Mail.from_bytes(_raw_bytes(message))
 
 
-def parse(message: bytes | str | email.message.Message) -> list[BounceRecord]:
+def parse(message: bytes | str | email.message.Message | Mail) -> list[BounceRecord]:
     """Records for every recipient a bounce, auto-reply or complaint reports on.
 
     Returns an empty list for a message that is none of those. Never raises.

@@ -23,7 +23,7 @@ from django.conf import settings
 
 from buzon.mail.inbound.models import InboundMessage
 from buzon.mail.inbound.parsing import Parsed
-from buzon_bounces import is_auto_reply
+from buzon_bounces import Mail, is_auto_reply
 
 _DAEMON = re.compile(
     r"^(?:mailer-daemon|mailer_daemon|maildaemon|mail-daemon|postmaster|"
@@ -37,8 +37,9 @@ _AUTO_SUBJECT = re.compile(
 )
 
 
-def automatic_reason(parsed: Parsed, raw: bytes) -> str:
-    """Why this message is automatic ("" when a person wrote it)."""
+def automatic_reason(parsed: Parsed, raw: bytes | Mail) -> str:
+    """Why this message is automatic ("" when a person wrote it). `raw`: its bytes, or
+    the bounce parser's reading of them (`buzon_bounces.read`)."""
     auto_submitted = parsed.header("Auto-Submitted").strip().lower()
     if auto_submitted and not auto_submitted.startswith("no"):
         return f"Auto-Submitted: {auto_submitted[:40]}"

@@ -6,6 +6,13 @@ depth). Parsing uses the standard library's `compat32` policy, which never parse
 header on its own; every header this module decodes goes through `_decode` /
 `_addresses`, which fall back to the raw text when a header is broken, and drop
 control characters (so a CR/LF in an address cannot become a header anywhere).
+
+`parse` reads the header section only; the MIME tree (bodies, attachments) is parsed
+on first use (`Parsed.tree`), so a delivery report, which routing records from its
+headers and the bounce parser's reading, costs no MIME parse. When the bytes could
+hold a tree deeper than the nesting cap (`_may_nest_too_deep`, a bound counted on
+the bytes), the tree is parsed at once and checked, as before: such a message is
+unreadable whatever it is.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from email import message_from_bytes
 from email import policy as email_policy
 from email.header import decode_header, make_header
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
 from django.conf import settings
@@ -29,6 +37,8 @@ from buzon.mail.inbound.store import header_block
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]+")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
 _BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
+# What can add a level to the MIME tree: a multipart's boundary, a message/* type.
+_NESTING = re.compile(rb"boundary|message/", re.IGNORECASE)
 _MSG_ID = re.compile(r"<([^<>\s]{1,250}@[^<>\s]{1,250})>")
 MAX_TEXT = 1_000_000  # characters of a body part kept for the comment
 MAX_ATTACHMENTS = 100
@@ -41,7 +51,7 @@ class Unreadable(ValueError):
 
 @dataclass
 class Parsed:
-    message: Message
+    message: Message  # the header section (its body unparsed: see `tree`)
     from_address: str  # checked, "" when the From header has no usable address
     from_name: str
     sender_address: str  # Sender: header (checked), "" if none
@@ -52,6 +62,8 @@ class Parsed:
     message_id: str
     in_reply_to: list[str]
     references: list[str]
+    raw: bytes = field(default=b"", repr=False)
+    _tree: Message | None = field(default=None, repr=False)
     # (first text/plain body, first text/html body, attachments' metadata), worked out
     # on first use: a delivery report is recorded without them.
     _bodies: tuple[str, str, list[dict]] | None = field(default=None, repr=False)
@@ -73,8 +85,14 @@ class Parsed:
 
     def bodies(self) -> tuple[str, str, list[dict]]:
         if self._bodies is None:
-            self._bodies = _bodies(self.message)
+            self._bodies = _bodies(self.tree())
         return self._bodies
+
+    def tree(self) -> Message:
+        """The whole message, its MIME tree parsed (on first use). Raises Unreadable."""
+        if self._tree is None:
+            self._tree = _tree(self.raw)
+        return self._tree
 
 
 def check_caps(raw: bytes) -> None:
@@ -108,9 +126,23 @@ def depth(message: Message) -> int:
     return deepest
 
 
-def parse(raw: bytes) -> Parsed:
-    """The parts of a message the router needs. Raises Unreadable."""
-    check_caps(raw)
+def _may_nest_too_deep(raw: bytes) -> bool:
+    """Could the MIME tree be nested deeper than the cap? A level below the top is
+    a part of a multipart, which declares a boundary (a multipart/digest's parts are
+    message/rfc822 by default: two levels for that boundary), or the message in a
+    message/* part, whose type says so; the standard parser makes no level of
+    anything else. So 1 + 2 × "boundary" + "message/" (counted in any case anywhere
+    in the bytes: never fewer than there are) bounds the depth. Linear in the size."""
+    bound = 1
+    for found in _NESTING.finditer(raw):
+        bound += 2 if found.group()[:1] in b"bB" else 1
+        if bound > settings.INBOUND_MAX_DEPTH:
+            return True
+    return False
+
+
+def _tree(raw: bytes) -> Message:
+    """The whole message parsed, its nesting checked. Raises Unreadable."""
     try:
         message = message_from_bytes(raw, policy=email_policy.compat32)
     except (RecursionError, MemoryError) as exc:
@@ -121,6 +153,22 @@ def parse(raw: bytes) -> Parsed:
             f"MIME parts nested {levels} deep; the limit is {settings.INBOUND_MAX_DEPTH} "
             "(BUZON_INBOUND_MAX_DEPTH)"
         )
+    return message
+
+
+def _header_section(raw: bytes) -> Message:
+    """The header fields alone, as the whole message's parse reads them."""
+    return BytesHeaderParser(policy=email_policy.compat32).parsebytes(header_block(raw))
+
+
+def parse(raw: bytes) -> Parsed:
+    """The parts of a message the router needs: its header fields, the MIME tree
+    only when it could break the nesting cap (see `Parsed.tree`). Raises Unreadable."""
+    check_caps(raw)
+    tree = _tree(raw) if _may_nest_too_deep(raw) else None
+    # The standard parser ends the header section at the first empty line, never
+    # after `header_block`'s end: the same fields either way.
+    message = tree if tree is not None else _header_section(raw)
     froms = _addresses(message, "From")
     from_name, from_address = froms[0] if froms else ("", "")
     senders = _addresses(message, "Sender")
@@ -137,6 +185,8 @@ def parse(raw: bytes) -> Parsed:
         message_id=(message_ids(header(message, "Message-ID")) or [""])[0],
         in_reply_to=message_ids(header(message, "In-Reply-To")),
         references=message_ids(header(message, "References")),
+        raw=raw,
+        _tree=tree,
     )
 
 

@@ -46,8 +46,9 @@ from buzon.mail.models import Direction, MessageReference
 from buzon.mail.verp import COPY_HEADER
 from buzon.tickets.models import Comment, EventType, Role, Status, Ticket, User, UserIdentity, Via
 from buzon.tickets.services import CommentInput, create_ticket, update_ticket
-from buzon_bounces import BounceRecord, original_header
+from buzon_bounces import BounceRecord, Mail, original_header
 from buzon_bounces import parse as parse_bounce
+from buzon_bounces import read as read_bounce
 
 
 @dataclass
@@ -93,12 +94,14 @@ class Prepared:
 def prepare(row: InboundMessage) -> Prepared:
     raw = bytes(row.raw)
     parsed = parsing.parse(raw)
+    mail: Mail | bytes = raw
     try:
-        records = parse_bounce(raw)
+        mail = read_bounce(raw)  # read once for the three questions below
+        records = parse_bounce(mail)
     except Exception:  # the library promises not to raise; a bug must not cost the mail
         records = []
-    returned_copy = original_header(raw, COPY_HEADER)[:200] if records else ""
-    prepared = Prepared(parsed, records, loops.automatic_reason(parsed, raw), returned_copy)
+    returned_copy = original_header(mail, COPY_HEADER)[:200] if records else ""
+    prepared = Prepared(parsed, records, loops.automatic_reason(parsed, mail), returned_copy)
     if not prepared.is_report:
         prepared.bodies  # noqa: B018 — sanitise now, outside the transaction
     return prepared
