@@ -26,6 +26,7 @@ from buzon.tickets.models import (
     TicketTag,
     TicketType,
     User,
+    insert_row,
 )
 
 
@@ -176,7 +177,9 @@ def _user(value: Any, name: str) -> User:
 
 
 def record_event(audit: Audit, type: str, **kwargs: Any) -> AuditEvent:
-    return AuditEvent.objects.create(audit=audit, type=type, **kwargs)
+    event = AuditEvent(audit=audit, type=type, **kwargs)
+    insert_row(event)
+    return event
 
 
 def apply_fields(update: Update, cleaned: dict[str, Any], source: dict | None = None) -> None:

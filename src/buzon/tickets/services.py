@@ -34,6 +34,7 @@ from buzon.tickets.models import (
     Ticket,
     User,
     Via,
+    insert_row,
     update_columns,
 )
 from buzon.tickets.signals import text_changed
@@ -145,10 +146,11 @@ def update_ticket(
         now = timezone.now()
         if not run_rules:
             metadata = {**(metadata or {}), "rules_skipped": True}
-        audit = Audit.objects.create(
+        audit = Audit(
             ticket=ticket, author=actor, via=_valid_via(via), metadata=metadata or {},
             created_at=now,
         )  # fmt: skip
+        insert_row(audit)
         update = Update(ticket=ticket, audit=audit, actor=actor, via=via, is_create=False)
         apply_fields(update, cleaned)
         if comment and bodies:
