@@ -28,6 +28,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
+from functools import cached_property
 
 from django.conf import settings
 
@@ -55,9 +56,6 @@ class Parsed:
     from_address: str  # checked, "" when the From header has no usable address
     from_name: str
     sender_address: str  # Sender: header (checked), "" if none
-    reply_to: str
-    to: list[str]
-    cc: list[str]
     subject: str
     message_id: str
     in_reply_to: list[str]
@@ -70,6 +68,20 @@ class Parsed:
 
     def header(self, name: str) -> str:
         return header(self.message, name)
+
+    # The recipients' headers, read when asked (a person's message; a report never).
+    @cached_property
+    def reply_to(self) -> str:
+        found = _addresses(self.message, "Reply-To")
+        return found[0][1] if found else ""
+
+    @cached_property
+    def to(self) -> list[str]:
+        return [a for _, a in _addresses(self.message, "To")]
+
+    @cached_property
+    def cc(self) -> list[str]:
+        return [a for _, a in _addresses(self.message, "Cc")]
 
     @property
     def text(self) -> str:
@@ -172,15 +184,11 @@ def parse(raw: bytes) -> Parsed:
     froms = _addresses(message, "From")
     from_name, from_address = froms[0] if froms else ("", "")
     senders = _addresses(message, "Sender")
-    reply_to = _addresses(message, "Reply-To")
     return Parsed(
         message=message,
         from_address=from_address,
         from_name=from_name,
         sender_address=senders[0][1] if senders else "",
-        reply_to=reply_to[0][1] if reply_to else "",
-        to=[a for _, a in _addresses(message, "To")],
-        cc=[a for _, a in _addresses(message, "Cc")],
         subject=header(message, "Subject")[:998],
         message_id=(message_ids(header(message, "Message-ID")) or [""])[0],
         in_reply_to=message_ids(header(message, "In-Reply-To")),
