@@ -38,6 +38,13 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=300, help="bounces per round (default 300)")
     parser.add_argument("--rounds", type=int, default=3, help="counted rounds (default 3)")
     parser.add_argument("--addresses", choices=["shared", "spread"], default="shared")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=None,
+        help="rows per claim (default BUZON_INBOUND_BATCH); a few, as when reports trickle "
+        "in while the worker keeps up, shows what each batch costs",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the last round")
     parser.add_argument("--top", type=int, default=35, help="profile lines to print")
     args = parser.parse_args()
@@ -77,7 +84,7 @@ def main() -> int:
             for rcpt, raw in build_dsns(tokens):
                 store.store(raw, "", [rcpt], source=InboundSource.SMTP)
             failed_before = Delivery.objects.filter(state="failed").count()
-            processor = InboundProcessor("worker-cpu")
+            processor = InboundProcessor("worker-cpu", batch_size=args.batch)
             profiler = cProfile.Profile() if args.profile and round_ == args.rounds else None
             ran = [0]
 
