@@ -75,6 +75,24 @@ def test_a_claim_returns_the_claimed_rows_fields_in_one_statement():
 
 
 @pytest.mark.django_db
+def test_a_queue_that_counts_attempts_counts_each_claim_in_the_claims_statement():
+    counting = LeaseQueue(
+        InboundMessage, (InboundState.RECEIVED, InboundState.PROCESSING), "processing",
+        counted="attempts",
+    )  # fmt: skip
+    ids = stored(2)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert counting.claim("dead", 10, 30) == ids
+    assert counting.claim("alive", 10, 30, now=timezone.now() + timedelta(seconds=31)) == ids
+
+    writes = [q["sql"] for q in queries if q["sql"].upper().startswith("UPDATE")]
+    assert len(writes) == 1 and "attempts" in writes[0], writes
+    rows = InboundMessage.objects.filter(pk__in=ids)
+    assert {(r.claimed_by, r.attempts) for r in rows} == {("alive", 2)}
+
+
+@pytest.mark.django_db
 def test_two_workers_share_the_rows_without_overlap_and_in_due_order():
     ids = stored(7)
     first = QUEUE.claim("w1", 4, 60)

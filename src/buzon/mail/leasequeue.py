@@ -47,6 +47,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import F
 from django.db.models.expressions import Col
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
@@ -62,6 +63,9 @@ class LeaseQueue:
     # A forgotten claim is only claimed again after its lease: such a claim may commit
     # without waiting for the WAL flush on PostgreSQL.
     relaxed_commit: bool = False
+    # A column each claim adds one to (the inbound queue counts its attempts), written
+    # into the claim's own UPDATE.
+    counted: str = ""
 
     def claim(
         self,
@@ -121,6 +125,8 @@ class LeaseQueue:
         )
         update = manager.filter(pk__in=due).query.chain(UpdateQuery)
         assert isinstance(update, UpdateQuery)
+        if self.counted:
+            also = {self.counted: F(self.counted) + 1, **also}
         update.add_update_values(self._claimed_values(worker_id, lease_end, also))
         return update.get_compiler(connection=connection).as_sql()
 
@@ -141,6 +147,9 @@ class LeaseQueue:
             assert isinstance(field, models.Field)
             sets.append(f"{quote(field.column)} = %s")
             params.append(field.get_db_prep_save(value, connection))
+        if self.counted:
+            counted = quote(self._column(self.counted).target.column)
+            sets.append(f"{counted} = {counted} + 1")
         skip_locked = connection.features.has_select_for_update_skip_locked
         due = (
             f"SELECT {pk} FROM {table} WHERE {state} IN ({', '.join(['%s'] * len(self.claimable))})"

@@ -37,7 +37,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from buzon.deliveries.recording import locked_for_failures, relax_durability
@@ -53,7 +52,7 @@ log = logging.getLogger("buzon.mail.inbound")
 # holds (a ticket's row; all of SQLite) is never held for long.
 COMMIT_AFTER = 0.25
 
-INBOUND_QUEUE = LeaseQueue(InboundMessage, CLAIMABLE, InboundState.PROCESSING)
+INBOUND_QUEUE = LeaseQueue(InboundMessage, CLAIMABLE, InboundState.PROCESSING, counted="attempts")
 
 SAVED_FIELDS = [
     "state", "kind", "outcome", "detail", "ticket", "comment", "delivery_ids", "error",
@@ -72,7 +71,7 @@ class InboundProcessor:
         self._fits = 8  # rows one transaction takes (see `_route_batch`)
 
     def claim(self) -> list[int]:
-        return INBOUND_QUEUE.claim(self.id, self.batch_size, self.lease, attempts=F("attempts") + 1)
+        return INBOUND_QUEUE.claim(self.id, self.batch_size, self.lease)
 
     def run_batch(self, should_stop: Callable[[], bool] = lambda: False) -> int:
         """Claim and process one batch; how many rows were claimed."""
