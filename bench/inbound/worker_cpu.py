@@ -11,7 +11,8 @@ It creates a fresh test database (Django's test-database machinery). Each round 
 N new DSNs (people new to the round, the same ten on every ticket or, with
 `--addresses spread`, ten of their own per ticket) and routes them all, timing only the
 routing: CPU time of this process (`time.process_time`, which leaves out the
-database server's own work on PostgreSQL) and wall time. The first round warms the
+database server's own work) and wall time; on PostgreSQL running on this machine,
+also the CPU time of the connection's server process. The first round warms the
 caches (imports, the system user, the triggers) and is reported but not counted.
 Compare code versions by running this script alternately in fresh processes.
 """
@@ -74,6 +75,7 @@ def main() -> int:
     cpu: list[float] = []
     wall: list[float] = []
     statements: list[float] = []
+    server: list[float] = []
     try:
         agent = make_agent()
         print(
@@ -93,6 +95,7 @@ def main() -> int:
                 return execute(sql, params, many, context)
 
             with connection.execute_wrapper(count):
+                s0 = server_cpu(connection)
                 t0, c0 = time.perf_counter(), time.process_time()
                 if profiler:
                     profiler.enable()
@@ -101,15 +104,20 @@ def main() -> int:
                 if profiler:
                     profiler.disable()
                 c1, t1 = time.process_time(), time.perf_counter()
+                s1 = server_cpu(connection)
             failed = Delivery.objects.filter(state="failed").count() - failed_before
             if failed != n:
                 raise SystemExit(f"round {round_}: {failed} of {n} failures recorded")
             ran = ran[0]  # savepoints included
             label = "warm-up" if round_ == 0 else f"round {round_}"
+            on_server = f"   server CPU {(s1 - s0) / n * 1000:5.2f} ms/bounce" if s0 and s1 else ""
             print(
                 f"{label:8}  CPU {(c1 - c0) / n * 1000:6.2f} ms/bounce   "
                 f"wall {(t1 - t0) / n * 1000:6.2f} ms/bounce   {ran / n:5.2f} statements/bounce"
+                + on_server
             )
+            if s0 and s1 and round_:
+                server.append((s1 - s0) / n * 1000)
             if round_:
                 cpu.append((c1 - c0) / n * 1000)
                 wall.append((t1 - t0) / n * 1000)
@@ -124,12 +132,28 @@ def main() -> int:
             f"median of {args.rounds}: CPU {statistics.median(cpu):.2f} ms/bounce   "
             f"wall {statistics.median(wall):.2f} ms/bounce   "
             f"{statistics.median(statements):.2f} statements/bounce"
+            + (f"   server CPU {statistics.median(server):.2f} ms/bounce" if server else "")
         )
     finally:
         connection.close()
         connection.creation.destroy_test_db(old_name, verbosity=0)
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0
+
+
+def server_cpu(connection) -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend, when the
+    server runs on this machine and its /proc is readable (else None)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":
