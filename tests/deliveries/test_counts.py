@@ -156,3 +156,14 @@ def pending() -> int:
     with connection.cursor() as c:
         c.execute("SELECT count(*) FROM deliveries_deliverycountdelta")
         return c.fetchone()[0]
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_migrations_install_the_triggers_counts_describes(vendor):
+    """The migrations carry a frozen copy of the triggers' SQL; `counts` must describe
+    the same triggers (a change to them needs a migration with a new copy)."""
+    from buzon.deliveries.migrations import _count_triggers
+
+    assert counts.install_sql(vendor) == _count_triggers.INSTALL[vendor]
+    assert counts.uninstall_sql(vendor) == _count_triggers.UNINSTALL[vendor]
+    assert counts.backfill_sql(vendor) == _count_triggers.BACKFILL[vendor]
