@@ -38,7 +38,7 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 
-from buzon.search.models import TICKET_SHIFT, Document
+from buzon.search.models import TICKET_SHIFT, Document, TicketWords
 from buzon.search.parser import Text
 from buzon.tickets.models import Ticket
 
@@ -57,6 +57,8 @@ STATISTICS_AGE = 600.0
 MIN_TRIGRAM_LENGTH = 3
 # The position and visibility bits of a document id: all zero for a subject.
 LOW_BITS = (1 << TICKET_SHIFT) - 1
+DOCUMENT_TABLE = Document._meta.db_table
+WORDS_TABLE = TicketWords._meta.db_table
 
 
 class SearchText(Func):
@@ -116,6 +118,10 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
     """
     if connection.vendor != "postgresql":
         return Q(pk__in=RawSQL(*_fts_ticket_ids(text, public_only, subject_only)))
+    if not text.phrase and not subject_only:
+        return _tickets_with_words(text, public_only)
+    # A phrase is matched within one text, and `subject:` in the subject alone: both
+    # against the documents, which keep each text's words and their positions.
     documents = Document.objects.filter(VectorMatch(text))
     if subject_only:
         documents = documents.filter(comment__isnull=True)
@@ -142,6 +148,71 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
     if len(first) <= LISTED_DOCUMENTS:
         return Q(AnyOf("pk", sorted(set(first))))
     return _read_in_subquery(documents)
+
+
+def _tickets_with_words(text: Text, public_only: bool) -> Q:
+    """PostgreSQL: tickets with a word or prefix, from the tickets' words
+    (`TicketWords`), in the shape the statistics of the words suggest (as above)."""
+    statistics = word_statistics()
+    if statistics.common(text):
+        return Q(WordsMatch("pk", text, public_only))
+    sql, params = _ticket_ids_with_words(text, public_only)
+    if statistics.documents_with(text) > LISTED_DOCUMENTS:
+        return Q(IdsFromSubquery("pk", sql, params))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT {LISTED_DOCUMENTS + 1}", params)
+        first = [ticket_id for (ticket_id,) in cursor.fetchall()]
+    if len(first) <= LISTED_DOCUMENTS:
+        return Q(AnyOf("pk", sorted(set(first))))
+    return Q(IdsFromSubquery("pk", sql, params))
+
+
+def _words_condition(text: Text, public_only: bool, words: str) -> tuple[str, list[str]]:
+    """The condition that the tickets' words row `words` (an alias) holds `text`: in
+    its words or, when they are incomplete (too many to hold), in its documents."""
+    query_sql, query_param = tsquery(text)
+    column = "public_words" if public_only else "words"
+    public = " AND d.public" if public_only else ""
+    return (
+        f"({words}.{column} @@ {query_sql} OR (NOT {words}.complete AND EXISTS ("
+        f"SELECT 1 FROM {DOCUMENT_TABLE} d WHERE d.ticket_id = {words}.ticket_id"
+        f"{public} AND d.text @@ {query_sql})))"
+    ), [query_param, query_param]
+
+
+def _ticket_ids_with_words(text: Text, public_only: bool) -> tuple[str, list[str]]:
+    """The SQL that reads the ids of the tickets with `text` in their words. The few
+    incomplete tickets (a partial index) are read apart, so that the GIN index
+    answers for all the others."""
+    query_sql, query_param = tsquery(text)
+    column = "public_words" if public_only else "words"
+    incomplete, params = _words_condition(text, public_only, "w")
+    return (
+        f"SELECT ticket_id FROM {WORDS_TABLE} WHERE {column} @@ {query_sql} UNION ALL "
+        f"SELECT w.ticket_id FROM {WORDS_TABLE} w WHERE NOT w.complete AND {incomplete}"
+    ), [query_param, *params]
+
+
+class WordsMatch(Func):
+    """`EXISTS` a words row of the ticket (`column`) that holds `text`: what PostgreSQL
+    answers by walking the tickets in the requested order, for a common word."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, text: Text, public_only: bool) -> None:
+        super().__init__(F(column))
+        self.text = text
+        self.public_only = public_only
+
+    # Writes its own SQL, so it takes none of Func.as_sql's template arguments.
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:  # type: ignore[override]
+        (column,) = self.get_source_expressions()
+        column_sql, params = compiler.compile(column)
+        condition, condition_params = _words_condition(self.text, self.public_only, "w")
+        return (
+            f"EXISTS (SELECT 1 FROM {WORDS_TABLE} w WHERE w.ticket_id = {column_sql} "
+            f"AND {condition})"
+        ), [*params, *condition_params]
 
 
 def _read_in_subquery(documents: Any) -> Q:
@@ -266,33 +337,45 @@ class DocumentStatistics:
 
 
 _statistics: DocumentStatistics | None = None
+_word_statistics: DocumentStatistics | None = None
 
 
 def document_statistics() -> DocumentStatistics:
     """The documents' statistics, read again every STATISTICS_AGE seconds."""
     global _statistics
-    now = time.monotonic()
-    if _statistics is None or now - _statistics.read_at > STATISTICS_AGE:
-        table = Document._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
-                "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass), "
-                "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
-                "FROM (SELECT 1) AS one LEFT JOIN pg_stats s ON s.schemaname = "
-                "current_schema() AND s.tablename = %s AND s.attname = 'text'",
-                [table, Ticket._meta.db_table, table],
-            )
-            lexemes, shares, documents, tickets = cursor.fetchone()
-        pairs = sorted(zip(lexemes or [], shares or [], strict=False))
-        _statistics = DocumentStatistics(
-            lexemes=[lexeme for lexeme, _ in pairs],
-            shares=[share for _, share in pairs],
-            documents=max(float(documents or 0), 0.0),
-            tickets=max(float(tickets or 0), 0.0),
-            read_at=now,
-        )
+    if _statistics is None or time.monotonic() - _statistics.read_at > STATISTICS_AGE:
+        _statistics = _read_statistics(Document._meta.db_table, "text")
     return _statistics
+
+
+def word_statistics() -> DocumentStatistics:
+    """The statistics of the tickets' words (`documents` is then the number of
+    tickets with words), read again every STATISTICS_AGE seconds."""
+    global _word_statistics
+    if _word_statistics is None or time.monotonic() - _word_statistics.read_at > STATISTICS_AGE:
+        _word_statistics = _read_statistics(TicketWords._meta.db_table, "words")
+    return _word_statistics
+
+
+def _read_statistics(table: str, column: str) -> DocumentStatistics:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+            "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass), "
+            "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
+            "FROM (SELECT 1) AS one LEFT JOIN pg_stats s ON s.schemaname = "
+            "current_schema() AND s.tablename = %s AND s.attname = %s",
+            [table, Ticket._meta.db_table, table, column],
+        )
+        lexemes, shares, documents, tickets = cursor.fetchone()
+    pairs = sorted(zip(lexemes or [], shares or [], strict=False))
+    return DocumentStatistics(
+        lexemes=[lexeme for lexeme, _ in pairs],
+        shares=[share for _, share in pairs],
+        documents=max(float(documents or 0), 0.0),
+        tickets=max(float(tickets or 0), 0.0),
+        read_at=time.monotonic(),
+    )
 
 
 def _fts_ticket_ids(text: Text, public_only: bool, subject_only: bool) -> tuple[str, list]:
