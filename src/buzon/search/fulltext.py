@@ -10,9 +10,11 @@ How it is answered depends on the database:
   `DocumentStatistics.common`): `EXISTS (SELECT 1 FROM search_document WHERE
   ticket_id = ticket.id AND …)`, which PostgreSQL answers by walking the tickets in
   the requested order and checking each one's documents. Otherwise the matching
-  documents are looked up: up to LISTED_DOCUMENTS of them, their tickets' ids go into
-  the query (`id = ANY(…)`); more, and the query reads them from the index in a
-  subquery (`id IN (SELECT ticket_id … OFFSET 0)`).
+  rows are looked up: up to LISTED_DOCUMENTS of them, their tickets' ids go into the
+  query (`id = ANY(…)`); more, and the query reads them from the index in a subquery
+  (`id = ANY(ARRAY(SELECT ticket_id …))`). The rows are the tickets' words
+  (`search_ticketwords`, one row per ticket, no positions) for a word or a prefix,
+  and the documents for a phrase (found within one text) or `subject:`.
 - SQLite: `ticket.id IN (SELECT rowid >> 21 FROM search_document_fts WHERE
   search_document_fts MATCH '"w"')`. The trigram index finds any substring of three
   characters or more; the ticket and the visibility come from the row id
@@ -118,16 +120,19 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
     """
     if connection.vendor != "postgresql":
         return Q(pk__in=RawSQL(*_fts_ticket_ids(text, public_only, subject_only)))
-    if not text.phrase and not subject_only:
-        return _tickets_with_words(text, public_only)
-    # A phrase is matched within one text, and `subject:` in the subject alone: both
-    # against the documents, which keep each text's words and their positions.
     documents = Document.objects.filter(VectorMatch(text))
     if subject_only:
         documents = documents.filter(comment__isnull=True)
     elif public_only:
         documents = documents.filter(public=True)
-    statistics = document_statistics()
+    words = not text.phrase and not subject_only
+    statistics = word_statistics() if words else document_statistics()
+    if words and not statistics.common(text):
+        return _tickets_with_words(text, public_only)
+    # A phrase is matched within one text, and `subject:` in the subject alone: both
+    # against the documents, which keep each text's words and their positions. So is
+    # a common word: checking a ticket's documents one by one stops at the first
+    # that has it, without reading all of the ticket's words.
     if statistics.common(text):
         # Walking the tickets in the requested order and checking each one's
         # documents finds a page (or the first 1,001) of matches sooner than
@@ -151,13 +156,11 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
 
 
 def _tickets_with_words(text: Text, public_only: bool) -> Q:
-    """PostgreSQL: tickets with a word or prefix, from the tickets' words
-    (`TicketWords`), in the shape the statistics of the words suggest (as above)."""
-    statistics = word_statistics()
-    if statistics.common(text):
-        return Q(WordsMatch("pk", text, public_only))
+    """PostgreSQL: tickets with a word or prefix that is not common, from the
+    tickets' words (`TicketWords`): listed while compiling or read in a subquery,
+    as the statistics of the words suggest (as above)."""
     sql, params = _ticket_ids_with_words(text, public_only)
-    if statistics.documents_with(text) > LISTED_DOCUMENTS:
+    if word_statistics().documents_with(text) > LISTED_DOCUMENTS:
         return Q(IdsFromSubquery("pk", sql, params))
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT {LISTED_DOCUMENTS + 1}", params)
@@ -167,52 +170,19 @@ def _tickets_with_words(text: Text, public_only: bool) -> Q:
     return Q(IdsFromSubquery("pk", sql, params))
 
 
-def _words_condition(text: Text, public_only: bool, words: str) -> tuple[str, list[str]]:
-    """The condition that the tickets' words row `words` (an alias) holds `text`: in
-    its words or, when they are incomplete (too many to hold), in its documents."""
+def _ticket_ids_with_words(text: Text, public_only: bool) -> tuple[str, list[str]]:
+    """The SQL that reads the ids of the tickets with `text` in their words, or in
+    their documents for the few tickets whose words are incomplete (too many to
+    hold; a partial index lists them), so that every word stays findable."""
     query_sql, query_param = tsquery(text)
     column = "public_words" if public_only else "words"
     public = " AND d.public" if public_only else ""
     return (
-        f"({words}.{column} @@ {query_sql} OR (NOT {words}.complete AND EXISTS ("
-        f"SELECT 1 FROM {DOCUMENT_TABLE} d WHERE d.ticket_id = {words}.ticket_id"
-        f"{public} AND d.text @@ {query_sql})))"
-    ), [query_param, query_param]
-
-
-def _ticket_ids_with_words(text: Text, public_only: bool) -> tuple[str, list[str]]:
-    """The SQL that reads the ids of the tickets with `text` in their words. The few
-    incomplete tickets (a partial index) are read apart, so that the GIN index
-    answers for all the others."""
-    query_sql, query_param = tsquery(text)
-    column = "public_words" if public_only else "words"
-    incomplete, params = _words_condition(text, public_only, "w")
-    return (
         f"SELECT ticket_id FROM {WORDS_TABLE} WHERE {column} @@ {query_sql} UNION ALL "
-        f"SELECT w.ticket_id FROM {WORDS_TABLE} w WHERE NOT w.complete AND {incomplete}"
-    ), [query_param, *params]
-
-
-class WordsMatch(Func):
-    """`EXISTS` a words row of the ticket (`column`) that holds `text`: what PostgreSQL
-    answers by walking the tickets in the requested order, for a common word."""
-
-    output_field = BooleanField()
-
-    def __init__(self, column: str, text: Text, public_only: bool) -> None:
-        super().__init__(F(column))
-        self.text = text
-        self.public_only = public_only
-
-    # Writes its own SQL, so it takes none of Func.as_sql's template arguments.
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:  # type: ignore[override]
-        (column,) = self.get_source_expressions()
-        column_sql, params = compiler.compile(column)
-        condition, condition_params = _words_condition(self.text, self.public_only, "w")
-        return (
-            f"EXISTS (SELECT 1 FROM {WORDS_TABLE} w WHERE w.ticket_id = {column_sql} "
-            f"AND {condition})"
-        ), [*params, *condition_params]
+        f"SELECT w.ticket_id FROM {WORDS_TABLE} w WHERE NOT w.complete AND EXISTS ("
+        f"SELECT 1 FROM {DOCUMENT_TABLE} d WHERE d.ticket_id = w.ticket_id{public} "
+        f"AND d.text @@ {query_sql})"
+    ), [query_param, query_param]
 
 
 def _read_in_subquery(documents: Any) -> Q:
