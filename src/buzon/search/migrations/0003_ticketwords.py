@@ -47,7 +47,10 @@ def fill_and_index(apps, schema_editor):
         "WHERE NOT complete"
     )
     # As for the documents: how common a word is decides how a search for it runs.
-    execute("ALTER TABLE search_ticketwords ALTER COLUMN words SET STATISTICS 1000")
+    execute(
+        "ALTER TABLE search_ticketwords ALTER COLUMN words SET STATISTICS 1000, "
+        "ALTER COLUMN public_words SET STATISTICS 1000"
+    )
     execute("ANALYZE search_ticketwords")
 
 
