@@ -1,10 +1,10 @@
 """The delivery-count triggers as migration 0003 installs them, frozen here.
 
 A migration must mean the same thing forever, so it does not build its SQL from live
-code: `buzon.deliveries.counts` generates this same text today
-(tests/deliveries/test_counts.py checks that it does). To change the triggers, change
-`counts`, add a migration that drops these and installs a new frozen copy, and point
-that test at the new copy.
+code. `buzon.deliveries.counts.backfill_sql` counts what these triggers count
+(tests/deliveries/test_counts.py checks that it matches BACKFILL here). To change the
+triggers, add a migration that drops these and installs a new frozen copy, and change
+`counts` to match.
 """
 
 INSTALL = {
