@@ -51,6 +51,8 @@ from django.db.models.expressions import Col
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
+from buzon.deliveries.recording import RELAXED_COMMIT
+
 
 @dataclass(frozen=True)
 class LeaseQueue:
@@ -94,15 +96,21 @@ class LeaseQueue:
         lease_end = now + timedelta(seconds=lease)
         columns = [self._column(name) for name in ("pk", *fields)]
         returning = ", ".join(connection.ops.quote_name(col.target.column) for col in columns)
+        relaxed = self.relaxed_commit and connection.vendor == "postgresql"
+        if not any(hasattr(value, "resolve_expression") for value in also.values()):
+            # One statement, its own transaction: one round trip on PostgreSQL (a
+            # transaction of its own would add BEGIN, SET LOCAL and COMMIT).
+            sql, params = self._written_claim(worker_id, limit, lease_end, now, also, relaxed)
+            with connection.cursor() as cursor:
+                cursor.execute(f"{sql} RETURNING {returning}", params)
+                rows = cursor.fetchall()
+            return sorted(_converted(rows, columns), key=lambda row: row[0])
         with transaction.atomic():
-            if self.relaxed_commit and connection.vendor == "postgresql":
+            if relaxed:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            if any(hasattr(value, "resolve_expression") for value in also.values()):
-                # The subselect's FOR UPDATE needs the transaction, hence compiled in it.
-                sql, params = self._compiled_claim(worker_id, limit, lease_end, now, also)
-            else:
-                sql, params = self._written_claim(worker_id, limit, lease_end, now, also)
+            # The subselect's FOR UPDATE needs the transaction, hence compiled in it.
+            sql, params = self._compiled_claim(worker_id, limit, lease_end, now, also)
             with connection.cursor() as cursor:
                 cursor.execute(f"{sql} RETURNING {returning}", params)
                 rows = cursor.fetchall()
@@ -125,10 +133,17 @@ class LeaseQueue:
         return update.get_compiler(connection=connection).as_sql()
 
     def _written_claim(
-        self, worker_id: str, limit: int, lease_end: datetime, now: datetime, also: dict[str, Any]
+        self,
+        worker_id: str,
+        limit: int,
+        lease_end: datetime,
+        now: datetime,
+        also: dict[str, Any],
+        relaxed: bool,
     ) -> tuple[str, list[Any]]:
         """The same UPDATE written here, for plain values: compiling it cost the worker
-        about as much as executing it."""
+        about as much as executing it. `relaxed`: its commit does not wait for the WAL
+        flush (PostgreSQL; `RELAXED_COMMIT`)."""
         meta = self.model._meta
         quote = connection.ops.quote_name
         table, pk = quote(meta.db_table), quote(self._column("pk").target.column)
@@ -148,7 +163,8 @@ class LeaseQueue:
             + (" FOR UPDATE SKIP LOCKED" if skip_locked else "")
         )
         params += [*self.claimable, connection.ops.adapt_datetimefield_value(now)]
-        return f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} IN ({due})", params
+        relax = f" FROM {RELAXED_COMMIT}" if relaxed else ""
+        return f"UPDATE {table} SET {', '.join(sets)}{relax} WHERE {pk} IN ({due})", params
 
     def _claimed_values(
         self, worker_id: str, lease_end: datetime, also: dict[str, Any]

@@ -33,6 +33,7 @@ can stop the others: an unexpected error defers that delivery and is logged.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter, OrderedDict
@@ -41,6 +42,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from django.db import connection
 from django.utils import timezone
 
 from buzon.deliveries import causes
@@ -105,6 +107,24 @@ class StoredEmail:
 
     raw: bytes | None
     build_error: str
+
+
+def _stored_emails(pks: list[int]) -> list[tuple[int, str | None, str]]:
+    """(pk, raw_message, build_error) of these email notifications, in one query whose
+    text does not depend on how many (an array or a JSON list as one parameter:
+    psycopg parses a statement of more than 50 parameters anew each time)."""
+    if not pks:
+        return []
+    table = connection.ops.quote_name(EmailNotification._meta.db_table)
+    if connection.vendor == "postgresql":
+        wanted, param = "= ANY(%s::bigint[])", "{" + ",".join(map(str, pks)) + "}"
+    else:
+        wanted, param = "IN (SELECT value FROM json_each(%s))", json.dumps(pks)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, raw_message, build_error FROM {table} WHERE id {wanted}", [param]
+        )
+        return cursor.fetchall()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +205,7 @@ class BatchSender:
         changes). A missing email notification is absent."""
         wanted = {d.email_notification_id for d in deliveries}
         found = {pk: self.emails[pk] for pk in wanted if pk in self.emails}
-        rows = EmailNotification.objects.filter(pk__in=wanted - found.keys()).values_list(
-            "pk", "raw_message", "build_error"
-        )
-        for pk, raw_message, build_error in rows:
+        for pk, raw_message, build_error in _stored_emails(sorted(wanted - found.keys())):
             text = raw_message or ""
             found[pk] = StoredEmail(text.encode("ascii") if text.isascii() else None, build_error)
             if found[pk].raw and not build_error:
