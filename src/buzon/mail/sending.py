@@ -93,11 +93,12 @@ class Claimed:
     email: str
     return_token: str
     email_notification_id: int
-    expires_at: datetime
+    expired: bool  # its lifetime (`expires_at`) was over when it was claimed
 
 
-# Claimed's fields after its pk, as the claim returns them.
-CLAIMED_FIELDS = ("email", "return_token", "email_notification_id", "expires_at")
+# Claimed's fields after its pk, as the claim returns them, then its flags (`past`).
+CLAIMED_FIELDS = ("email", "return_token", "email_notification_id")
+CLAIMED_PAST = ("expires_at",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +299,7 @@ class BatchSender:
         """The envelope to send, or None once a delivery that must not be sent is
         recorded (expired, unbuildable, invalid or suppressed address)."""
         email = emails.get(d.email_notification_id)
-        if timezone.now() >= d.expires_at:
+        if d.expired:
             self._count("expired", record_expired(Delivery.objects.get(pk=d.pk)))
             return None
         if email is None or email.build_error or email.raw == b"":
