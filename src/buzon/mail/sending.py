@@ -2,7 +2,7 @@
 
 For each delivery, in order:
 
-1. past its expiry → failed as `expired` (with the last temporary error);
+1. past its expiry when claimed → failed as `expired` (with the last temporary error);
 2. its email could not be built → failed as `invalid` (internal error);
 3. its address is not an address → failed as `invalid` (5.1.3, with the reason);
 4. its address is suppressed → failed as `suppressed`, with the original reason and
