@@ -723,7 +723,7 @@ def _handoffs_in_one_statement(
                     zendesk_status_id = %s, zendesk_status_name = %s,
                     zendesk_status_code = %s, updated_at = %s
                 FROM handed AS h, {RELAXED_COMMIT}
-                WHERE d.id = h.id AND {mine}
+                WHERE d.id = ANY(%s::bigint[]) AND d.id = h.id AND {mine}
                 RETURNING d.id, d.email
             ), events AS (
                 INSERT INTO {events} ({columns})
@@ -746,6 +746,7 @@ def _handoffs_in_one_statement(
                 DELIVERED.name,
                 DELIVERED.code,
                 now,
+                "{" + ",".join(str(int(pk)) for pk, _ in replies) + "}",
                 *params,
                 EventKind.HANDED_OFF.value,
                 DeliverableState.DELIVERABLE.value,
