@@ -24,7 +24,13 @@ connections in parallel, each reusing its connection):
    committed, durable row);
 3. Postfix accepting the same messages (its queue files are fsynced too), with
    delivery deferred (`defer_transports`) so that it only accepts — when this runs as
-   root with Postfix installed (scripts/postfix-sandbox.sh).
+   root with Postfix installed (scripts/postfix-sandbox.sh);
+4. a stored backlog (with `--backlog`): N more bounces of fresh deliveries, stored
+   by `buzon smtpd` alone and held back (not yet due); then the workers start, and
+   once they are warm and idle the backlog is made due in one UPDATE: from that
+   moment to the last failure recorded. This is the processing alone (stored →
+   matched → recorded), with no intake competing for the CPU or, on SQLite, for the
+   one writer.
 
 It prints messages per second for each round and the medians, and end to end's ratio
 to the SMTP accept alone. Not a test: the figures depend on the machine (and its
@@ -45,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +61,7 @@ from benchlib import free_port, wait_for_port  # noqa: E402
 
 SCRIPT = ROOT / "scripts" / "postfix-sandbox.sh"
 CLIENTS = 4
+WARM_UP = 5.0  # seconds for idle workers to start before a backlog is released
 
 
 def main() -> int:
@@ -68,6 +76,11 @@ def main() -> int:
         help="shared (default): every ticket of a round goes to the same ten people, so "
         "every batch fails the same ten addresses (the hardest case for two workers); "
         "spread: each ticket its own ten people, as real bounce traffic spreads",
+    )
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="also time the workers draining a stored backlog (no intake running)",
     )
     parser.add_argument(
         "--workers",
@@ -102,6 +115,7 @@ def main() -> int:
     processes: list[subprocess.Popen] = []
     e2e: dict[int, list[float]] = {w: [] for w in args.workers}
     accept_alone: list[float] = []
+    backlog: dict[int, list[float]] = {w: [] for w in args.workers}
     postfix: list[float] = []
     try:
         agent = make_agent()
@@ -115,6 +129,7 @@ def main() -> int:
                 # 1. End to end: the SMTP server and the workers, each its own process.
                 tokens = queue_deliveries(n, agent, spread=args.addresses == "spread")
                 first = build_dsns(tokens)
+                vacuum()
                 failed_before = failed_count()
                 port = free_port()
                 processes.append(start(env, "smtpd", "--port", str(port)))
@@ -145,10 +160,20 @@ def main() -> int:
             took = None if args.no_postfix else postfix_accept(second)
             if took:
                 postfix.append(took)
+            # 4. A stored backlog, drained by warm workers.
+            if args.backlog:
+                for workers in args.workers:
+                    tokens = queue_deliveries(n, agent, spread=args.addresses == "spread")
+                    backlog[workers].append(drain(env, build_dsns(tokens), workers, processes))
             print(
                 f"round {round_}: "
                 + "   ".join(f"{w} worker(s) {n / e2e[w][-1]:.0f}/s" for w in args.workers)
                 + f"   accept alone {n / accept_alone[-1]:.0f}/s"
+                + "".join(
+                    f"   backlog, {w} worker(s) {n / backlog[w][-1]:.0f}/s"
+                    for w in args.workers
+                    if backlog[w]
+                )
             )
 
         print(f"\nmedians of {args.rounds} rounds{'':13}{'msgs/s':>10}{'seconds':>10}")
@@ -156,6 +181,9 @@ def main() -> int:
         for w in args.workers:
             line(f"end to end, {w} worker(s)", n, statistics.median(e2e[w]))
         line("Buzón SMTP accept alone (fsync)", n, baseline)
+        for w in args.workers:
+            if backlog[w]:
+                line(f"stored backlog, {w} worker(s)", n, statistics.median(backlog[w]))
         if postfix:
             line("Postfix accept (same messages)", n, statistics.median(postfix))
         print()
@@ -164,9 +192,15 @@ def main() -> int:
                 f"end to end, {w} worker(s) / SMTP accept alone: "
                 f"{baseline / statistics.median(e2e[w]):.2f}"
             )
+        for w in args.workers:
+            if backlog[w]:
+                print(
+                    f"stored backlog, {w} worker(s) / SMTP accept alone: "
+                    f"{baseline / statistics.median(backlog[w]):.2f}"
+                )
         if not postfix:
             print("Postfix: not measured (needs root, Postfix, and no --no-postfix)")
-        check_recorded(n * args.rounds * len(args.workers))
+        check_recorded(n * args.rounds * len(args.workers) * (2 if args.backlog else 1))
     finally:
         stop(processes)
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -254,6 +288,48 @@ def send_all(port: int, messages: list[tuple[str, bytes]]) -> int:
     for t in threads:
         t.join()
     return sum(done)
+
+
+def drain(env: dict[str, str], messages: list[tuple[str, bytes]], workers: int,
+          processes: list[subprocess.Popen]) -> float:  # fmt: skip
+    """Store `messages` with no worker running, hold them back, start `workers` and,
+    once they are idle, make the backlog due: seconds until every one is recorded."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from buzon.mail.inbound.models import InboundMessage
+
+    failed_before = failed_count()
+    port = free_port()
+    processes.append(start(env, "smtpd", "--port", str(port)))
+    wait_for_port(port)
+    accepted = send_all(port, messages)
+    stop(processes)
+    assert accepted == len(messages), accepted
+    held = timezone.now() + timedelta(days=1)
+    InboundMessage.objects.filter(state="received").update(next_attempt_at=held)
+    vacuum()
+    for _ in range(workers):
+        processes.append(start(env, "worker", "--queues", "inbound", "--poll", "0.05"))
+    time.sleep(WARM_UP)  # the workers import, connect and poll an empty queue
+    t0 = time.perf_counter()
+    InboundMessage.objects.filter(state="received").update(next_attempt_at=timezone.now())
+    connection.close()
+    wait_for_failures(failed_before + len(messages))
+    took = time.perf_counter() - t0
+    stop(processes)
+    return took
+
+
+def vacuum() -> None:
+    """On PostgreSQL, what autovacuum would have done in production by now (this
+    server runs without it): the rounds rewrite the queue's and the deliveries' rows."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+        connection.close()
 
 
 def failed_count() -> int:

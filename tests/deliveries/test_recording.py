@@ -265,3 +265,37 @@ def test_hostile_diagnostics_are_stored_safely(ticket, text):
     assert "\x00" not in delivery.diagnostic and "\r" not in delivery.diagnostic
     assert len(delivery.diagnostic) <= 4000
     assert DeliveryEvent.objects.filter(delivery=delivery, kind="failed").exists()
+
+
+def test_a_group_of_hand_offs_takes_the_same_statements_whatever_its_size(ticket, agent, requester):
+    """One statement on PostgreSQL (update, events and identities' reset together), three
+    on SQLite; only the deliveries still claimed by the worker are recorded."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(11):
+        update_ticket(ticket, actor=agent, via=Via.WEB, comment=CommentInput(body=f"Again {i}"))
+    ours = [d for d in deliveries(ticket) if d.email == requester.email]
+    record_failure(ours.pop(0), mailbox_full())  # the identity's count is 1
+    Delivery.objects.filter(pk__in=[d.pk for d in ours]).update(state="sending", claimed_by="w1")
+    lost = ours.pop()  # its lease ran out: another worker holds it now
+    Delivery.objects.filter(pk=lost.pk).update(claimed_by="w2")
+    counts = []
+    for group in (ours[:3], ours[3:]):
+        replies = [(d, Reply(250, "2.0.0", f"Ok: queued as Q{d.pk}")) for d in group]
+        with CaptureQueriesContext(connection) as captured:
+            assert record_handoffs([*replies, (lost, Reply(250))], claimed_by="w1") == len(group)
+        counts.append(
+            len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"].upper()])
+        )
+    expected = 1 if connection.vendor == "postgresql" else 4  # SQLite: + the SELECT of ours
+    assert counts == [expected, expected]
+    for d in ours:
+        d.refresh_from_db()
+        assert (d.state, d.claimed_by, d.attempts, d.zendesk_status_id) == ("handed_off", "", 1, 5)
+        assert d.events.get(kind="handed_off").text == f"Ok: queued as Q{d.pk}"
+    lost.refresh_from_db()
+    assert (lost.state, lost.claimed_by) == ("sending", "w2")
+    assert not lost.events.filter(kind="handed_off").exists()
+    identity = UserIdentity.objects.get(user=requester)
+    assert (identity.deliverable_state, identity.undeliverable_count) == ("deliverable", 0)

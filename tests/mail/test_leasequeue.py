@@ -93,6 +93,22 @@ def test_a_queue_that_counts_attempts_counts_each_claim_in_the_claims_statement(
 
 
 @pytest.mark.django_db
+def test_a_claim_returns_whether_a_rows_times_have_come_and_a_relaxed_claim_is_one_statement():
+    early = stored(2, received_at=timezone.now() - timedelta(days=1))
+    late = stored(2, received_at=timezone.now() + timedelta(days=1))
+    now = timezone.now()
+    relaxed = LeaseQueue(InboundMessage, QUEUE.claimable, "processing", relaxed_commit=True)
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = relaxed.claim_rows("w1", 10, 60, ("dedupe_key",), past=("received_at",), now=now)
+
+    assert len([q for q in queries if "SAVEPOINT" not in q["sql"].upper()]) == 1
+    assert [(pk, flag) for pk, _, flag in rows] == [(pk, True) for pk in early] + [
+        (pk, False) for pk in late
+    ]
+
+
+@pytest.mark.django_db
 def test_two_workers_share_the_rows_without_overlap_and_in_due_order():
     ids = stored(7)
     first = QUEUE.claim("w1", 4, 60)

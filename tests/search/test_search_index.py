@@ -61,6 +61,18 @@ def test_a_new_subject_replaces_the_old_one(ticket, agent):
     assert found("subject:duplicada", agent) == set()
     # The first comment still says "factura duplicada".
     assert found("duplicada", agent) == {ticket.pk}
+    # A word only the old subject had is gone, from every form of the index.
+    update_ticket(ticket, actor=agent, via=Via.WEB, fields={"subject": "Reembolso urgente"})
+    assert found("dólares", agent) == set()
+    assert found("reembolso", agent) == {ticket.pk}
+
+
+def test_a_phrase_is_found_within_one_text_not_across_two(ticket, agent):
+    update_ticket(ticket, actor=agent, via=Via.WEB, comment=CommentInput(body="Nos llegó un cobro"))
+    update_ticket(ticket, actor=agent, via=Via.WEB, comment=CommentInput(body="doble de nuevo"))
+    assert found("cobro doble", agent) == {ticket.pk}
+    assert found('"cobro doble"', agent) == set()
+    assert found('"un cobro"', agent) == {ticket.pk}
 
 
 def test_changes_without_text_do_not_touch_the_index(ticket, agent):
@@ -71,10 +83,13 @@ def test_changes_without_text_do_not_touch_the_index(ticket, agent):
     assert not [q for q in queries if "search_document" in q["sql"]]
 
 
-def test_a_comment_costs_the_index_two_statements(ticket, agent):
+def test_a_comment_costs_the_index_two_statements_and_one_for_its_words(ticket, agent):
     with CaptureQueriesContext(connection) as queries:
         update_ticket(ticket, actor=agent, via=Via.WEB, comment=CommentInput(body="hola"))
     assert len([q for q in queries if "search_document" in q["sql"]]) == 2
+    # PostgreSQL adds the words to the ticket's words (search.models.TicketWords).
+    words = [q for q in queries if "search_ticketwords" in q["sql"]]
+    assert len(words) == (1 if connection.vendor == "postgresql" else 0)
 
 
 def test_reindex_finds_what_was_written_behind_the_services_back(ticket, agent):

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from buzon.search import compile_tickets, fulltext
+from buzon.search import compile_tickets, fulltext, index
 from buzon.search.fulltext import VectorMatch
-from buzon.search.models import Document
+from buzon.search.models import Document, TicketWords
 from buzon.search.parser import Text
 from buzon.tickets.models import Comment, Via
 from buzon.tickets.services import CommentInput, create_ticket, update_ticket
@@ -39,6 +39,34 @@ def test_the_match_can_use_the_index(ticket, text, kind):
         cursor.execute("SET LOCAL enable_seqscan = off")
     match = VectorMatch(Text(text, phrase=kind == "phrase", prefix=kind == "prefix"))
     assert "search_document_text" in Document.objects.filter(match).explain()
+
+
+@pytest.mark.parametrize("public_only", [False, True])
+@pytest.mark.parametrize("kind", ["word", "prefix"])
+def test_words_are_found_from_the_index_of_the_tickets_words(ticket, kind, public_only):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = fulltext._ticket_ids_with_words(
+            Text("factura", prefix=kind == "prefix"), public_only
+        )
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    words = "search_ticketwords_public" if public_only else "search_ticketwords_words"
+    assert words in plan
+
+
+def test_a_tickets_words_are_stored_out_of_line_without_positions(ticket):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attstorage FROM pg_attribute "
+            "WHERE attrelid = 'search_ticketwords'::regclass AND attname LIKE '%%words'"
+        )
+        assert dict(cursor.fetchall()) == {"words": "e", "public_words": "e"}
+        cursor.execute(
+            "SELECT words::text FROM search_ticketwords WHERE ticket_id = %s", [ticket.pk]
+        )
+        (words,) = cursor.fetchone()
+    assert words == "'ana' 'duplicada' 'factura' 'hemos' 'hola' 'la' 'visto'"
 
 
 def test_no_comment_is_parsed_while_searching(ticket, agent):
@@ -97,6 +125,37 @@ def test_every_shape_finds_the_same_tickets(shape, ticket, agent, requester):
     assert found("impresora wombat") == {other.pk}
 
 
+def test_a_ticket_whose_words_do_not_fit_is_found_from_its_documents(
+    shape, ticket, agent, requester, monkeypatch
+):
+    monkeypatch.setattr(index, "WORDS_LIMIT", 40)
+    update_ticket(ticket, actor=agent, via=Via.WEB, comment=CommentInput(body="uno dos tres"))
+    update_ticket(
+        ticket, actor=agent, via=Via.WEB, comment=CommentInput(body="wombat", public=False)
+    )
+    update_ticket(ticket, actor=agent, via=Via.WEB, comment=CommentInput(body="capibara"))
+    words = TicketWords.objects.get(ticket=ticket)
+    assert not words.complete
+
+    def found(text: str, user=agent) -> set[int]:
+        return set(compile_tickets(text, user=user).values_list("pk", flat=True))
+
+    assert found("capibara") == found("wombat") == found("capib*") == {ticket.pk}
+    assert found("capibara", requester) == {ticket.pk}
+    assert found("wombat", requester) == set()
+    assert found("-capibara") == set()
+    # Made again from its documents, the words still do not fit.
+    update_ticket(ticket, actor=agent, via=Via.WEB, fields={"subject": "Otro asunto"})
+    assert not TicketWords.objects.get(ticket=ticket).complete
+    assert found("capibara") == {ticket.pk}
+    assert found("duplicada") == {ticket.pk}  # the first comment's
+    monkeypatch.setattr(index, "WORDS_LIMIT", 1_000_000)
+    update_ticket(ticket, actor=agent, via=Via.WEB, fields={"subject": "Asunto final"})
+    assert TicketWords.objects.get(ticket=ticket).complete
+    assert found("capibara") == found("final") == {ticket.pk}
+    assert found("wombat", requester) == found("otro") == set()
+
+
 def test_how_common_a_word_is_comes_from_the_statistics(ticket, agent):
     stats = fulltext.DocumentStatistics(
         lexemes=["de", "factura", "facturas", "quokka"],
@@ -123,6 +182,7 @@ def test_a_word_the_statistics_know_as_frequent_is_not_looked_up_first(ticket, a
         read_at=time.monotonic(),
     )
     monkeypatch.setattr(fulltext, "_statistics", stats)
+    monkeypatch.setattr(fulltext, "_word_statistics", stats)
     with CaptureQueriesContext(connection) as compiling:
         tickets = compile_tickets("factura", user=agent)
     assert len(compiling) == 0
@@ -151,6 +211,7 @@ def test_matches_read_in_a_subquery_are_estimated_from_the_statistics(
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_document")
+        cursor.execute("ANALYZE search_ticketwords")
         cursor.execute("ANALYZE tickets_ticket")
     tickets = compile_tickets("factura", user=agent)
     assert "= ANY(ARRAY(SELECT" in str(tickets.query)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from buzon.tickets.prepared import RowQuery
 
 SESSION_BY_KEY = RowQuery(
-    lambda key, now: Session.objects.filter(session_key=key, expire_date__gt=now),
-    ("example-key", timezone.now()),
+    lambda: Session.objects.all(),
+    '"django_session"."session_key" = %s AND "django_session"."expire_date" > %s',
 )
 
 # Sessions signed in before the account backend replaced Django's ModelBackend name

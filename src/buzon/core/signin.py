@@ -30,7 +30,7 @@ from django.http import HttpRequest
 from buzon.tickets.models import User
 from buzon.tickets.prepared import RowQuery
 
-USER_BY_ID = RowQuery(lambda pk: User.objects.filter(pk=pk), (1,))
+USER_BY_ID = RowQuery(lambda: User.objects.all(), '"tickets_user"."id" = %s')
 
 
 def username(request: HttpRequest | None, credentials: dict | None) -> str:

@@ -228,11 +228,14 @@ def bucket_of(moment: datetime, size: int) -> int:
     return int(moment.timestamp()) // size
 
 
-# --- The triggers (installed by migration 0003) -------------------------------
+# --- What the triggers count ----------------------------------------------------
+# The triggers themselves are SQL frozen in the migrations package
+# (`migrations/_count_triggers.py`, installed by migration 0003): they count, per
+# dimension, the key, bucket and condition below, and `backfill_sql` counts the same
+# from the deliveries table (tests/deliveries/test_counts.py checks that the two agree
+# row for row). Changing what is counted takes a migration with a new frozen copy.
 
 FINAL = "('handed_off', 'delivered', 'failed')"
-# Columns whose change moves a count (the UPDATE trigger fires on nothing else).
-COUNTED_COLUMNS = ("state", "failed_at", "reason", "blame", "email")
 
 
 def _epoch(vendor: str, column: str) -> str:
@@ -258,85 +261,6 @@ def _dimensions(vendor: str, row: str) -> dict[str, tuple[str, str, str]]:
         "domain": (_domain(vendor, f"{row}.email"), f"{epoch} / {DAY}", failed),
         "address": (f"lower({row}.email)", f"{epoch} / {DAY}", failed),
     }
-
-
-def delta_inserts(vendor: str, row: str, sign: int) -> list[str]:
-    """The statements that add `sign` to every count `row` (OLD or NEW) is in."""
-    insert = "INSERT INTO deliveries_deliverycountdelta (dimension, key, bucket, n, at) SELECT"
-    return [
-        f"{insert} '{dimension}', {key}, {bucket}, {sign}, "
-        f"{f'{row}.failed_at' if sign > 0 and dimension != 'state' else 'NULL'} WHERE {counted}"
-        for dimension, (key, bucket, counted) in _dimensions(vendor, row).items()
-    ]
-
-
-def _update_condition() -> str:
-    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in COUNTED_COLUMNS)
-    state_changed = "OLD.state IS DISTINCT FROM NEW.state"
-    return (
-        f"({state_changed} AND (OLD.state IN {FINAL} OR NEW.state IN {FINAL})) "
-        f"OR ((OLD.state = 'failed' OR NEW.state = 'failed') AND ({changed}))"
-    )
-
-
-def install_sql(vendor: str) -> list[str]:
-    if vendor == "postgresql":
-        body = "\n".join(
-            [
-                "IF TG_OP <> 'INSERT' THEN",
-                *(s + ";" for s in delta_inserts(vendor, "OLD", -1)),
-                "END IF;",
-                "IF TG_OP <> 'DELETE' THEN",
-                *(s + ";" for s in delta_inserts(vendor, "NEW", 1)),
-                "END IF;",
-            ]
-        )
-        return [
-            "CREATE FUNCTION deliveries_count_delta() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n{body}\nRETURN NULL;\nEND $$",
-            "CREATE TRIGGER deliveries_count_insert AFTER INSERT ON deliveries_delivery "
-            f"FOR EACH ROW WHEN (NEW.state IN {FINAL}) EXECUTE FUNCTION deliveries_count_delta()",
-            "CREATE TRIGGER deliveries_count_update AFTER UPDATE ON deliveries_delivery "
-            f"FOR EACH ROW WHEN ({_update_condition()}) "
-            "EXECUTE FUNCTION deliveries_count_delta()",
-            "CREATE TRIGGER deliveries_count_delete AFTER DELETE ON deliveries_delivery "
-            f"FOR EACH ROW WHEN (OLD.state IN {FINAL}) EXECUTE FUNCTION deliveries_count_delta()",
-        ]
-
-    def trigger(name: str, event: str, when: str, statements: list[str]) -> str:
-        body = "".join(s + ";\n" for s in statements)
-        return (
-            f"CREATE TRIGGER {name} AFTER {event} ON deliveries_delivery FOR EACH ROW "
-            f"WHEN {when}\nBEGIN\n{body}END"
-        )
-
-    return [
-        trigger(
-            "deliveries_count_insert", "INSERT", f"NEW.state IN {FINAL}",
-            delta_inserts(vendor, "NEW", 1),
-        ),
-        trigger(
-            "deliveries_count_update", f"UPDATE OF {', '.join(COUNTED_COLUMNS)}",
-            _update_condition(),
-            delta_inserts(vendor, "OLD", -1) + delta_inserts(vendor, "NEW", 1),
-        ),
-        trigger(
-            "deliveries_count_delete", "DELETE", f"OLD.state IN {FINAL}",
-            delta_inserts(vendor, "OLD", -1),
-        ),
-    ]  # fmt: skip
-
-
-def uninstall_sql(vendor: str) -> list[str]:
-    drops = [
-        f"DROP TRIGGER IF EXISTS deliveries_count_{op} ON deliveries_delivery"
-        if vendor == "postgresql"
-        else f"DROP TRIGGER IF EXISTS deliveries_count_{op}"
-        for op in ("insert", "update", "delete")
-    ]
-    if vendor == "postgresql":
-        drops.append("DROP FUNCTION IF EXISTS deliveries_count_delta()")
-    return drops
 
 
 def backfill_sql(vendor: str) -> list[str]:

@@ -8,6 +8,7 @@ row; the suppression lasts SUPPRESSION_DAYS, unless an agent lifts it earlier.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -28,12 +29,18 @@ def active_suppressions(
         return {}
     # Raw SQL: the sending worker asks this per batch, and the ORM's `address__in`,
     # preparing each address, cost 1.7 ms per 100 addresses on SQLite, this 0.6 ms.
+    # The addresses are one JSON parameter: the statement's text is then the same
+    # for any number of them (psycopg parses a statement of more than 50 parameters
+    # anew each time).
     table = connection.ops.quote_name(Suppression._meta.db_table)
-    in_list = ", ".join(["%s"] * len(wanted))
+    if connection.vendor == "postgresql":
+        wanted_sql = "SELECT json_array_elements_text(%s::json)"
+    else:
+        wanted_sql = "SELECT value FROM json_each(%s)"
     rows = Suppression.objects.raw(
-        f"SELECT * FROM {table} WHERE address IN ({in_list})"
+        f"SELECT * FROM {table} WHERE address IN ({wanted_sql})"
         " AND lifted_at IS NULL AND expires_at > %s",
-        [*wanted, connection.ops.adapt_datetimefield_value(now)],
+        [json.dumps(wanted), connection.ops.adapt_datetimefield_value(now)],
     )
     return {s.address: s for s in rows}
 

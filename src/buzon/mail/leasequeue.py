@@ -52,6 +52,8 @@ from django.db.models.expressions import Col
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
+from buzon.deliveries.recording import RELAXED_COMMIT
+
 
 @dataclass(frozen=True)
 class LeaseQueue:
@@ -87,30 +89,36 @@ class LeaseQueue:
         lease: float,
         fields: Sequence[str],
         *,
+        past: Sequence[str] = (),
         now: datetime | None = None,
         **also: Any,
     ) -> list[tuple[Any, ...]]:
-        """Claim as `claim` does; each claimed row as (pk, *`fields`) after the claim,
-        in id order. One statement: `UPDATE … WHERE pk IN (SELECT … FOR UPDATE SKIP
-        LOCKED LIMIT n) RETURNING …` (SQLite ≥ 3.35 and PostgreSQL), written here
-        unless `also` holds expressions, which the ORM compiles."""
+        """Claim as `claim` does; each claimed row as (pk, *`fields`, *`past`) after
+        the claim, in id order, where each of `past` (datetime fields) is whether that
+        time has come (<= now): a flag costs less to read than a datetime. One
+        statement: `UPDATE … WHERE pk IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)
+        RETURNING …` (SQLite ≥ 3.35 and PostgreSQL), written here unless `also` holds
+        expressions, which the ORM compiles."""
         now = now or timezone.now()
         lease_end = now + timedelta(seconds=lease)
         columns = [self._column(name) for name in ("pk", *fields)]
-        returning = ", ".join(connection.ops.quote_name(col.target.column) for col in columns)
+        quote = connection.ops.quote_name
+        returning = [quote(col.target.column) for col in columns]
+        returning += [f"{quote(self._column(name).target.column)} <= %s" for name in past]
+        past_params = [connection.ops.adapt_datetimefield_value(now)] * len(past)
+        relaxed = self.relaxed_commit and connection.vendor == "postgresql"
+        if not any(hasattr(value, "resolve_expression") for value in also.values()):
+            # One statement, its own transaction: one round trip on PostgreSQL (a
+            # transaction of its own would add BEGIN, SET LOCAL and COMMIT).
+            sql, params = self._written_claim(worker_id, limit, lease_end, now, also, relaxed)
+            return _returned(sql, [*params, *past_params], returning, columns)
         with transaction.atomic():
-            if self.relaxed_commit and connection.vendor == "postgresql":
+            if relaxed:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            if any(hasattr(value, "resolve_expression") for value in also.values()):
-                # The subselect's FOR UPDATE needs the transaction, hence compiled in it.
-                sql, params = self._compiled_claim(worker_id, limit, lease_end, now, also)
-            else:
-                sql, params = self._written_claim(worker_id, limit, lease_end, now, also)
-            with connection.cursor() as cursor:
-                cursor.execute(f"{sql} RETURNING {returning}", params)
-                rows = cursor.fetchall()
-        return sorted(_converted(rows, columns), key=lambda row: row[0])
+            # The subselect's FOR UPDATE needs the transaction, hence compiled in it.
+            compiled, compiled_params = self._compiled_claim(worker_id, limit, lease_end, now, also)
+            return _returned(compiled, [*compiled_params, *past_params], returning, columns)
 
     def _compiled_claim(
         self, worker_id: str, limit: int, lease_end: datetime, now: datetime, also: dict[str, Any]
@@ -131,10 +139,17 @@ class LeaseQueue:
         return update.get_compiler(connection=connection).as_sql()
 
     def _written_claim(
-        self, worker_id: str, limit: int, lease_end: datetime, now: datetime, also: dict[str, Any]
+        self,
+        worker_id: str,
+        limit: int,
+        lease_end: datetime,
+        now: datetime,
+        also: dict[str, Any],
+        relaxed: bool,
     ) -> tuple[str, list[Any]]:
         """The same UPDATE written here, for plain values: compiling it cost the worker
-        about as much as executing it."""
+        about as much as executing it. `relaxed`: its commit does not wait for the WAL
+        flush (PostgreSQL; `RELAXED_COMMIT`)."""
         meta = self.model._meta
         quote = connection.ops.quote_name
         table, pk = quote(meta.db_table), quote(self._column("pk").target.column)
@@ -157,7 +172,8 @@ class LeaseQueue:
             + (" FOR UPDATE SKIP LOCKED" if skip_locked else "")
         )
         params += [*self.claimable, connection.ops.adapt_datetimefield_value(now)]
-        return f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} IN ({due})", params
+        relax = f" FROM {RELAXED_COMMIT}" if relaxed else ""
+        return f"UPDATE {table} SET {', '.join(sets)}{relax} WHERE {pk} IN ({due})", params
 
     def _claimed_values(
         self, worker_id: str, lease_end: datetime, also: dict[str, Any]
@@ -206,17 +222,33 @@ class LeaseQueue:
         ).exists()
 
 
+def _returned(
+    sql: str, params: Sequence[Any], returning: Sequence[str], columns: Sequence[Col]
+) -> list[tuple[Any, ...]]:
+    """Run a claim's UPDATE returning `columns` then flags: the rows, the columns
+    converted, in id order."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {', '.join(returning)}", params)
+        rows = cursor.fetchall()
+    return sorted(_converted(rows, columns), key=lambda row: row[0])
+
+
 def _converted(rows: Iterable[tuple[Any, ...]], columns: Sequence[Col]) -> list[tuple[Any, ...]]:
-    """Raw rows as the ORM would read them (on SQLite a datetime comes back as text)."""
+    """Raw rows as the ORM would read them (on SQLite a datetime comes back as text);
+    values after `columns` (flags) as booleans."""
+    width = len(columns)
     converters = [
         connection.ops.get_db_converters(col) + col.get_db_converters(connection) for col in columns
     ]
     if not any(converters):
-        return [tuple(row) for row in rows]
+        return [(*row[:width], *map(bool, row[width:])) for row in rows]
     return [
-        tuple(
-            _convert(value, convs, col)
-            for value, convs, col in zip(row, converters, columns, strict=True)
+        (
+            *(
+                _convert(value, convs, col)
+                for value, convs, col in zip(row[:width], converters, columns, strict=True)
+            ),
+            *map(bool, row[width:]),
         )
         for row in rows
     ]

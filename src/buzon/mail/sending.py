@@ -2,7 +2,7 @@
 
 For each delivery, in order:
 
-1. past its expiry → failed as `expired` (with the last temporary error);
+1. past its expiry when claimed → failed as `expired` (with the last temporary error);
 2. its email could not be built → failed as `invalid` (internal error);
 3. its address is not an address → failed as `invalid` (5.1.3, with the reason);
 4. its address is suppressed → failed as `suppressed`, with the original reason and
@@ -33,6 +33,7 @@ can stop the others: an unexpected error defers that delivery and is logged.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter, OrderedDict
@@ -41,6 +42,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from django.db import connection
 from django.utils import timezone
 
 from buzon.deliveries import causes
@@ -91,11 +93,12 @@ class Claimed:
     email: str
     return_token: str
     email_notification_id: int
-    expires_at: datetime
+    expired: bool  # its lifetime (`expires_at`) was over when it was claimed
 
 
-# Claimed's fields after its pk, as the claim returns them.
-CLAIMED_FIELDS = ("email", "return_token", "email_notification_id", "expires_at")
+# Claimed's fields after its pk, as the claim returns them, then its flags (`past`).
+CLAIMED_FIELDS = ("email", "return_token", "email_notification_id")
+CLAIMED_PAST = ("expires_at",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,24 @@ class StoredEmail:
 
     raw: bytes | None
     build_error: str
+
+
+def _stored_emails(pks: list[int]) -> list[tuple[int, str | None, str]]:
+    """(pk, raw_message, build_error) of these email notifications, in one query whose
+    text does not depend on how many (an array or a JSON list as one parameter:
+    psycopg parses a statement of more than 50 parameters anew each time)."""
+    if not pks:
+        return []
+    table = connection.ops.quote_name(EmailNotification._meta.db_table)
+    if connection.vendor == "postgresql":
+        wanted, param = "= ANY(%s::bigint[])", "{" + ",".join(map(str, pks)) + "}"
+    else:
+        wanted, param = "IN (SELECT value FROM json_each(%s))", json.dumps(pks)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, raw_message, build_error FROM {table} WHERE id {wanted}", [param]
+        )
+        return cursor.fetchall()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +206,7 @@ class BatchSender:
         changes). A missing email notification is absent."""
         wanted = {d.email_notification_id for d in deliveries}
         found = {pk: self.emails[pk] for pk in wanted if pk in self.emails}
-        rows = EmailNotification.objects.filter(pk__in=wanted - found.keys()).values_list(
-            "pk", "raw_message", "build_error"
-        )
-        for pk, raw_message, build_error in rows:
+        for pk, raw_message, build_error in _stored_emails(sorted(wanted - found.keys())):
             text = raw_message or ""
             found[pk] = StoredEmail(text.encode("ascii") if text.isascii() else None, build_error)
             if found[pk].raw and not build_error:
@@ -281,7 +299,7 @@ class BatchSender:
         """The envelope to send, or None once a delivery that must not be sent is
         recorded (expired, unbuildable, invalid or suppressed address)."""
         email = emails.get(d.email_notification_id)
-        if timezone.now() >= d.expires_at:
+        if d.expired:
             self._count("expired", record_expired(Delivery.objects.get(pk=d.pk)))
             return None
         if email is None or email.build_error or email.raw == b"":

@@ -51,7 +51,7 @@ from buzon.mail.inbound.processor import InboundProcessor
 from buzon.mail.inbound.processor import prune as inbound_prune
 from buzon.mail.leasequeue import LeaseQueue
 from buzon.mail.relay import RelayConfig, RelayUnavailable, SmtpRelay
-from buzon.mail.sending import CLAIMED_FIELDS, BatchSender, Claimed, Transport
+from buzon.mail.sending import CLAIMED_FIELDS, CLAIMED_PAST, BatchSender, Claimed, Transport
 
 log = logging.getLogger("buzon.mail.worker")
 
@@ -148,7 +148,13 @@ class Worker:
         # Plain values, returned by the claim itself: a model per row cost about half
         # as much as sending it, and a second read of the rows as much as the claim.
         rows = OUTBOUND_QUEUE.claim_rows(
-            self.id, self.batch_size, self.lease, CLAIMED_FIELDS, now=now, updated_at=now
+            self.id,
+            self.batch_size,
+            self.lease,
+            CLAIMED_FIELDS,
+            past=CLAIMED_PAST,
+            now=now,
+            updated_at=now,
         )
         if rows:
             self._renewed_at = time.monotonic()

@@ -10,9 +10,11 @@ How it is answered depends on the database:
   `DocumentStatistics.common`): `EXISTS (SELECT 1 FROM search_document WHERE
   ticket_id = ticket.id AND …)`, which PostgreSQL answers by walking the tickets in
   the requested order and checking each one's documents. Otherwise the matching
-  documents are looked up: up to LISTED_DOCUMENTS of them, their tickets' ids go into
-  the query (`id = ANY(…)`); more, and the query reads them from the index in a
-  subquery (`id IN (SELECT ticket_id … OFFSET 0)`).
+  rows are looked up: up to LISTED_DOCUMENTS of them, their tickets' ids go into the
+  query (`id = ANY(…)`); more, and the query reads them from the index in a subquery
+  (`id = ANY(ARRAY(SELECT ticket_id …))`). The rows are the tickets' words
+  (`search_ticketwords`, one row per ticket, no positions) for a word or a prefix,
+  and the documents for a phrase (found within one text) or `subject:`.
 - SQLite: `ticket.id IN (SELECT rowid >> 21 FROM search_document_fts WHERE
   search_document_fts MATCH '"w"')`. The trigram index finds any substring of three
   characters or more; the ticket and the visibility come from the row id
@@ -38,7 +40,7 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 
-from buzon.search.models import TICKET_SHIFT, Document
+from buzon.search.models import TICKET_SHIFT, Document, TicketWords
 from buzon.search.parser import Text
 from buzon.tickets.models import Ticket
 
@@ -57,6 +59,8 @@ STATISTICS_AGE = 600.0
 MIN_TRIGRAM_LENGTH = 3
 # The position and visibility bits of a document id: all zero for a subject.
 LOW_BITS = (1 << TICKET_SHIFT) - 1
+DOCUMENT_TABLE = Document._meta.db_table
+WORDS_TABLE = TicketWords._meta.db_table
 
 
 class SearchText(Func):
@@ -121,7 +125,14 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
         documents = documents.filter(comment__isnull=True)
     elif public_only:
         documents = documents.filter(public=True)
-    statistics = document_statistics()
+    words = not text.phrase and not subject_only
+    statistics = word_statistics() if words else document_statistics()
+    if words and not statistics.common(text):
+        return _tickets_with_words(text, public_only)
+    # A phrase is matched within one text, and `subject:` in the subject alone: both
+    # against the documents, which keep each text's words and their positions. So is
+    # a common word: checking a ticket's documents one by one stops at the first
+    # that has it, without reading all of the ticket's words.
     if statistics.common(text):
         # Walking the tickets in the requested order and checking each one's
         # documents finds a page (or the first 1,001) of matches sooner than
@@ -142,6 +153,36 @@ def tickets_with_text(text: Text, *, public_only: bool, subject_only: bool = Fal
     if len(first) <= LISTED_DOCUMENTS:
         return Q(AnyOf("pk", sorted(set(first))))
     return _read_in_subquery(documents)
+
+
+def _tickets_with_words(text: Text, public_only: bool) -> Q:
+    """PostgreSQL: tickets with a word or prefix that is not common, from the
+    tickets' words (`TicketWords`): listed while compiling or read in a subquery,
+    as the statistics of the words suggest (as above)."""
+    sql, params = _ticket_ids_with_words(text, public_only)
+    if word_statistics().documents_with(text) > LISTED_DOCUMENTS:
+        return Q(IdsFromSubquery("pk", sql, params))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT {LISTED_DOCUMENTS + 1}", params)
+        first = [ticket_id for (ticket_id,) in cursor.fetchall()]
+    if len(first) <= LISTED_DOCUMENTS:
+        return Q(AnyOf("pk", sorted(set(first))))
+    return Q(IdsFromSubquery("pk", sql, params))
+
+
+def _ticket_ids_with_words(text: Text, public_only: bool) -> tuple[str, list[str]]:
+    """The SQL that reads the ids of the tickets with `text` in their words, or in
+    their documents for the few tickets whose words are incomplete (too many to
+    hold; a partial index lists them), so that every word stays findable."""
+    query_sql, query_param = tsquery(text)
+    column = "public_words" if public_only else "words"
+    public = " AND d.public" if public_only else ""
+    return (
+        f"SELECT ticket_id FROM {WORDS_TABLE} WHERE {column} @@ {query_sql} UNION ALL "
+        f"SELECT w.ticket_id FROM {WORDS_TABLE} w WHERE NOT w.complete AND EXISTS ("
+        f"SELECT 1 FROM {DOCUMENT_TABLE} d WHERE d.ticket_id = w.ticket_id{public} "
+        f"AND d.text @@ {query_sql})"
+    ), [query_param, query_param]
 
 
 def _read_in_subquery(documents: Any) -> Q:
@@ -266,33 +307,45 @@ class DocumentStatistics:
 
 
 _statistics: DocumentStatistics | None = None
+_word_statistics: DocumentStatistics | None = None
 
 
 def document_statistics() -> DocumentStatistics:
     """The documents' statistics, read again every STATISTICS_AGE seconds."""
     global _statistics
-    now = time.monotonic()
-    if _statistics is None or now - _statistics.read_at > STATISTICS_AGE:
-        table = Document._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
-                "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass), "
-                "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
-                "FROM (SELECT 1) AS one LEFT JOIN pg_stats s ON s.schemaname = "
-                "current_schema() AND s.tablename = %s AND s.attname = 'text'",
-                [table, Ticket._meta.db_table, table],
-            )
-            lexemes, shares, documents, tickets = cursor.fetchone()
-        pairs = sorted(zip(lexemes or [], shares or [], strict=False))
-        _statistics = DocumentStatistics(
-            lexemes=[lexeme for lexeme, _ in pairs],
-            shares=[share for _, share in pairs],
-            documents=max(float(documents or 0), 0.0),
-            tickets=max(float(tickets or 0), 0.0),
-            read_at=now,
-        )
+    if _statistics is None or time.monotonic() - _statistics.read_at > STATISTICS_AGE:
+        _statistics = _read_statistics(Document._meta.db_table, "text")
     return _statistics
+
+
+def word_statistics() -> DocumentStatistics:
+    """The statistics of the tickets' words (`documents` is then the number of
+    tickets with words), read again every STATISTICS_AGE seconds."""
+    global _word_statistics
+    if _word_statistics is None or time.monotonic() - _word_statistics.read_at > STATISTICS_AGE:
+        _word_statistics = _read_statistics(TicketWords._meta.db_table, "words")
+    return _word_statistics
+
+
+def _read_statistics(table: str, column: str) -> DocumentStatistics:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+            "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass), "
+            "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
+            "FROM (SELECT 1) AS one LEFT JOIN pg_stats s ON s.schemaname = "
+            "current_schema() AND s.tablename = %s AND s.attname = %s",
+            [table, Ticket._meta.db_table, table, column],
+        )
+        lexemes, shares, documents, tickets = cursor.fetchone()
+    pairs = sorted(zip(lexemes or [], shares or [], strict=False))
+    return DocumentStatistics(
+        lexemes=[lexeme for lexeme, _ in pairs],
+        shares=[share for _, share in pairs],
+        documents=max(float(documents or 0), 0.0),
+        tickets=max(float(tickets or 0), 0.0),
+        read_at=time.monotonic(),
+    )
 
 
 def _fts_ticket_ids(text: Text, public_only: bool, subject_only: bool) -> tuple[str, list]:

@@ -6,6 +6,9 @@ transaction; `on_text_changed` writes the documents in that same transaction, so
 ticket is findable by its new text exactly when the change is visible. Data written
 some other way (bulk imports, the benchmarks' generators) is indexed by `rebuild`,
 which `buzon search reindex` runs.
+
+On PostgreSQL each text also adds its words to its ticket's row of
+`search_ticketwords` (`TicketWords`), in the same transaction: one more statement.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from buzon.search.models import (
     MAX_POSITION,
     TICKET_SHIFT,
     Document,
+    TicketWords,
     document_id,
     ticket_id_range,
 )
@@ -39,12 +43,15 @@ def on_text_changed(
     **kwargs: Any,
 ) -> None:
     """Receiver of `tickets.signals.text_changed`: one statement for a new ticket,
-    one or two for a change."""
+    one or two for a change (on PostgreSQL, one more for the ticket's words)."""
     if created:
         documents = [_subject_document(ticket)]
+        texts = [(ticket.subject, True)]
         if comment is not None:
             documents.append(_comment_document(comment, position=1))
+            texts.append((comment.body, comment.public))
         Document.objects.bulk_create(documents)
+        add_words(ticket.pk, texts)
         return
     if subject_changed:
         index_subject(ticket)
@@ -57,6 +64,11 @@ def index_subject(ticket: Ticket) -> None:
     subject = _subject_document(ticket)
     if not Document.objects.filter(pk=subject.pk).update(text=subject.text):
         subject.save(force_insert=True)
+    if connection.vendor == "postgresql":
+        # The old subject's words cannot be taken out of the ticket's words (a
+        # comment may hold them too): they are made again from its documents.
+        with connection.cursor() as cursor:
+            cursor.execute(words_from_documents(one_ticket=True), [ticket.pk, ticket.pk])
 
 
 def index_comment(comment: Comment) -> None:
@@ -70,6 +82,67 @@ def index_comment(comment: Comment) -> None:
         logger.warning("ticket %s has too many comments to index %s", comment.ticket_id, comment.pk)
         return
     _comment_document(comment, position).save(force_insert=True)
+    add_words(comment.ticket_id, [(comment.body, comment.public)])
+
+
+# PostgreSQL: a tsvector holds at most 1 MB (2**20 - 1 bytes) of words. A ticket's
+# words stop growing below this many bytes (its size counts more than its words).
+WORDS_LIMIT = 1_000_000
+_WORDS_TABLE = TicketWords._meta.db_table
+_DOCUMENTS_TABLE = Document._meta.db_table
+_VECTOR = f"to_tsvector('simple'::regconfig, left(%s, {INDEXED_LENGTH}))"
+
+
+def add_words(ticket_id: int, texts: list[tuple[str, bool]]) -> None:
+    """PostgreSQL: add the words of `texts` ((text, public) pairs) to the ticket's
+    words, in one statement. When they would not fit, the ticket's words stay as
+    they were and are marked incomplete (searches then read its documents)."""
+    if connection.vendor != "postgresql":
+        return
+    every = " || ".join(_VECTOR for _ in texts)
+    public_texts = [text for text, public in texts if public]
+    public = " || ".join(_VECTOR for _ in public_texts) or "''::tsvector"
+    size = "pg_column_size(w.words) + pg_column_size(EXCLUDED.words)"
+    fits = f"w.complete AND {size} < {WORDS_LIMIT}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_WORDS_TABLE} AS w (ticket_id, words, public_words, complete) "
+            f"VALUES (%s, strip({every}), strip({public}), true) "
+            f"ON CONFLICT (ticket_id) DO UPDATE SET "
+            f"words = CASE WHEN {fits} THEN w.words || EXCLUDED.words ELSE w.words END, "
+            f"public_words = CASE WHEN {fits} THEN w.public_words || EXCLUDED.public_words "
+            f"ELSE w.public_words END, "
+            f"complete = {fits}",
+            [ticket_id, *(text for text, _ in texts), *public_texts],
+        )
+
+
+def words_from_documents(*, one_ticket: bool = False) -> str:
+    """PostgreSQL: the statement that makes the words of every ticket (or of one, its
+    id given twice as parameters) from its documents. A ticket whose words would not
+    fit in a tsvector gets none, marked incomplete (searches read its documents)."""
+    if not one_ticket:
+        ticket, where, group = "ticket_id", "", "GROUP BY d.ticket_id"
+    else:
+        ticket, where, group = "%s::bigint", "WHERE d.ticket_id = %s", ""
+    fits = f"coalesce(size, 0) < {WORDS_LIMIT}"
+    return (
+        f"INSERT INTO {_WORDS_TABLE} AS w (ticket_id, words, public_words, complete) "
+        f"SELECT {ticket}, "
+        f"  CASE WHEN {fits} THEN coalesce(array_to_tsvector(every), '') ELSE '' END, "
+        f"  CASE WHEN {fits} THEN coalesce(array_to_tsvector(public), '') ELSE '' END, "
+        f"  {fits} "
+        f"FROM ("
+        f"  SELECT {'' if one_ticket else 'd.ticket_id, '}"
+        f"    array_agg(DISTINCT word) AS every,"
+        f"    array_agg(DISTINCT word) FILTER (WHERE d.public) AS public,"
+        f"    sum(octet_length(word)) AS size"  # over repeated words too: an upper bound
+        f"  FROM {_DOCUMENTS_TABLE} d, unnest(tsvector_to_array(d.text)) AS word"
+        f"  {where} {group}"
+        f") AS grouped "
+        f"ON CONFLICT (ticket_id) DO UPDATE SET words = EXCLUDED.words, "
+        f"public_words = EXCLUDED.public_words, complete = EXCLUDED.complete"
+    )
 
 
 def _subject_document(ticket: Ticket) -> Document:
@@ -105,9 +178,11 @@ def rebuild() -> int:
     table = connection.ops.quote_name(Document._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {table}, {_WORDS_TABLE} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(f"DELETE FROM {_WORDS_TABLE}")
             fill(cursor, vector=True)
+            cursor.execute(words_from_documents())
         else:
             drop_fts(cursor)
             cursor.execute(f"DELETE FROM {table}")

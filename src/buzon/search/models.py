@@ -71,3 +71,29 @@ class Document(models.Model):
     def __str__(self) -> str:
         what = f"comment {self.comment_id}" if self.comment_id else "subject"
         return f"Search document {self.pk}: {what} of ticket {self.ticket_id}"
+
+
+class TicketWords(models.Model):
+    """PostgreSQL: every word of a ticket in one row, what words and prefixes are
+    matched against (phrases and `subject:` are matched against the documents, which
+    keep the words' positions within each text).
+
+    `words` holds the words of the subject and of every comment, `public_words` those
+    of the subject and the public comments (what end users may search), both as
+    tsvectors without positions (`strip`), stored out of line so that the table
+    itself holds only ids: finding the tickets with a word reads the GIN index and a
+    few hundred small pages, whatever the texts' sizes. A tsvector holds at most 1 MB
+    of words; a ticket whose words would not fit stops collecting them (`complete`
+    false) and is then matched against its documents. On SQLite this table is left
+    empty: the FTS5 table answers.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    words = SearchTextField()
+    public_words = SearchTextField()
+    complete = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"Words of ticket {self.ticket_id}"

@@ -2,15 +2,17 @@
 
 Building a query with the ORM (filters, joins, the select list, converters) costs
 more CPU than running it: a few hundred microseconds for a session or a user by
-key, on every request. A `RowQuery` lets the ORM compile its queryset once per
-database connection, then runs the same SQL with each request's parameters and
-builds the instance (and its `select_related` ones) with the ORM's own converters
-and populators, so the row is what `.first()` would have returned.
+key, on every request. A `RowQuery` is a queryset without filters (its select list
+and joins, `select_related` included) plus a WHERE clause written in SQL: the ORM
+compiles the queryset once per database connection, and each `get` runs that SQL
+with the WHERE clause and its parameters, then builds the instance (and its
+`select_related` ones) with the ORM's own converters and populators, so the row is
+what `.filter(…).first()` would have returned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -26,20 +28,13 @@ ModelT = TypeVar("ModelT", bound=Model)
 class _Compiled:
     """One queryset's SQL on one connection, and how to turn its row into instances."""
 
-    def __init__(self, queryset: QuerySet, alias: str, example: tuple[Any, ...]) -> None:
-        compiler = queryset.query.get_compiler(using=alias)
-        self.sql, params = compiler.as_sql()
-        # The ORM orders the parameters its own way (it sorts keyword filters), and
-        # adds constants of its own (`is_active=True`): find where each example went.
-        adapted = [repr(_adapt(connections[alias], value)) for value in example]
-        compiled = [repr(param) for param in params]
-        if len(set(adapted)) != len(adapted) or any(compiled.count(a) != 1 for a in adapted):
+    def __init__(self, queryset: QuerySet, alias: str, where: str) -> None:
+        compiler = queryset.order_by().query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        if params:
             name = queryset.model.__name__
-            raise ValueError(f"{name}: give distinct example parameters, each used once")
-        self.slots: list[tuple[int | None, Any]] = [
-            (adapted.index(text), None) if text in adapted else (None, param)
-            for text, param in zip(compiled, params, strict=True)
-        ]
+            raise ValueError(f"{name}: filter in the WHERE clause, not in the queryset")
+        self.sql = f"{sql} WHERE {where} LIMIT 1"
         select, klass_info = compiler.select, compiler.klass_info
         self.converters = compiler.get_converters([column for column, _, _ in select])
         self.compiler = compiler
@@ -49,37 +44,31 @@ class _Compiled:
         self.attnames = [column.target.attname for column, _, _ in select[self.own]]
         self.populators = get_related_populators(klass_info, select, alias)
 
-    def parameters(self, connection: Any, values: Sequence[Any]) -> list[Any]:
-        return [
-            constant if index is None else _adapt(connection, values[index])
-            for index, constant in self.slots
-        ]
-
 
 class RowQuery(Generic[ModelT]):
-    """`build(*example)` is a queryset on one model (with `select_related` if
-    wanted) in which each of the distinct `example` values is a parameter; `get(*values)`
-    runs it with `values` in their place and returns the first row's instance, or None.
-    It is compiled at its first `get`, when the models are ready."""
+    """`queryset()` gives the rows' model (with `select_related` if wanted) and no
+    filter; `where` is SQL with `%s` placeholders, its columns named as the compiled
+    query names them (`"table"."column"`). `get(*params)` returns the first row's
+    instance, or None. It is compiled at its first `get`, when the models are ready."""
 
-    def __init__(self, build: Callable[..., QuerySet[ModelT]], example: Sequence[Any]) -> None:
-        self.build = build
-        self.example = tuple(example)
+    def __init__(self, queryset: Callable[[], QuerySet[ModelT]], where: str) -> None:
+        self.queryset = queryset
+        self.where = where
         self.compiled: dict[tuple[str, str], _Compiled] = {}
 
     def _compiled(self, alias: str) -> _Compiled:
         key = (alias, connections[alias].vendor)
         compiled = self.compiled.get(key)
         if compiled is None:
-            compiled = _Compiled(self.build(*self.example), alias, self.example)
+            compiled = _Compiled(self.queryset(), alias, self.where)
             self.compiled[key] = compiled
         return compiled
 
-    def get(self, *values: Any, using: str = "default") -> ModelT | None:
+    def get(self, *params: Any, using: str = "default") -> ModelT | None:
         compiled = self._compiled(using)
         connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, compiled.parameters(connection, values))
+            cursor.execute(compiled.sql, [_adapt(connection, value) for value in params])
             row = cursor.fetchone()
         if row is None:
             return None

@@ -168,9 +168,18 @@ class Mail:
         return "\n".join(chunks)
 
     @_once
+    def _lowered_body(self) -> str | None:
+        """`body` lower-cased, when that leaves every character in its place (ASCII)."""
+        body = self.body
+        return body.lower() if body.isascii() else None
+
+    @_once
     def _lowered_head(self) -> str | None:
         """The first `HEAD_SIZE` characters of `body` lower-cased, when that leaves every
         character in its place (ASCII): the detectors ask for such heads of several sizes."""
+        lowered = self._lowered_body
+        if lowered is not None:
+            return lowered[:HEAD_SIZE]
         head = self.body[:HEAD_SIZE]
         return head.lower() if head.isascii() else None
 
@@ -188,11 +197,11 @@ class Mail:
     @_once
     def _original_marker(self) -> tuple[int, int] | None:
         """Where the first marker line of a returned copy starts and ends in `body`."""
-        text = "\n" + self.body
-        if text.isascii():
-            match = _ORIGINAL_MARKERS_LOWERED.search(text.lower())
+        lowered = self._lowered_body
+        if lowered is not None:
+            match = _ORIGINAL_MARKERS_LOWERED.search("\n" + lowered)
         else:
-            match = _ORIGINAL_MARKERS.search(text)
+            match = _ORIGINAL_MARKERS.search("\n" + self.body)
         return (match.start(), match.end() - 1) if match else None
 
     @_once

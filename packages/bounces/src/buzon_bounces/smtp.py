@@ -122,6 +122,8 @@ def find_status(text: str) -> str:
 
 def _find_status(text: str) -> str:
     head = text[:8000]
+    if "2." not in head and "4." not in head and "5." not in head:
+        return ""  # every status code holds one of these (both patterns below start so)
     first = ""
     for match in _STATUS_AFTER_REPLY_RE.finditer(head):
         klass, subject, detail = match.groups()
@@ -176,9 +178,11 @@ def _find_reply_code(text: str) -> str:
             match = _REPLY_SAID_RE.search(head, start)
         if match:
             return match.group(1)
-    match = _REPLY_COLON_RE.search(head)
-    if match:
-        return match.group(1)
+        # Every match of `_REPLY_COLON_RE` holds a code that `_ANY_REPLY_RE` finds, and
+        # starts at most 3 characters before it (its "^" only matches at the very start).
+        match = _REPLY_COLON_RE.search(head, max(0, code.start() - 3))
+        if match:
+            return match.group(1)
     return ""
 
 
@@ -192,10 +196,22 @@ def find_command(text: str) -> str:
 
 def _find_command(text: str) -> str:
     head = text[:4000].lower()
-    for match in _COMMAND_WORD_RE.finditer(head):
-        if _COMMAND_LEAD_RE.search(head, max(0, match.start() - 30), match.start() + 1):
-            word = match.group(1).upper()
-            return _COMMAND_NORMAL.get(word, word)
+    # Substring tests first: quicker than the regex's try at every character, in the
+    # many texts that name no command word.
+    if (
+        "rcpt" in head
+        or "mail" in head
+        or "data" in head
+        or "ehlo" in head
+        or "helo" in head
+        or "starttls" in head
+        or "auth" in head
+        or "bdat" in head
+    ):
+        for match in _COMMAND_WORD_RE.finditer(head):
+            if _COMMAND_LEAD_RE.search(head, max(0, match.start() - 30), match.start() + 1):
+                word = match.group(1).upper()
+                return _COMMAND_NORMAL.get(word, word)
     for name, words, phrases, patterns in _COMMAND_PATTERNS:
         for word in words:
             if word in head:

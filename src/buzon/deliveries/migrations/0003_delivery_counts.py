@@ -4,17 +4,17 @@ import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
-from buzon.deliveries import counts
+from buzon.deliveries.migrations._count_triggers import BACKFILL, INSTALL, UNINSTALL
 
 
 def install(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    for sql in counts.install_sql(vendor) + counts.backfill_sql(vendor):
+    for sql in INSTALL[vendor] + BACKFILL[vendor]:
         schema_editor.execute(sql, params=None)
 
 
 def uninstall(apps, schema_editor):
-    for sql in counts.uninstall_sql(schema_editor.connection.vendor):
+    for sql in UNINSTALL[schema_editor.connection.vendor]:
         schema_editor.execute(sql, params=None)
 
 

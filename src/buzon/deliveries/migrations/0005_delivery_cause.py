@@ -3,7 +3,8 @@
 from django.db import migrations, models
 from django.db.models import Q
 
-from buzon.deliveries import causes, counts
+from buzon.deliveries import causes
+from buzon.deliveries.migrations._count_triggers import INSTALL, UNINSTALL
 
 # How our old English sentences began (deliveries.causes.read_old_text reads them).
 OLD_BEGINNINGS = (
@@ -47,7 +48,7 @@ def reinstall_count_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor != "sqlite":
         return  # PostgreSQL adds the columns in place; its triggers stay
-    for sql in counts.uninstall_sql(vendor) + counts.install_sql(vendor):
+    for sql in UNINSTALL[vendor] + INSTALL[vendor]:
         schema_editor.execute(sql, params=None)
 
 

@@ -45,13 +45,24 @@ _HOST_IN_LOWERED_RE = re.compile(
 _STATUS_COMMENT_RE = re.compile(r"[245]\.\d{1,3}\.\d{1,3}\s*\(([^()]{1,200})\)")
 
 
-# White space that `str.split` splits at besides space, tab and newline (in ASCII).
-_OTHER_SPACE_RE = re.compile(r"[\r\x0b\x0c\x1c-\x1f]")
+def _has_other_space(text: str) -> bool:
+    """Whether `text` holds white space that `str.split` splits at besides space, tab and
+    newline (in ASCII): one substring test per character, each quicker than a regex's
+    test of a character class at every character."""
+    return (
+        "\r" in text
+        or "\x0b" in text
+        or "\x0c" in text
+        or "\x1c" in text
+        or "\x1d" in text
+        or "\x1e" in text
+        or "\x1f" in text
+    )
 
 
 def squash(text: str) -> str:
     """Collapse runs of white space and join lines."""
-    if text.isascii() and not _OTHER_SPACE_RE.search(text):
+    if text.isascii() and not _has_other_space(text):
         return " ".join(text.split())  # the same, where spaces, tabs and newlines are all
     return _SPACES_RE.sub(" ", text.replace("\n", " ")).strip()
 
