@@ -12,8 +12,10 @@ from pathlib import Path
 
 from setuptools import Extension, setup
 
-# Left as Python: the command line (nothing to gain from compiling it).
-KEPT_PYTHON = {"cli.py"}
+# Left as Python: the command line (nothing to gain from compiling it) and the
+# package's __init__, which re-exports the API: tools that find a package by its
+# __init__.py file (import-linter's grimp) do not take an __init__ extension module.
+KEPT_PYTHON = {"src/buzon_bounces/__init__.py", "src/buzon_bounces/cli.py"}
 
 
 def compiled_modules() -> list[Extension]:
@@ -23,13 +25,12 @@ def compiled_modules() -> list[Extension]:
 
     root = Path(__file__).parent
     sources = sorted(
-        path.relative_to(root).as_posix()
-        for path in (root / "src" / "buzon_bounces").rglob("*.py")
-        if path.name not in KEPT_PYTHON
+        path.relative_to(root).as_posix() for path in (root / "src" / "buzon_bounces").rglob("*.py")
     )
+    compiled = [source for source in sources if source not in KEPT_PYTHON]
     # The type settings are the package's own (pyproject.toml [tool.mypy]), not the
     # repository's, which load the Django plugin.
-    return mypycify(["--config-file", str(root / "pyproject.toml"), *sources])
+    return mypycify(["--config-file", str(root / "pyproject.toml"), *compiled])
 
 
 setup(ext_modules=compiled_modules())
