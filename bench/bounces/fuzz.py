@@ -11,6 +11,9 @@ make per-input times meaningless):
 `bench/bounces/bench.py` measures it. Set BUZON_FUZZ_SLOW_MS to also fail on any input
 slower than that many milliseconds when hunting for slow inputs by hand, and
 BUZON_FUZZ_WORKDIR to choose the folder that receives the seed copies and new inputs.
+atheris follows the coverage of Python code: run it on the Python source (a copy of the
+.py files on PYTHONPATH, or an install built with BUZON_BOUNCES_PURE=1), not on the
+build compiled by mypyc.
 """
 
 from __future__ import annotations

@@ -4,8 +4,6 @@ delivery-status blocks and the returned message, each computed once and only if 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar, overload
 
 from . import mime
 
@@ -55,39 +53,42 @@ def html_to_text(html: str) -> str:
     return text
 
 
-_T = TypeVar("_T")
-
 # How much of the notification text the format detectors read, lower-cased, at most.
 HEAD_SIZE = 5000
 
 
-class _once(Generic[_T]):
-    """`functools.cached_property` without its lock, which Python 3.11 takes on every
-    first read: a Mail is read by one thread, and its properties are read often."""
-
-    __slots__ = ("func", "name")
-
-    def __init__(self, func: Callable[[Any], _T]) -> None:
-        self.func = func
-        self.name = func.__name__
-
-    @overload
-    def __get__(self, instance: None, owner: type | None = None) -> _once[_T]: ...
-    @overload
-    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
-    def __get__(self, instance: object | None, owner: type | None = None) -> _T | _once[_T]:
-        if instance is None:
-            return self
-        value = self.func(instance)
-        instance.__dict__[self.name] = value
-        return value
-
-
 class Mail:
-    """A parsed message as seen by the bounce formats."""
+    """A parsed message as seen by the bounce formats.
+
+    Its properties are computed on first read and kept: `_cached_<name>` holds the value
+    (None until read; `_has_<name>` says whether it was read, for values that can be
+    None), `_read_<name>` computes it. Plain attributes, not a caching descriptor
+    writing to the instance's `__dict__`: the class is compiled by mypyc (see
+    setup.py), and a compiled class has no `__dict__`.
+    """
 
     def __init__(self, top: mime.Part) -> None:
         self.top = top
+        self._cached_subject: str | None = None
+        self._cached_sender: str | None = None
+        self._cached_subject_lower: str | None = None
+        self._cached_parts: list[mime.Part] | None = None
+        self._cached_leaves: list[mime.Part] | None = None
+        self._cached_report_type: str | None = None
+        self._cached_original_part: mime.Part | None = None
+        self._has_original_part = False
+        self._cached_body: str | None = None
+        self._cached_lowered_body: str | None = None
+        self._has_lowered_body = False
+        self._cached_lowered_head: str | None = None
+        self._has_lowered_head = False
+        self._cached_original_marker: tuple[int, int] | None = None
+        self._has_original_marker = False
+        self._cached_notification: str | None = None
+        self._cached_original_text: str | None = None
+        self._cached_original: mime.Part | None = None
+        self._has_original = False
+        self._cached_delivery_status_texts: list[str] | None = None
 
     @classmethod
     def from_bytes(cls, raw: bytes | str) -> Mail:
@@ -97,31 +98,61 @@ class Mail:
     def header(self, name: str) -> str:
         return self.top.header(name)
 
-    @_once
+    @property
     def subject(self) -> str:
+        if self._cached_subject is None:
+            self._cached_subject = self._read_subject()
+        return self._cached_subject
+
+    def _read_subject(self) -> str:
         return mime.decode_words(self.top.header("subject"))
 
-    @_once
+    @property
     def sender(self) -> str:
+        if self._cached_sender is None:
+            self._cached_sender = self._read_sender()
+        return self._cached_sender
+
+    def _read_sender(self) -> str:
         """The decoded From header, lower-cased, for cheap detection."""
         return mime.decode_words(self.top.header("from")).lower()
 
-    @_once
+    @property
     def subject_lower(self) -> str:
+        if self._cached_subject_lower is None:
+            self._cached_subject_lower = self._read_subject_lower()
+        return self._cached_subject_lower
+
+    def _read_subject_lower(self) -> str:
         return self.subject.lower()
 
     # -- parts ---------------------------------------------------------------
-    @_once
+    @property
     def parts(self) -> list[mime.Part]:
+        if self._cached_parts is None:
+            self._cached_parts = self._read_parts()
+        return self._cached_parts
+
+    def _read_parts(self) -> list[mime.Part]:
         """All parts outside the returned message, in order (top first)."""
         return mime.walk(self.top)
 
-    @_once
+    @property
     def leaves(self) -> list[mime.Part]:
+        if self._cached_leaves is None:
+            self._cached_leaves = self._read_leaves()
+        return self._cached_leaves
+
+    def _read_leaves(self) -> list[mime.Part]:
         return [p for p in self.parts if not p.children and not p.is_multipart]
 
-    @_once
+    @property
     def report_type(self) -> str:
+        if self._cached_report_type is None:
+            self._cached_report_type = self._read_report_type()
+        return self._cached_report_type
+
+    def _read_report_type(self) -> str:
         if self.top.content_type == "multipart/report":
             return self.top.params.get("report-type", "").lower()
         for part in self.parts:
@@ -129,8 +160,14 @@ class Mail:
                 return part.params.get("report-type", "").lower()
         return ""
 
-    @_once
+    @property
     def original_part(self) -> mime.Part | None:
+        if not self._has_original_part:
+            self._cached_original_part = self._read_original_part()
+            self._has_original_part = True
+        return self._cached_original_part
+
+    def _read_original_part(self) -> mime.Part | None:
         """The returned message (or its headers) when it is a MIME part of its own."""
         for part in self.parts:
             ctype = part.content_type
@@ -146,8 +183,13 @@ class Mail:
                 return mime.Part(head=part.text().lstrip("\n"), body="", depth=part.depth)
         return None
 
-    @_once
+    @property
     def body(self) -> str:
+        if self._cached_body is None:
+            self._cached_body = self._read_body()
+        return self._cached_body
+
+    def _read_body(self) -> str:
         """The human-readable notification text, the returned message cut off where possible."""
         chunks: list[str] = []
         html: list[str] = []
@@ -167,14 +209,26 @@ class Mail:
             chunks.append(self.top.text())
         return "\n".join(chunks)
 
-    @_once
+    @property
     def _lowered_body(self) -> str | None:
+        if not self._has_lowered_body:
+            self._cached_lowered_body = self._read_lowered_body()
+            self._has_lowered_body = True
+        return self._cached_lowered_body
+
+    def _read_lowered_body(self) -> str | None:
         """`body` lower-cased, when that leaves every character in its place (ASCII)."""
         body = self.body
         return body.lower() if body.isascii() else None
 
-    @_once
+    @property
     def _lowered_head(self) -> str | None:
+        if not self._has_lowered_head:
+            self._cached_lowered_head = self._read_lowered_head()
+            self._has_lowered_head = True
+        return self._cached_lowered_head
+
+    def _read_lowered_head(self) -> str | None:
         """The first `HEAD_SIZE` characters of `body` lower-cased, when that leaves every
         character in its place (ASCII): the detectors ask for such heads of several sizes."""
         lowered = self._lowered_body
@@ -194,8 +248,14 @@ class Mail:
         """`notification[:size].lower()` (the notification is where `body` starts)."""
         return self.lowered_head(min(size, len(self.notification)))
 
-    @_once
+    @property
     def _original_marker(self) -> tuple[int, int] | None:
+        if not self._has_original_marker:
+            self._cached_original_marker = self._read_original_marker()
+            self._has_original_marker = True
+        return self._cached_original_marker
+
+    def _read_original_marker(self) -> tuple[int, int] | None:
         """Where the first marker line of a returned copy starts and ends in `body`."""
         lowered = self._lowered_body
         if lowered is not None:
@@ -204,8 +264,13 @@ class Mail:
             match = _ORIGINAL_MARKERS.search("\n" + self.body)
         return (match.start(), match.end() - 1) if match else None
 
-    @_once
+    @property
     def notification(self) -> str:
+        if self._cached_notification is None:
+            self._cached_notification = self._read_notification()
+        return self._cached_notification
+
+    def _read_notification(self) -> str:
         """`body` up to the copy of the returned message, for text-only bounces."""
         text = self.body
         match = self._original_marker
@@ -213,8 +278,13 @@ class Mail:
             return text[: match[0]]
         return text
 
-    @_once
+    @property
     def original_text(self) -> str:
+        if self._cached_original_text is None:
+            self._cached_original_text = self._read_original_text()
+        return self._cached_original_text
+
+    def _read_original_text(self) -> str:
         """Text of the returned message inside a text-only bounce (after its marker)."""
         text = self.body
         match = self._original_marker
@@ -223,8 +293,14 @@ class Mail:
             return rest.split("\n", 1)[1] if "\n" in rest else ""
         return ""
 
-    @_once
+    @property
     def original(self) -> mime.Part | None:
+        if not self._has_original:
+            self._cached_original = self._read_original()
+            self._has_original = True
+        return self._cached_original
+
+    def _read_original(self) -> mime.Part | None:
         """Headers of the returned message, from its own part or from the text."""
         part = self.original_part
         if part is not None:
@@ -246,8 +322,13 @@ class Mail:
         part = self.original
         return part.header(name) if part is not None else ""
 
-    @_once
+    @property
     def delivery_status_texts(self) -> list[str]:
+        if self._cached_delivery_status_texts is None:
+            self._cached_delivery_status_texts = self._read_delivery_status_texts()
+        return self._cached_delivery_status_texts
+
+    def _read_delivery_status_texts(self) -> list[str]:
         """Raw text of every message/delivery-status-like part."""
         texts: list[str] = []
         for part in self.parts:

@@ -17,8 +17,12 @@ from .record import BounceRecord
 log = logging.getLogger(__name__)
 
 
-def _raw_bytes(message: bytes | str | email.message.Message) -> bytes:
-    if isinstance(message, bytes | bytearray | memoryview):
+def _raw_bytes(message: bytes | bytearray | memoryview | str | email.message.Message) -> bytes:
+    # A memoryview apart: the compiled build would slice it as a `bytes` (which mypy
+    # lets a memoryview stand for), with the bytes operation, which takes no memoryview.
+    if isinstance(message, memoryview):
+        return message[: mime.MAX_BYTES].tobytes()
+    if isinstance(message, bytes | bytearray):
         return bytes(message[: mime.MAX_BYTES])
     if isinstance(message, str):
         return message[: mime.MAX_BYTES].encode("utf-8", "surrogateescape")

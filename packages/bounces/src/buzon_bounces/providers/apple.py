@@ -7,7 +7,7 @@ no longer takes mail (suspend), not an unknown one.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "apple",
     hosts=("mail.icloud.com", "icloud.com", "me.com", "mac.com", "apple.com"),
     domains=("icloud.com", "me.com", "mac.com"),

@@ -8,7 +8,7 @@ table; the table is our own.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "cloudflare",
     hosts=("mx.cloudflare.net",),
     signs=("developers.cloudflare.com/email-routing",),

@@ -6,7 +6,7 @@ Cox rhost table, written as our own.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "cox",
     hosts=("cox.net",),
     domains=("cox.net",),

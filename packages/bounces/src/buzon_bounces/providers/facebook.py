@@ -13,7 +13,7 @@ def _codes(*names: str) -> str:
     return r"\b(?:" + "|".join(n.lower() for n in names) + r")\b"
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "facebook",
     hosts=("facebook.com", "facebookmail.com"),
     domains=("facebook.com",),

@@ -6,7 +6,7 @@ pages list what each one means. Messages without a code are read by their wordin
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "godaddy",
     hosts=("secureserver.net",),
     signs=("x.co/rlbounce", "godaddy.com/help"),

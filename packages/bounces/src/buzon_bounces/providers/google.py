@@ -7,7 +7,7 @@ learnt from Sisimai's Google and GSuite rhost tables and its Gmail notice reader
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "google",
     hosts=("google.com", "googlemail.com", "gmail-smtp-in.l.google.com"),
     domains=("gmail.com", "googlemail.com"),

@@ -5,7 +5,7 @@ from ._provider import Provider
 # docomo answers "550 Unknown user" for a missing user. (Until March 2025 its reception
 # filter, which refused senders a subscriber had blocked, answered the same after DATA;
 # docomo has stopped filtering that way, and the words say an unknown user.)
-DOCOMO = Provider(
+DOCOMO: Provider = Provider(
     "nttdocomo",
     hosts=("docomo.ne.jp",),
     domains=("docomo.ne.jp",),
@@ -17,7 +17,7 @@ DOCOMO = Provider(
     ),
 )
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "kddi",
     hosts=("ezweb.ne.jp", "au.com", "kddi.com"),
     domains=("ezweb.ne.jp", "au.com"),

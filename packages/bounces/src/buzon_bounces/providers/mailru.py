@@ -9,7 +9,7 @@ owner can unfreeze.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "mailru",
     hosts=("mail.ru",),
     domains=("mail.ru", "bk.ru", "list.ru", "inbox.ru", "internet.ru"),

@@ -8,7 +8,7 @@ MessageLabs rhost table; the table is our own.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "messagelabs",
     hosts=("messagelabs.com",),
     signs=("messagelabs.com", "symanteccloud.com"),

@@ -13,7 +13,7 @@ ours held back for a while.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "microsoft",
     hosts=(
         "outlook.com",

@@ -7,7 +7,7 @@ Mimecast rhost table and Mimecast's own page; the table is our own.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "mimecast",
     hosts=("mimecast.com", "mimecast-offshore.com"),
     signs=("mimecast",),

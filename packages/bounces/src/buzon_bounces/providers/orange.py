@@ -28,7 +28,7 @@ def _labelled(numbers: str) -> str:
     return rf"(?:(?:lpn|ofr|ouk)[a-z0-9]*?[_-]?|\[)(?:{numbers})\b"
 
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "orange",
     hosts=("orange.fr", "wanadoo.fr", "laposte.net", "francetelecom.fr", "sfr.fr"),
     domains=("orange.fr", "wanadoo.fr", "laposte.net"),

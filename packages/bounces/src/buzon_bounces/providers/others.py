@@ -3,7 +3,7 @@
 from ._provider import Provider
 
 # i.ua names each refusal by a number in a link, "https://mail.i.ua/err/2/".
-IUA = Provider(
+IUA: Provider = Provider(
     "i.ua",
     hosts=("i.ua", "mail.i.ua", "email.ua"),
     domains=("i.ua",),

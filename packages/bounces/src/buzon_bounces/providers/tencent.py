@@ -7,7 +7,7 @@ Sisimai's table calls a sender rejection, stays a spam verdict.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "tencent",
     hosts=("qq.com",),
     domains=("qq.com", "foxmail.com"),

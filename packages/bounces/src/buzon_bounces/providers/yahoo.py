@@ -6,7 +6,7 @@ rhost tables, written as our own.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "yahoo",
     hosts=("yahoodns.net", "yahoo.com", "yahoo.co.jp", "aol.com", "yahoo.net"),
     # By remote host only: a recipient domain of theirs may be reached through a relay

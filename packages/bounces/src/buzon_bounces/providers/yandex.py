@@ -8,7 +8,7 @@ breaking the user agreement, which its owner can unblock: a suspended mailbox.
 
 from ._provider import Provider
 
-PROVIDER = Provider(
+PROVIDER: Provider = Provider(
     "yandex",
     hosts=("yandex.ru", "yandex.net", "yandex.com"),
     domains=("yandex.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua", "ya.ru"),
