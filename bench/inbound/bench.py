@@ -92,20 +92,9 @@ def main() -> int:
     args = parser.parse_args()
     n = args.n - args.n % 10
 
-    data_dir = Path(tempfile.mkdtemp(prefix="buzon-bench-inbound-"))
-    os.environ.setdefault("BUZON_DATA_DIR", str(data_dir))
-    os.environ.setdefault("BUZON_TEST_SQLITE", str(data_dir / "bench.sqlite3"))
-    os.environ.setdefault("BUZON_LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "buzon.settings"
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    data_dir, old_name = test_database("buzon-bench-inbound-")
     from django.db import connection
 
-    if connection.vendor != "sqlite":  # named after the given one: it keeps its prefix
-        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     env = {
         **os.environ,
         "DATABASE_URL": database_url(connection),
@@ -206,6 +195,27 @@ def main() -> int:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0
+
+
+def test_database(prefix: str) -> tuple[Path, str]:
+    """Django set up on a fresh test database (and a data directory named `prefix`…):
+    the data directory, and the name to give `destroy_test_db`. On PostgreSQL the test
+    database is named after the given one, so that it keeps its prefix."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.setdefault("BUZON_DATA_DIR", str(data_dir))
+    os.environ.setdefault("BUZON_TEST_SQLITE", str(data_dir / "bench.sqlite3"))
+    os.environ.setdefault("BUZON_LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "buzon.settings"
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_bench"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    return data_dir, old_name
 
 
 def line(what: str, n: int, seconds: float) -> None:

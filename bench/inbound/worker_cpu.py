@@ -26,7 +26,6 @@ import pstats
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -51,27 +50,17 @@ def main() -> int:
     args = parser.parse_args()
     n = args.n - args.n % 10
 
-    data_dir = Path(tempfile.mkdtemp(prefix="buzon-bench-worker-cpu-"))
-    os.environ.setdefault("BUZON_DATA_DIR", str(data_dir))
-    os.environ.setdefault("BUZON_TEST_SQLITE", str(data_dir / "bench.sqlite3"))
-    os.environ.setdefault("BUZON_LOG_LEVEL", "WARNING")
     os.environ["BUZON_INBOUND_LOOP_LIMIT"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "buzon.settings"
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
+    from bench import build_dsns, make_agent, queue_deliveries, test_database
 
-    django.setup()
+    data_dir, old_name = test_database("buzon-bench-worker-cpu-")
     from django.db import connection
 
-    from bench import build_dsns, make_agent, queue_deliveries
     from buzon.deliveries.models import Delivery
     from buzon.mail.inbound import store
     from buzon.mail.inbound.models import InboundSource
     from buzon.mail.inbound.processor import InboundProcessor
 
-    if connection.vendor != "sqlite":  # named after the given one: it keeps its prefix
-        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     cpu: list[float] = []
     wall: list[float] = []
     statements: list[float] = []
